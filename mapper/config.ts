@@ -1,0 +1,15 @@
+import { z } from 'zod'
+import { duration, port, stringList, type OptionSpecs } from '../src/config/options.js'
+
+/** Every `podmap mapper` option; each is also read from PODMAP_<NAME>. */
+export const mapperOptions = {
+  port: { schema: port(9090), help: 'HTTP port for the API, /healthz, /readyz and /metrics (default 9090)' },
+  host: { schema: z.string().default('0.0.0.0'), help: 'address to listen on (default 0.0.0.0)' },
+  kubeconfig: { schema: z.string().optional(), help: 'kubeconfig file (default: $KUBECONFIG, else in-cluster config)', env: ['KUBECONFIG'] },
+  'token-file': { schema: z.string().min(1), help: 'file holding the bearer token sniffers must present' },
+  'cluster-domain': { schema: z.string().min(1).default('cluster.local'), help: 'the cluster DNS domain (default cluster.local)' },
+  'exclude-namespaces': { schema: stringList(), help: 'comma-separated namespaces left out of the map (default none)' },
+  'body-limit': { schema: z.coerce.number().int().min(1024).default(16 << 20), help: 'largest report body in bytes (default 16 MiB)' },
+  'informer-backoff-max': { schema: duration('30s'), help: 'longest wait before restarting a failed informer (default 30s)' },
+  'log-level': { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'), help: 'log level (default info)' }
+} satisfies OptionSpecs

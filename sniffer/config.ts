@@ -1,0 +1,19 @@
+import { z } from 'zod'
+import { hostname } from 'node:os'
+import { duration, port, type OptionSpecs } from '../src/config/options.js'
+
+/** Every `podmap sniffer` option; each is also read from PODMAP_<NAME>. */
+export const snifferOptions = {
+  'node-name': { schema: z.string().min(1).default(hostname()), help: 'this node\'s name (default: $NODE_NAME, else the host name)', env: ['NODE_NAME'] },
+  interface: { schema: z.string().min(1).default('any'), help: 'device to capture DNS responses on (default any)' },
+  'proc-root': { schema: z.string().min(1).default('/proc'), help: 'where the host\'s /proc is mounted (default /proc; /host/proc in a cluster)' },
+  'scan-interval': { schema: duration('5s'), help: 'how often to read /proc/<pid>/net/tcp* (default 5s)' },
+  'report-interval': { schema: duration('5s'), help: 'how often to send a batch to the mapper (default 5s)' },
+  'mapper-url': { schema: z.url(), help: 'the mapper\'s base URL, e.g. http://podmap-mapper:9090' },
+  'token-file': { schema: z.string().min(1), help: 'file holding the bearer token for POST /api/v1/reports' },
+  'metrics-port': { schema: port(9476), help: 'port for /healthz and /metrics (default 9476)' },
+  'metrics-host': { schema: z.string().default('0.0.0.0'), help: 'address for /healthz and /metrics (default 0.0.0.0)' },
+  'max-pending-records': { schema: z.coerce.number().int().min(100).default(200_000), help: 'records kept for retry while the mapper is unreachable (default 200000)' },
+  'pcap-buffer-size': { schema: z.coerce.number().int().min(1 << 20).default(32 << 20), help: 'libpcap kernel buffer in bytes (default 32 MiB)' },
+  'log-level': { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'), help: 'log level (default info)' }
+} satisfies OptionSpecs

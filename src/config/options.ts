@@ -1,0 +1,115 @@
+/**
+ * Command-line options with environment fallbacks, validated once through zod.
+ *
+ * Each option is `--kebab-name value` (or `--kebab-name=value`), falls back to the environment
+ * variable `PODMAP_<KEBAB_NAME_IN_CAPS>` (plus any aliases), then to its default. Every problem
+ * is collected, so a bad configuration is reported whole, not one error per run.
+ */
+import { z } from 'zod'
+import { parseDuration } from './duration.js'
+import { ConfigInvalid } from '../errors/codes.js'
+
+export interface OptionSpec<T extends z.ZodType = z.ZodType> {
+  schema: T
+  help: string
+  /** Extra environment variables read after PODMAP_<NAME>, e.g. NODE_NAME. */
+  env?: string[]
+  /** A boolean flag takes no value: its presence means true. */
+  flag?: boolean
+}
+
+export type OptionSpecs = Record<string, OptionSpec>
+type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S
+export type ConfigOf<S extends OptionSpecs> = { [K in keyof S & string as CamelCase<K>]: z.output<S[K]['schema']> }
+
+export const duration = (fallback?: string) => {
+  const base = z.string().transform((text, ctx) => {
+    const ms = parseDuration(text)
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (examples: 500ms, 5s, 1m, 24h)` })
+      return z.NEVER
+    }
+    return ms
+  })
+  return fallback === undefined ? base : base.default(parseDuration(fallback) as number)
+}
+
+export const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback)
+export const boolean = (fallback: boolean) =>
+  z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).default(fallback).transform((v) => v === true || v === 'true' || v === '1')
+export const stringList = () =>
+  z.string().default('').transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+
+export function envName (option: string): string {
+  return `PODMAP_${option.toUpperCase().replaceAll('-', '_')}`
+}
+
+function camel (option: string): string {
+  return option.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
+}
+
+export interface ParsedArgs { values: Record<string, string | boolean>, positionals: string[], problems: string[] }
+
+/** Splits argv into option values and positionals; unknown options are problems, not silently ignored. */
+export function parseArgv (argv: string[], specs: OptionSpecs): ParsedArgs {
+  const values: Record<string, string | boolean> = {}
+  const positionals: string[] = []
+  const problems: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '--') { positionals.push(...argv.slice(i + 1)); break }
+    if (!arg.startsWith('--')) { positionals.push(arg); continue }
+    const eq = arg.indexOf('=')
+    const name = arg.slice(2, eq === -1 ? undefined : eq)
+    const spec = specs[name]
+    if (!spec) { problems.push(`--${name}: unknown option`); continue }
+    if (spec.flag) {
+      values[name] = eq === -1 ? true : arg.slice(eq + 1)
+      continue
+    }
+    if (eq !== -1) { values[name] = arg.slice(eq + 1); continue }
+    const next = argv[i + 1]
+    if (next === undefined || next.startsWith('--')) { problems.push(`--${name}: needs a value`); continue }
+    values[name] = next
+    i++
+  }
+  return { values, positionals, problems }
+}
+
+/** Parses argv and env against the specs; throws one ConfigInvalid listing every problem. */
+export function loadConfig<S extends OptionSpecs> (specs: S, argv: string[], env: NodeJS.ProcessEnv): ConfigOf<S> & { positionals: string[] } {
+  const { values, positionals, problems } = parseArgv(argv, specs)
+  const out: Record<string, unknown> = {}
+  for (const [name, spec] of Object.entries(specs)) {
+    let raw: string | boolean | undefined = values[name]
+    let source = `--${name}`
+    if (raw === undefined) {
+      for (const key of [envName(name), ...(spec.env ?? [])]) {
+        const v = env[key]
+        if (v !== undefined && v !== '') { raw = v; source = key; break }
+      }
+    }
+    const result = spec.schema.safeParse(raw)
+    if (result.success) {
+      out[camel(name)] = result.data
+    } else {
+      for (const issue of result.error.issues) {
+        const what = raw === undefined ? `is required (set --${name} or ${envName(name)})` : issue.message
+        problems.push(`${source}: ${what}`)
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw ConfigInvalid(`invalid configuration:\n  - ${problems.join('\n  - ')}`)
+  }
+  return { ...(out as ConfigOf<S>), positionals }
+}
+
+/** Usage text generated from the specs, for `--help` and for exit-2 errors. */
+export function usage (command: string, specs: OptionSpecs): string {
+  const lines = [`usage: podmap ${command} [options]`, '', 'options (each also read from PODMAP_<NAME>):']
+  for (const [name, spec] of Object.entries(specs)) {
+    lines.push(`  --${name.padEnd(22)} ${spec.help}`)
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,10 @@
+import { z } from 'zod'
+
+/** Every 4xx/5xx body the mapper sends. `code` is stable; `message` says what was wrong. */
+export const errorBodySchema = z.object({
+  statusCode: z.number().int(),
+  code: z.string(),
+  error: z.string(),
+  message: z.string()
+})
+export type ErrorBody = z.infer<typeof errorBodySchema>

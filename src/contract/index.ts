@@ -1,0 +1,3 @@
+export * from './report.js'
+export * from './map.js'
+export * from './error.js'

@@ -1,0 +1,38 @@
+/** The mapper's read API: the aggregated map of who calls whom. */
+import { z } from 'zod'
+
+export const identitySchema = z.object({
+  kind: z.string(),
+  namespace: z.string().optional(),
+  name: z.string(),
+  /** Set on a server reached through a Kubernetes Service. */
+  service: z.string().optional()
+})
+
+export const portSchema = z.object({
+  port: z.number().int().min(1).max(65535),
+  protocol: z.enum(['TCP', 'UDP'])
+})
+
+export const evidenceSchema = z.enum(['dns', 'tcp', 'udp'])
+
+export const edgeSchema = z.object({
+  client: identitySchema,
+  server: identitySchema,
+  ports: z.array(portSchema),
+  evidence: z.array(evidenceSchema),
+  firstSeen: z.string(),
+  lastSeen: z.string()
+})
+
+export const mapResponseSchema = z.object({ edges: z.array(edgeSchema) })
+
+export const mapQuerySchema = z.object({
+  namespace: z.string().min(1).max(63).optional()
+})
+
+export type Identity = z.infer<typeof identitySchema>
+export type Port = z.infer<typeof portSchema>
+export type Evidence = z.infer<typeof evidenceSchema>
+export type Edge = z.infer<typeof edgeSchema>
+export type MapResponse = z.infer<typeof mapResponseSchema>

@@ -1,0 +1,2 @@
+export * from './coded-error.js'
+export * from './codes.js'
