@@ -1,0 +1,23 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+/** Every sniffer metric, created once on the process registry and handed to the parts that count. */
+export function createSnifferMetrics (registry: Registry) {
+  const registers = [registry]
+  return {
+    packets: new Counter({ name: 'podmap_sniffer_packets_total', help: 'Packets delivered by libpcap', registers }),
+    duplicatePackets: new Counter({ name: 'podmap_sniffer_duplicate_packets_total', help: 'Packets seen a second time on another interface of the any device, counted once', registers }),
+    dnsResponses: new Counter({ name: 'podmap_sniffer_dns_responses_total', help: 'DNS responses decoded', registers }),
+    decodeErrors: new Counter({ name: 'podmap_sniffer_decode_errors_total', help: 'Packets that could not be decoded, by reason', labelNames: ['reason'] as const, registers }),
+    pcapDropped: new Counter({ name: 'podmap_sniffer_pcap_dropped_total', help: 'Packets the kernel dropped before libpcap read them', registers }),
+    sockets: new Gauge({ name: 'podmap_sniffer_sockets', help: 'Sessions seen by the last /proc scan, by protocol', labelNames: ['protocol'] as const, registers }),
+    scanNamespaces: new Gauge({ name: 'podmap_sniffer_scan_namespaces', help: 'Network namespaces read by the last /proc scan', registers }),
+    scanErrors: new Counter({ name: 'podmap_sniffer_scan_errors_total', help: 'Errors while reading /proc, by reason', labelNames: ['reason'] as const, registers }),
+    scanDuration: new Histogram({ name: 'podmap_sniffer_scan_duration_seconds', help: 'Duration of one full /proc scan', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers }),
+    reports: new Counter({ name: 'podmap_sniffer_reports_total', help: 'Report sends by outcome', labelNames: ['outcome'] as const, registers }),
+    recordsSent: new Counter({ name: 'podmap_sniffer_records_sent_total', help: 'Records acknowledged by the mapper', registers }),
+    recordsDropped: new Counter({ name: 'podmap_sniffer_records_dropped_total', help: 'Records dropped, by reason', labelNames: ['reason'] as const, registers }),
+    pendingRecords: new Gauge({ name: 'podmap_sniffer_pending_records', help: 'Records waiting to be sent (collected or retrying)', registers })
+  }
+}
+
+export type SnifferMetrics = ReturnType<typeof createSnifferMetrics>
