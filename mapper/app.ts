@@ -1,0 +1,66 @@
+/**
+ * The mapper's HTTP app, separate from listen(): tests drive it with inject(), main.ts owns the
+ * socket, timeouts and signals.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import type { Registry } from 'prom-client'
+import type { Logger } from '../src/log/logger.js'
+import { isCodedError } from '../src/errors/coded-error.js'
+import type { EdgeStore } from './graph/edge-store.js'
+import type { Ingestor } from './graph/ingest.js'
+import type { MapperMetrics } from './metrics.js'
+import { healthRoutes, type Readiness } from './routes/health.js'
+import { mapRoutes } from './routes/map.js'
+import { reportsRoutes } from './routes/reports.js'
+
+export interface AppDeps {
+  log: Logger
+  registry: Registry
+  metrics: MapperMetrics
+  store: EdgeStore
+  ingestor: Ingestor
+  checkToken: (authorization: string | undefined) => boolean
+  readiness: Readiness
+  bodyLimit: number
+}
+
+export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit,
+    disableRequestLogging: true,
+    requestTimeout: 30_000
+  })
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched'
+    deps.metrics.requestDuration.observe(
+      { method: req.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000
+    )
+    if (reply.statusCode >= 400) req.log.info({ method: req.method, route, statusCode: reply.statusCode }, 'request failed')
+  })
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = isCodedError(err) ? err.statusCode : (err.statusCode ?? 500)
+    if (status >= 500) {
+      req.log.error({ err }, 'request error')
+      return reply.code(500).send({ statusCode: 500, code: 'PODMAP_ERR_INTERNAL', error: 'Internal Server Error', message: 'internal error' })
+    }
+    return reply.code(status).send({ statusCode: status, code: err.code ?? 'PODMAP_ERR_BAD_REQUEST', error: httpReason(status), message: err.message })
+  })
+
+  app.setNotFoundHandler((req, reply) => {
+    return reply.code(404).send({ statusCode: 404, code: 'PODMAP_ERR_NOT_FOUND', error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` })
+  })
+
+  await app.register(healthRoutes({ readiness: deps.readiness, registry: deps.registry }))
+  await app.register(reportsRoutes({ ingestor: deps.ingestor, checkToken: deps.checkToken, metrics: deps.metrics }))
+  await app.register(mapRoutes({ store: deps.store }))
+  return app
+}
+
+function httpReason (status: number): string {
+  const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests' }
+  return reasons[status] ?? 'Error'
+}

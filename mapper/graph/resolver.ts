@@ -1,0 +1,142 @@
+/**
+ * Turns report records (IPs, DNS names) into calls between workload identities, using only the
+ * informer-fed ClusterIndex. Every observation either becomes a call or is counted as unresolved
+ * with a reason.
+ */
+import type { DnsRecord, SocketRecord } from '../../src/contract/report.js'
+import type { Identity, Port } from '../../src/contract/map.js'
+import type { ClusterIndex, PodInfo, ServiceInfo, ServicePort } from '../kube/cluster-index.js'
+import type { Call } from './call.js'
+import { ExternalNames } from './external-names.js'
+
+export type UnresolvedReason =
+  | 'unknown-client' | 'unknown-endpoints' | 'unknown-cluster-name' | 'excluded-namespace' | 'hostnetwork-ambiguous'
+
+export interface ResolverOptions {
+  clusterDomain: string
+  excludeNamespaces: string[]
+  onUnresolved: (reason: UnresolvedReason, count: number) => void
+}
+
+interface Endpoint { identity: Identity, pod?: PodInfo, inCluster: boolean }
+
+export class Resolver {
+  readonly externalNames = new ExternalNames()
+  private readonly domainSuffix: string
+  private readonly excluded: Set<string>
+
+  constructor (private readonly index: ClusterIndex, private readonly opts: ResolverOptions) {
+    this.domainSuffix = `.${opts.clusterDomain.replace(/\.$/, '').toLowerCase()}`
+    this.excluded = new Set(opts.excludeNamespaces)
+  }
+
+  /** A TCP/UDP session. */
+  socket (rec: SocketRecord, out: Call[]): void {
+    const at = rec.lastSeen
+    const server = this.server(rec.server, rec.port, rec.protocol, at)
+    const client = this.endpoint(rec.client, at)
+    if (!client && !server.inCluster) return this.unresolved('unknown-endpoints', rec.count)
+    const clientId = client?.identity ?? { kind: 'External', name: rec.client }
+    if (this.isExcluded(clientId) || this.isExcluded(server.identity)) return this.unresolved('excluded-namespace', rec.count)
+    out.push({
+      client: clientId,
+      server: server.identity,
+      port: server.port,
+      evidence: rec.protocol === 'UDP' ? 'udp' : 'tcp',
+      at,
+      count: rec.count
+    })
+  }
+
+  /** A DNS response: the client asked for a name; a cluster name names a workload, others are external. */
+  dns (rec: DnsRecord, out: Call[]): void {
+    const at = rec.lastSeen
+    const client = this.endpoint(rec.client, at)
+    if (!client) return this.unresolved('unknown-client', rec.count)
+    const name = rec.name.toLowerCase().replace(/\.$/, '')
+    let server: Identity | undefined
+    if (this.isClusterName(name)) {
+      server = this.clusterName(name, at)
+      if (!server) return this.unresolved('unknown-cluster-name', rec.count)
+    } else {
+      server = { kind: 'External', name }
+      for (const ip of rec.answers) this.externalNames.remember(ip, name, at)
+    }
+    if (this.isExcluded(client.identity) || this.isExcluded(server)) return this.unresolved('excluded-namespace', rec.count)
+    out.push({ client: client.identity, server, evidence: 'dns', at, count: rec.count })
+  }
+
+  private unresolved (reason: UnresolvedReason, count: number): void {
+    this.opts.onUnresolved(reason, count)
+  }
+
+  private isExcluded (id: Identity): boolean {
+    return id.namespace !== undefined && this.excluded.has(id.namespace)
+  }
+
+  /** A client or server address: a pod (at that time) or a node. */
+  private endpoint (ip: string, at: number): Endpoint | undefined {
+    const pod = this.index.podAt(ip, at)
+    if (pod) return { identity: this.index.workloadOf(pod), pod, inCluster: true }
+    const node = this.index.nodeByIp(ip)
+    if (node) return { identity: { kind: 'Node', name: node }, inCluster: true }
+    return undefined
+  }
+
+  private server (ip: string, port: number, protocol: 'TCP' | 'UDP', at: number): Endpoint & { port: Port } {
+    const svc = this.index.serviceByIp(ip)
+    if (svc) return this.viaService(svc, svc.ports.find((p) => p.port === port && p.protocol === protocol), port, protocol)
+    const ep = this.endpoint(ip, at)
+    if (ep?.identity.kind === 'Node') {
+      const np = this.index.serviceByNodePort(port)
+      if (np) return this.viaService(np.service, np.port, port, protocol)
+    }
+    if (ep) return { ...ep, port: { port, protocol } }
+    const name = this.externalNames.nameOf(ip)
+    return { identity: { kind: 'External', name: name ?? ip }, inCluster: false, port: { port, protocol } }
+  }
+
+  private viaService (svc: ServiceInfo, sp: ServicePort | undefined, port: number, protocol: 'TCP' | 'UDP'): Endpoint & { port: Port } {
+    const { workload, pod } = this.index.serviceWorkload(svc)
+    let target = port
+    if (sp) {
+      if (typeof sp.targetPort === 'number') target = sp.targetPort
+      else target = pod?.namedPorts.get(sp.targetPort) ?? (/^\d+$/.test(sp.targetPort) ? Number(sp.targetPort) : sp.port)
+    }
+    return { identity: { ...workload, service: svc.name }, pod, inCluster: true, port: { port: target, protocol } }
+  }
+
+  private isClusterName (name: string): boolean {
+    if (name.endsWith(this.domainSuffix)) return true
+    // Short forms a resolver's search list produces: <svc>.<ns>.svc and <svc>.<ns> of known Services.
+    const parts = name.split('.')
+    if (parts.length === 3 && parts[2] === 'svc') return true
+    return parts.length === 2 && this.index.service(parts[1] as string, parts[0] as string) !== undefined
+  }
+
+  /** `<svc>.<ns>.svc.<domain>`, `<host>.<svc>.<ns>.svc.<domain>`, `<a-b-c-d>.<ns>.pod.<domain>`. */
+  private clusterName (name: string, at: number): Identity | undefined {
+    const local = name.endsWith(this.domainSuffix) ? name.slice(0, -this.domainSuffix.length) : name
+    const parts = local.split('.')
+    const last = parts[parts.length - 1]
+    if (last === 'pod' && parts.length === 3) {
+      const ip = (parts[0] as string).includes('-') && (parts[0] as string).split('-').length === 4
+        ? (parts[0] as string).replaceAll('-', '.')
+        : (parts[0] as string).replaceAll('-', ':')
+      const pod = this.index.podAt(ip, at)
+      return pod && pod.namespace === parts[1] ? this.index.workloadOf(pod) : undefined
+    }
+    if (last === 'svc') parts.pop()
+    if (parts.length === 2) {
+      const svc = this.index.service(parts[1] as string, parts[0] as string)
+      return svc ? { ...this.index.serviceWorkload(svc).workload, service: svc.name } : undefined
+    }
+    if (parts.length === 3) {
+      const [host, sub, ns] = parts as [string, string, string]
+      const pod = this.index.podByHostname(ns, sub, host)
+      if (!pod) return undefined
+      return { ...this.index.workloadOf(pod), service: sub }
+    }
+    return undefined
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The mapper's view of the cluster, fed only by informer events, with the indexes resolution needs:
+ * IP -> pod (with history), IP -> node, ClusterIP -> Service, Service -> backing pods, DNS hostnames.
+ * Handlers are synchronous and idempotent: the same event twice, or a delete of an unknown object,
+ * leaves the index as one event would.
+ */
+import { IpHistory } from './ip-history.js'
+import { walkOwners, type OwnerInfo, type Workload } from './workload.js'
+import {
+  nsName, stampMs,
+  type EndpointSliceObject, type KubeObject, type NodeObject, type OwnerRef, type PodObject, type ServiceObject
+} from './objects.js'
+
+export interface PodInfo {
+  uid: string
+  namespace: string
+  name: string
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  ownerReferences: OwnerRef[]
+  nodeName?: string
+  hostNetwork: boolean
+  hostname?: string
+  subdomain?: string
+  ips: string[]
+  /** container port name -> number, for Service targetPort names */
+  namedPorts: Map<string, number>
+}
+
+export interface ServicePort { name?: string, port: number, targetPort: number | string, protocol: 'TCP' | 'UDP', nodePort?: number }
+
+export interface ServiceInfo {
+  namespace: string
+  name: string
+  headless: boolean
+  selector?: Record<string, string>
+  ports: ServicePort[]
+  ips: string[]
+}
+
+const OWNER_KINDS = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'])
+
+export class ClusterIndex {
+  readonly pods = new Map<string, PodInfo>()
+  readonly podIps = new IpHistory<PodInfo>()
+  private readonly owners = new Map<string, OwnerInfo>()
+  readonly services = new Map<string, ServiceInfo>()
+  private readonly serviceIps = new Map<string, ServiceInfo>()
+  private readonly nodeIps = new Map<string, string>()
+  private readonly nodeAddresses = new Map<string, string[]>()
+  /** EndpointSlice uid -> { service key, pod uids } */
+  private readonly slices = new Map<string, { service: string, pods: string[] }>()
+  private readonly podsByHostname = new Map<string, string>()
+  readonly namespaces = new Map<string, Record<string, string>>()
+  /** Bumped on every change; memoised answers (service -> workload) compare against it. */
+  version = 0
+  private readonly workloadMemo = new Map<string, { version: number, workload: Workload }>()
+
+  upsert (kind: string, obj: KubeObject, at: number): void {
+    this.version++
+    switch (kind) {
+      case 'Pod': this.upsertPod(obj as PodObject, at); break
+      case 'Service': this.upsertService(obj as ServiceObject); break
+      case 'EndpointSlice': this.upsertSlice(obj as EndpointSliceObject); break
+      case 'Node': this.upsertNode(obj as NodeObject); break
+      case 'Namespace': this.namespaces.set(obj.metadata?.name ?? '', { ...obj.metadata?.labels }); break
+      default:
+        if (OWNER_KINDS.has(kind)) {
+          const m = obj.metadata
+          if (m?.name) this.owners.set(`${kind}/${m.namespace ?? ''}/${m.name}`, { ownerReferences: m.ownerReferences, annotations: m.annotations })
+        }
+    }
+  }
+
+  remove (kind: string, obj: KubeObject, at: number): void {
+    this.version++
+    const m = obj.metadata
+    if (!m?.name) return
+    switch (kind) {
+      case 'Pod': {
+        const pod = m.uid ? this.pods.get(m.uid) : undefined
+        if (pod) this.dropPod(pod, at)
+        break
+      }
+      case 'Service': {
+        const key = nsName(m.namespace, m.name)
+        const svc = this.services.get(key)
+        if (svc) { for (const ip of svc.ips) if (this.serviceIps.get(ip) === svc) this.serviceIps.delete(ip) }
+        this.services.delete(key)
+        break
+      }
+      case 'EndpointSlice': if (m.uid) this.slices.delete(m.uid); break
+      case 'Node': {
+        for (const ip of this.nodeAddresses.get(m.name) ?? []) this.nodeIps.delete(ip)
+        this.nodeAddresses.delete(m.name)
+        break
+      }
+      case 'Namespace': this.namespaces.delete(m.name); break
+      default:
+        if (OWNER_KINDS.has(kind)) this.owners.delete(`${kind}/${m.namespace ?? ''}/${m.name}`)
+    }
+  }
+
+  private upsertPod (obj: PodObject, at: number): void {
+    const m = obj.metadata
+    if (!m?.uid || !m.name || !m.namespace) return
+    const previous = this.pods.get(m.uid)
+    const finished = obj.status?.phase === 'Succeeded' || obj.status?.phase === 'Failed'
+    const ips = finished ? [] : podIpsOf(obj)
+    const namedPorts = new Map<string, number>()
+    for (const c of obj.spec?.containers ?? []) {
+      for (const p of c.ports ?? []) if (p.name) namedPorts.set(p.name, p.containerPort)
+    }
+    const pod: PodInfo = {
+      uid: m.uid,
+      namespace: m.namespace,
+      name: m.name,
+      labels: m.labels ?? {},
+      annotations: m.annotations ?? {},
+      ownerReferences: m.ownerReferences ?? [],
+      nodeName: obj.spec?.nodeName,
+      hostNetwork: obj.spec?.hostNetwork === true,
+      hostname: obj.spec?.hostname,
+      subdomain: obj.spec?.subdomain,
+      ips,
+      namedPorts
+    }
+    this.pods.set(pod.uid, pod)
+    if (pod.hostname && pod.subdomain) this.podsByHostname.set(`${pod.namespace}/${pod.subdomain}/${pod.hostname}`, pod.uid)
+    const same = (a: PodInfo, b: PodInfo): boolean => a.uid === b.uid
+    for (const ip of previous?.ips ?? []) {
+      if (!ips.includes(ip)) this.podIps.release(ip, at, (h) => h.uid === pod.uid)
+    }
+    // hostNetwork pods share the node's address: they are not indexed by IP.
+    if (pod.hostNetwork) return
+    const started = stampMs(obj.status?.startTime) ?? stampMs(m.creationTimestamp) ?? at
+    for (const ip of ips) {
+      // An IP first seen on a pod we already knew was assigned now; one present at first sight
+      // has been held since the pod started.
+      const from = previous && !previous.ips.includes(ip) ? at : Math.min(started, at)
+      this.podIps.assign(ip, pod, from, same)
+    }
+  }
+
+  private dropPod (pod: PodInfo, at: number): void {
+    for (const ip of pod.ips) this.podIps.release(ip, at, (h) => h.uid === pod.uid)
+    this.pods.delete(pod.uid)
+    if (pod.hostname && pod.subdomain) {
+      const key = `${pod.namespace}/${pod.subdomain}/${pod.hostname}`
+      if (this.podsByHostname.get(key) === pod.uid) this.podsByHostname.delete(key)
+    }
+  }
+
+  private upsertService (obj: ServiceObject): void {
+    const m = obj.metadata
+    if (!m?.name || !m.namespace) return
+    const key = nsName(m.namespace, m.name)
+    const old = this.services.get(key)
+    if (old) { for (const ip of old.ips) if (this.serviceIps.get(ip) === old) this.serviceIps.delete(ip) }
+    const spec = obj.spec ?? {}
+    const clusterIps = (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).filter((ip) => ip && ip !== 'None')
+    const lbIps = (obj.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip)
+    const svc: ServiceInfo = {
+      namespace: m.namespace,
+      name: m.name,
+      headless: spec.clusterIP === 'None',
+      selector: spec.selector,
+      ports: (spec.ports ?? []).map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: p.targetPort ?? p.port,
+        protocol: p.protocol === 'UDP' ? 'UDP' : 'TCP',
+        nodePort: p.nodePort
+      })),
+      ips: [...clusterIps, ...(spec.externalIPs ?? []), ...lbIps]
+    }
+    this.services.set(key, svc)
+    for (const ip of svc.ips) this.serviceIps.set(ip, svc)
+  }
+
+  private upsertSlice (obj: EndpointSliceObject): void {
+    const m = obj.metadata
+    const service = m?.labels?.['kubernetes.io/service-name']
+    if (!m?.uid || !m.namespace || !service) return
+    const pods: string[] = []
+    for (const e of obj.endpoints ?? []) {
+      if (e.targetRef?.kind === 'Pod' && e.targetRef.uid) pods.push(e.targetRef.uid)
+    }
+    this.slices.set(m.uid, { service: nsName(m.namespace, service), pods })
+  }
+
+  private upsertNode (obj: NodeObject): void {
+    const name = obj.metadata?.name
+    if (!name) return
+    for (const ip of this.nodeAddresses.get(name) ?? []) this.nodeIps.delete(ip)
+    const ips = (obj.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address)
+    this.nodeAddresses.set(name, ips)
+    for (const ip of ips) this.nodeIps.set(ip, name)
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  podAt (ip: string, at: number): PodInfo | undefined { return this.podIps.at(ip, at) }
+  nodeByIp (ip: string): string | undefined { return this.nodeIps.get(ip) }
+  serviceByIp (ip: string): ServiceInfo | undefined { return this.serviceIps.get(ip) }
+  service (namespace: string, name: string): ServiceInfo | undefined { return this.services.get(nsName(namespace, name)) }
+  podByHostname (namespace: string, subdomain: string, hostname: string): PodInfo | undefined {
+    const uid = this.podsByHostname.get(`${namespace}/${subdomain}/${hostname}`)
+    return uid ? this.pods.get(uid) : undefined
+  }
+
+  /** Services whose NodePort is `port` (a call to a node address on that port enters through it). */
+  serviceByNodePort (port: number): { service: ServiceInfo, port: ServicePort } | undefined {
+    for (const service of this.services.values()) {
+      for (const p of service.ports) if (p.nodePort === port) return { service, port: p }
+    }
+    return undefined
+  }
+
+  workloadOf (pod: PodInfo): Workload {
+    const memo = this.workloadMemo.get(pod.uid)
+    if (memo && memo.version === this.version) return memo.workload
+    const workload = walkOwners(pod, (kind, namespace, name) => this.owners.get(`${kind}/${namespace}/${name}`))
+    this.workloadMemo.set(pod.uid, { version: this.version, workload })
+    return workload
+  }
+
+  /** The pods behind a Service: from its EndpointSlices, else by its selector. */
+  backendPods (svc: ServiceInfo): PodInfo[] {
+    const key = nsName(svc.namespace, svc.name)
+    const out: PodInfo[] = []
+    for (const slice of this.slices.values()) {
+      if (slice.service !== key) continue
+      for (const uid of slice.pods) { const p = this.pods.get(uid); if (p) out.push(p) }
+    }
+    if (out.length > 0 || !svc.selector || Object.keys(svc.selector).length === 0) return out
+    for (const pod of this.pods.values()) {
+      if (pod.namespace === svc.namespace && matches(svc.selector, pod.labels)) out.push(pod)
+    }
+    return out
+  }
+
+  /** The workload behind a Service (its first backend pod's), or the Service itself when it has none. */
+  serviceWorkload (svc: ServiceInfo): { workload: Workload, pod?: PodInfo } {
+    const key = `svc:${svc.namespace}/${svc.name}`
+    const memo = this.workloadMemo.get(key)
+    const pods = this.backendPods(svc).sort((a, b) => a.name.localeCompare(b.name))
+    const pod = pods[0]
+    if (!pod) return { workload: { kind: 'Service', namespace: svc.namespace, name: svc.name } }
+    if (memo && memo.version === this.version) return { workload: memo.workload, pod }
+    const workload = this.workloadOf(pod)
+    this.workloadMemo.set(key, { version: this.version, workload })
+    return { workload, pod }
+  }
+}
+
+export function matches (selector: Record<string, string>, labels: Record<string, string>): boolean {
+  for (const k in selector) if (labels[k] !== selector[k]) return false
+  return true
+}
+
+function podIpsOf (obj: PodObject): string[] {
+  const ips = new Set<string>()
+  if (obj.status?.podIP) ips.add(obj.status.podIP)
+  for (const p of obj.status?.podIPs ?? []) if (p.ip) ips.add(p.ip)
+  return [...ips]
+}

@@ -1,0 +1,17 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+/** Every mapper metric, created once on the process registry. */
+export function createMapperMetrics (registry: Registry) {
+  const registers = [registry]
+  return {
+    recordsIngested: new Counter({ name: 'podmap_mapper_records_ingested_total', help: 'Report records ingested, by source', labelNames: ['source'] as const, registers }),
+    reports: new Counter({ name: 'podmap_mapper_reports_total', help: 'Reports received, by outcome', labelNames: ['outcome'] as const, registers }),
+    unresolved: new Counter({ name: 'podmap_mapper_unresolved_total', help: 'Observations that could not be resolved to a workload, by reason', labelNames: ['reason'] as const, registers }),
+    edges: new Gauge({ name: 'podmap_mapper_edges', help: 'Edges in the map', registers }),
+    informerLastEventAge: new Gauge({ name: 'podmap_mapper_informer_last_event_age_seconds', help: 'Seconds since each informer last delivered an event', labelNames: ['kind'] as const, registers }),
+    informerRestarts: new Gauge({ name: 'podmap_mapper_informer_restarts', help: 'Restarts of each informer since start', labelNames: ['kind'] as const, registers }),
+    requestDuration: new Histogram({ name: 'podmap_mapper_http_request_duration_seconds', help: 'HTTP request duration by route template', labelNames: ['method', 'route', 'status_code'] as const, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers })
+  }
+}
+
+export type MapperMetrics = ReturnType<typeof createMapperMetrics>
