@@ -1,0 +1,126 @@
+/**
+ * Sends drained batches to the mapper. A failed send keeps its batch and retries with backoff;
+ * the retry buffer is bounded by records, and whatever overflows it is counted. A batch the mapper
+ * refuses as invalid (4xx other than 408/429) cannot succeed by retrying: it is dropped and counted.
+ * Sending never blocks capture: it runs on a timer, one request at a time.
+ */
+import { MAX_RECORDS_PER_KIND, REPORT_VERSION, type Report } from '../src/contract/report.js'
+import type { Logger } from '../src/log/logger.js'
+import type { Batch, Collector } from './collector.js'
+import type { SnifferMetrics } from './metrics.js'
+
+export interface ReporterOptions {
+  mapperUrl: string
+  token: string
+  nodeName: string
+  intervalMs: number
+  maxPendingRecords: number
+  collector: Collector
+  metrics: SnifferMetrics
+  log: Logger
+  /** Injected for tests; defaults to global fetch. */
+  fetch?: typeof fetch
+  requestTimeoutMs?: number
+}
+
+export interface Reporter {
+  start: () => void
+  /** Drains the collector and tries to send everything pending once (used at shutdown). */
+  flush: () => Promise<void>
+  stop: () => void
+  pendingRecords: () => number
+}
+
+const recordsOf = (b: Batch): number => b.dns.length + b.sockets.length
+
+export function createReporter (opts: ReporterOptions): Reporter {
+  const doFetch = opts.fetch ?? fetch
+  const url = new URL('/api/v1/reports', opts.mapperUrl).toString()
+  const pending: Batch[] = []
+  let pendingCount = 0
+  let timer: NodeJS.Timeout | undefined
+  let sending: Promise<void> | undefined
+  let failures = 0
+  let nextAttemptAt = 0
+
+  const updateGauge = (): void => { opts.metrics.pendingRecords.set(pendingCount + opts.collector.size) }
+
+  function enqueue (batch: Batch): void {
+    // Split so no report exceeds what the mapper accepts per kind.
+    while (batch.dns.length > 0 || batch.sockets.length > 0) {
+      const part = { dns: batch.dns.splice(0, MAX_RECORDS_PER_KIND), sockets: batch.sockets.splice(0, MAX_RECORDS_PER_KIND) }
+      pending.push(part)
+      pendingCount += recordsOf(part)
+    }
+    while (pendingCount > opts.maxPendingRecords && pending.length > 0) {
+      const dropped = pending.shift() as Batch
+      pendingCount -= recordsOf(dropped)
+      opts.metrics.recordsDropped.inc({ reason: 'retry-buffer-full' }, recordsOf(dropped))
+      opts.log.warn({ records: recordsOf(dropped) }, 'retry buffer full: dropped the oldest batch')
+    }
+  }
+
+  async function sendOne (batch: Batch): Promise<'ok' | 'retry' | 'rejected'> {
+    const report: Report = { version: REPORT_VERSION, node: opts.nodeName, sentAt: Date.now(), dns: batch.dns, sockets: batch.sockets }
+    try {
+      const res = await doFetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
+        body: JSON.stringify(report),
+        signal: AbortSignal.timeout(opts.requestTimeoutMs ?? 10_000)
+      })
+      const text = await res.text()
+      if (res.ok) return 'ok'
+      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+        opts.log.error({ status: res.status, body: text.slice(0, 500) }, 'mapper refused a report')
+        return 'rejected'
+      }
+      opts.log.warn({ status: res.status }, 'mapper answered an error; will retry')
+      return 'retry'
+    } catch (err) {
+      opts.log.warn({ err: (err as Error).message, url }, 'mapper unreachable; will retry')
+      return 'retry'
+    }
+  }
+
+  async function sendPending (): Promise<void> {
+    while (pending.length > 0) {
+      const batch = pending[0] as Batch
+      const outcome = await sendOne(batch)
+      opts.metrics.reports.inc({ outcome })
+      if (outcome === 'retry') {
+        failures++
+        nextAttemptAt = Date.now() + Math.min(opts.intervalMs * 2 ** Math.min(failures - 1, 6), 60_000)
+        return
+      }
+      failures = 0
+      pending.shift()
+      pendingCount -= recordsOf(batch)
+      if (outcome === 'ok') opts.metrics.recordsSent.inc(recordsOf(batch))
+      else opts.metrics.recordsDropped.inc({ reason: 'rejected' }, recordsOf(batch))
+    }
+  }
+
+  function tick (force: boolean): Promise<void> {
+    if (sending) return sending
+    const batch = opts.collector.drain()
+    if (recordsOf(batch) > 0) enqueue(batch)
+    updateGauge()
+    if (!force && Date.now() < nextAttemptAt) return Promise.resolve()
+    sending = sendPending().finally(() => { sending = undefined; updateGauge() })
+    return sending
+  }
+
+  return {
+    start () {
+      timer = setInterval(() => { void tick(false) }, opts.intervalMs)
+      timer.unref()
+    },
+    async flush () {
+      if (sending) await sending
+      await tick(true)
+    },
+    stop () { if (timer) clearInterval(timer) },
+    pendingRecords: () => pendingCount
+  }
+}
