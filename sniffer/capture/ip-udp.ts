@@ -1,0 +1,109 @@
+/**
+ * IPv4/IPv6 and UDP headers: addresses, ports and where the UDP payload is.
+ * Pure; the caller owns one `Datagram` and passes it to every call. Every length in a header is
+ * checked against the captured length, so a lying header is skipped with a reason, never read past.
+ */
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './link-layer.js'
+import { formatIpv4, formatIpv6 } from './ip-format.js'
+
+export const IPPROTO_TCP = 6
+export const IPPROTO_UDP = 17
+
+export interface Datagram {
+  family: 4 | 6
+  srcIp: string
+  dstIp: string
+  srcPort: number
+  dstPort: number
+  /** Offset and length of the UDP payload in the frame. */
+  payloadOffset: number
+  payloadLength: number
+}
+
+export function createDatagram (): Datagram {
+  return { family: 4, srcIp: '', dstIp: '', srcPort: 0, dstPort: 0, payloadOffset: 0, payloadLength: 0 }
+}
+
+/** Why a packet was skipped at the IP or UDP layer. */
+export type IpSkip =
+  | 'truncated-ip' // fewer bytes than a minimal header
+  | 'bad-ip-header' // wrong version, IHL below 5, header longer than the packet
+  | 'bad-ip-length' // total/payload length beyond the captured bytes (or shorter than the header)
+  | 'fragment' // IPv4 MF or non-zero offset, IPv6 fragment header: not reassembled
+  | 'tcp-unsupported' // DNS over TCP: passes the filter, not reassembled yet
+  | 'not-udp' // any other transport
+  | 'bad-udp-length' // UDP header truncated or its length field lies
+
+const MAX_IPV6_EXTENSIONS = 8
+
+/**
+ * Decode the IP packet at `ipOffset` (of family `etherType`) in `frame[0, length)` into `out`.
+ * Returns null when `out` holds a UDP datagram, else why the packet was skipped.
+ */
+export function decodeIpUdp (frame: Uint8Array, length: number, ipOffset: number, etherType: number, out: Datagram): IpSkip | null {
+  if (length > frame.length) length = frame.length
+  let off = ipOffset
+  let end: number
+  let protocol: number
+  if (etherType === ETHERTYPE_IPV4) {
+    if (length - off < 20) return 'truncated-ip'
+    const vihl = frame[off]!
+    if (vihl >> 4 !== 4) return 'bad-ip-header'
+    const headerLength = (vihl & 0x0f) * 4
+    if (headerLength < 20) return 'bad-ip-header'
+    const totalLength = (frame[off + 2]! << 8) | frame[off + 3]!
+    if (totalLength < headerLength) return 'bad-ip-length'
+    if (off + totalLength > length) return 'bad-ip-length'
+    const fragment = (frame[off + 6]! << 8) | frame[off + 7]!
+    if ((fragment & 0x3fff) !== 0) return 'fragment' // MF set or offset non-zero
+    protocol = frame[off + 9]!
+    if (protocol === IPPROTO_TCP) return 'tcp-unsupported'
+    if (protocol !== IPPROTO_UDP) return 'not-udp'
+    out.family = 4
+    out.srcIp = formatIpv4(frame, off + 12)
+    out.dstIp = formatIpv4(frame, off + 16)
+    end = off + totalLength // Ethernet padding after it is ignored
+    off += headerLength
+  } else if (etherType === ETHERTYPE_IPV6) {
+    if (length - off < 40) return 'truncated-ip'
+    if (frame[off]! >> 4 !== 6) return 'bad-ip-header'
+    const payloadLength = (frame[off + 4]! << 8) | frame[off + 5]!
+    end = off + 40 + payloadLength
+    if (payloadLength === 0 || end > length) return 'bad-ip-length' // 0 would be a jumbogram
+    const base = off
+    protocol = frame[off + 6]!
+    off += 40
+    for (let n = 0; ; n++) {
+      if (protocol === IPPROTO_UDP) break
+      if (protocol === IPPROTO_TCP) return 'tcp-unsupported'
+      if (protocol === 44) return 'fragment'
+      let extLength: number
+      if (protocol === 0 || protocol === 43 || protocol === 60) { // hop-by-hop, routing, destination options
+        if (end - off < 2) return 'bad-ip-length'
+        extLength = (frame[off + 1]! + 1) * 8
+      } else if (protocol === 51) { // authentication header
+        if (end - off < 2) return 'bad-ip-length'
+        extLength = (frame[off + 1]! + 2) * 4
+      } else {
+        return 'not-udp'
+      }
+      if (n >= MAX_IPV6_EXTENSIONS) return 'bad-ip-header'
+      if (off + extLength > end) return 'bad-ip-length'
+      protocol = frame[off]!
+      off += extLength
+    }
+    out.family = 6
+    out.srcIp = formatIpv6(frame, base + 8)
+    out.dstIp = formatIpv6(frame, base + 24)
+  } else {
+    return 'bad-ip-header'
+  }
+  if (end - off < 8) return 'bad-udp-length'
+  const udpLength = (frame[off + 4]! << 8) | frame[off + 5]!
+  if (udpLength < 8 || off + udpLength > end) return 'bad-udp-length'
+  out.srcPort = (frame[off]! << 8) | frame[off + 1]!
+  out.dstPort = (frame[off + 2]! << 8) | frame[off + 3]!
+  out.payloadOffset = off + 8
+  out.payloadLength = udpLength - 8
+  return null
+}
