@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the local base image the image test passes as BASE_IMAGE, because base images cannot
+# be pulled here: a minimal Debian bookworm made with debootstrap, plus this machine's node and
+# npm laid out like the official node image (/usr/local/bin/node, /usr/local/lib/node_modules/npm).
+# Kept in buildah's store and reused; pass --rebuild to make it again. Run as root.
+set -euo pipefail
+image=${PODMAP_BASE_IMAGE:-localhost/podmap-base:bookworm-node20}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+if [ "${1:-}" != "--rebuild" ] && buildah inspect --type image "$image" >/dev/null 2>&1; then
+  echo "base image: $image present"
+  exit 0
+fi
+node_bin=$(command -v node)
+npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+[ -f "$npm_dir/bin/npm-cli.js" ] || { echo "base image: cannot find npm next to $(command -v npm)" >&2; exit 1; }
+work=$(mktemp -d /var/tmp/podmap-base.XXXXXX)
+ctr=
+cleanup () {
+  if [ -n "$ctr" ]; then buildah umount "$ctr" >/dev/null 2>&1 || true; buildah rm "$ctr" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+echo "base image: debootstrap bookworm (minbase) from $mirror"
+debootstrap --variant=minbase --include=ca-certificates bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
+  || { tail -20 "$work/debootstrap.log" >&2; exit 1; }
+root=$work/rootfs
+install -D -m 0755 "$node_bin" "$root/usr/local/bin/node"
+mkdir -p "$root/usr/local/lib/node_modules"
+cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
+ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb "$root"/var/log/* "$root"/tmp/*
+ctr=$(buildah from scratch)
+mnt=$(buildah mount "$ctr")
+# /dev is provided by the runtime; device nodes made by debootstrap do not belong in a layer.
+tar -C "$root" --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -cf - . | tar -C "$mnt" -xpf -
+buildah umount "$ctr" >/dev/null
+buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  --env NODE_VERSION="$("$node_bin" -p 'process.versions.node')" --cmd node "$ctr"
+buildah commit --quiet "$ctr" "$image" >/dev/null
+echo "base image: built $image (node $("$node_bin" -v), npm $(node "$npm_dir/bin/npm-cli.js" -v))"
