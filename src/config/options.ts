@@ -16,6 +16,8 @@ export interface OptionSpec<T extends z.ZodType = z.ZodType> {
   env?: string[]
   /** A boolean flag takes no value: its presence means true. */
   flag?: boolean
+  /** One-letter alias, e.g. 'o' for -o. */
+  short?: string
 }
 
 export type OptionSpecs = Record<string, OptionSpec>
@@ -55,9 +57,16 @@ export function parseArgv (argv: string[], specs: OptionSpecs): ParsedArgs {
   const values: Record<string, string | boolean> = {}
   const positionals: string[] = []
   const problems: string[] = []
+  const shorts = new Map<string, string>()
+  for (const [name, spec] of Object.entries(specs)) if (spec.short) shorts.set(spec.short, name)
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string
+    let arg = argv[i] as string
     if (arg === '--') { positionals.push(...argv.slice(i + 1)); break }
+    if (/^-[a-zA-Z]$/.test(arg) || /^-[a-zA-Z]=/.test(arg)) {
+      const long = shorts.get(arg[1] as string)
+      if (!long) { problems.push(`${arg.slice(0, 2)}: unknown option`); continue }
+      arg = `--${long}${arg.slice(2)}`
+    }
     if (!arg.startsWith('--')) { positionals.push(arg); continue }
     const eq = arg.indexOf('=')
     const name = arg.slice(2, eq === -1 ? undefined : eq)
@@ -69,7 +78,7 @@ export function parseArgv (argv: string[], specs: OptionSpecs): ParsedArgs {
     }
     if (eq !== -1) { values[name] = arg.slice(eq + 1); continue }
     const next = argv[i + 1]
-    if (next === undefined || next.startsWith('--')) { problems.push(`--${name}: needs a value`); continue }
+    if (next === undefined || (next.startsWith('-') && next.length > 1 && !/^-\d/.test(next))) { problems.push(`--${name}: needs a value`); continue }
     values[name] = next
     i++
   }
@@ -109,7 +118,8 @@ export function loadConfig<S extends OptionSpecs> (specs: S, argv: string[], env
 export function usage (command: string, specs: OptionSpecs): string {
   const lines = [`usage: podmap ${command} [options]`, '', 'options (each also read from PODMAP_<NAME>):']
   for (const [name, spec] of Object.entries(specs)) {
-    lines.push(`  --${name.padEnd(22)} ${spec.help}`)
+    const flag = spec.short ? `-${spec.short}, --${name}` : `    --${name}`
+    lines.push(`  ${flag.padEnd(28)} ${spec.help}`)
   }
   return lines.join('\n')
 }

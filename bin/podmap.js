@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// The `podmap` command (also installed as `kubectl-podmap`). In a development checkout it runs the
+// TypeScript sources through tsx; in an image (no tsx, no src) it runs the compiled dist/.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const source = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url))
+let useSource = false
+if (existsSync(source)) {
+  try {
+    const { register } = await import('tsx/esm/api')
+    register()
+    useSource = true
+  } catch {
+    useSource = false
+  }
+}
+const entry = useSource ? new URL('../src/cli/main.ts', import.meta.url) : new URL('../dist/src/cli/main.js', import.meta.url)
+const { main } = await import(entry.href)
+process.exitCode = await main(process.argv.slice(2))

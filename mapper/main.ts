@@ -1,0 +1,67 @@
+/**
+ * The mapper's composition root: config, token, informers (awaiting first sync), resolver, store,
+ * app, listen, shutdown.
+ */
+import { readFile } from 'node:fs/promises'
+import { loadConfig } from '../src/config/options.js'
+import { createLogger } from '../src/log/logger.js'
+import { createRegistry } from '../src/metrics/registry.js'
+import { installShutdown } from '../src/lifecycle/shutdown.js'
+import { ConfigInvalid } from '../src/errors/codes.js'
+import { mapperOptions } from './config.js'
+import { createMapperMetrics } from './metrics.js'
+import { ClusterIndex } from './kube/cluster-index.js'
+import { loadKubeConfig, startInformers } from './kube/informers.js'
+import { Resolver } from './graph/resolver.js'
+import { EdgeStore } from './graph/edge-store.js'
+import { createIngestor } from './graph/ingest.js'
+import { createTokenCheck } from './auth.js'
+import { buildApp } from './app.js'
+
+export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadConfig(mapperOptions, argv, env)
+  const log = createLogger({ level: config.logLevel, component: 'mapper' })
+  const token = (await readFile(config.tokenFile, 'utf8').catch((err: Error) => {
+    throw ConfigInvalid(`invalid configuration:\n  - --token-file: cannot read ${config.tokenFile}: ${err.message}`)
+  })).trim()
+  if (token === '') throw ConfigInvalid(`invalid configuration:\n  - --token-file: ${config.tokenFile} is empty`)
+
+  const registry = createRegistry('mapper')
+  const metrics = createMapperMetrics(registry)
+  const index = new ClusterIndex()
+  const store = new EdgeStore()
+  const resolver = new Resolver(index, {
+    clusterDomain: config.clusterDomain,
+    excludeNamespaces: config.excludeNamespaces,
+    onUnresolved: (reason, n) => metrics.unresolved.inc({ reason }, n)
+  })
+
+  const kubeConfig = loadKubeConfig(config.kubeconfig)
+  const informers = await startInformers({ kubeConfig, sink: index, log, backoffMaxMs: config.informerBackoffMax })
+  log.info('informers synced')
+  const informerGauges = setInterval(() => {
+    const now = Date.now()
+    for (const [kind, s] of Object.entries(informers.status())) {
+      if (s.lastEventAt) metrics.informerLastEventAge.set({ kind }, (now - s.lastEventAt) / 1000)
+      metrics.informerRestarts.set({ kind }, s.restarts)
+    }
+  }, 5000)
+  informerGauges.unref()
+
+  const app = await buildApp({
+    log,
+    registry,
+    metrics,
+    store,
+    ingestor: createIngestor({ resolver, store, metrics }),
+    checkToken: createTokenCheck(token),
+    readiness: { ready: () => informers.synced(), detail: () => informers.status() },
+    bodyLimit: config.bodyLimit
+  })
+  await app.listen({ host: config.host, port: config.port })
+
+  installShutdown(log, [
+    { name: 'stop accepting requests', run: () => app.close() },
+    { name: 'stop informers', run: () => { clearInterval(informerGauges); informers.stop() } }
+  ])
+}

@@ -1,0 +1,101 @@
+/**
+ * The sniffer's composition root: config, capture, scanner, collector, reporter, health server,
+ * shutdown. Nothing else in sniffer/ reads configuration or starts timers of its own accord.
+ */
+import { readFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import { loadConfig } from '../src/config/options.js'
+import { createLogger } from '../src/log/logger.js'
+import { createRegistry } from '../src/metrics/registry.js'
+import { installShutdown } from '../src/lifecycle/shutdown.js'
+import { ConfigInvalid } from '../src/errors/codes.js'
+import { snifferOptions } from './config.js'
+import { createSnifferMetrics } from './metrics.js'
+import { Collector } from './collector.js'
+import { createReporter } from './reporter.js'
+import { startDnsCapture } from './capture/dns-capture.js'
+import { createScanner } from './procnet/scanner.js'
+
+export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadConfig(snifferOptions, argv, env)
+  const log = createLogger({ level: config.logLevel, component: 'sniffer' })
+  const token = (await readFile(config.tokenFile, 'utf8').catch((err: Error) => {
+    throw ConfigInvalid(`invalid configuration:\n  - --token-file: cannot read ${config.tokenFile}: ${err.message}`)
+  })).trim()
+  if (token === '') throw ConfigInvalid(`invalid configuration:\n  - --token-file: ${config.tokenFile} is empty`)
+
+  const registry = createRegistry('sniffer')
+  const metrics = createSnifferMetrics(registry)
+  const collector = new Collector(config.maxPendingRecords, (reason, n) => metrics.recordsDropped.inc({ reason }, n))
+
+  const capture = startDnsCapture({
+    device: config.interface,
+    bufferSize: config.pcapBufferSize,
+    metrics,
+    log,
+    onResponse: (o) => collector.addDns(o)
+  })
+  log.info({ device: config.interface, linkType: capture.linkType }, 'capturing DNS responses')
+
+  const scanner = createScanner({ procRoot: config.procRoot, metrics, log })
+  let scanning = false
+  const scanOnce = async (): Promise<void> => {
+    if (scanning) return
+    scanning = true
+    try {
+      const at = Date.now()
+      const result = await scanner.scan()
+      for (const s of result.sessions) collector.addSession(s, at)
+      log.debug({ sessions: result.sessions.length, namespaces: result.namespaces, ms: result.durationMs }, 'scan done')
+    } catch (err) {
+      log.error({ err }, 'scan failed')
+    } finally {
+      scanning = false
+    }
+  }
+  const scanTimer = setInterval(() => { void scanOnce() }, config.scanInterval)
+  scanTimer.unref()
+  void scanOnce()
+
+  const reporter = createReporter({
+    mapperUrl: config.mapperUrl,
+    token,
+    nodeName: config.nodeName,
+    intervalMs: config.reportInterval,
+    maxPendingRecords: config.maxPendingRecords,
+    collector,
+    metrics,
+    log
+  })
+  reporter.start()
+
+  const server = await listenHealth(config.metricsHost, config.metricsPort, registry)
+  log.info({ port: config.metricsPort, node: config.nodeName, mapper: config.mapperUrl }, 'sniffer started')
+
+  installShutdown(log, [
+    { name: 'stop capture and scans', run: () => { clearInterval(scanTimer); capture.close() } },
+    { name: 'send the last batch', run: async () => { await scanOnce(); reporter.stop(); await reporter.flush() } },
+    { name: 'close health server', run: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+  ])
+}
+
+async function listenHealth (host: string, port: number, registry: ReturnType<typeof createRegistry>): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
+    } else if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        () => res.writeHead(500).end()
+      )
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"statusCode":404,"code":"PODMAP_ERR_NOT_FOUND","message":"not found"}')
+    }
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => resolve())
+  })
+  return server
+}
