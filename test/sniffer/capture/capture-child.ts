@@ -1,0 +1,39 @@
+/**
+ * Child process for dns-capture.test.ts, run inside a namespace with
+ * `ip netns exec NS node --import tsx capture-child.ts <device>`. Prints one JSON line
+ * {"ready": linkType}, then {"response": ...} per DnsObservation; on the stdin line "stats" prints
+ * {"stats": {...}}; exits when stdin closes or after 60 s at most.
+ */
+import { createInterface } from 'node:readline'
+import { Registry } from 'prom-client'
+import { createLogger } from '../../../src/log/logger.js'
+import { createSnifferMetrics } from '../../../sniffer/metrics.js'
+import { startDnsCapture } from '../../../sniffer/capture/dns-capture.js'
+
+const device = process.argv[2] ?? 'any'
+const metrics = createSnifferMetrics(new Registry())
+const skipped: Record<string, number> = {}
+const print = (value: unknown): void => { process.stdout.write(JSON.stringify(value) + '\n') }
+
+const capture = startDnsCapture({
+  device,
+  bufferSize: 4 << 20,
+  metrics,
+  log: createLogger({ level: 'warn', component: 'capture-child', destination: process.stderr }),
+  onResponse: (response) => { print({ response }) },
+  onSkip: (reason) => { skipped[reason] = (skipped[reason] ?? 0) + 1 }
+})
+print({ ready: capture.linkType })
+
+const stop = (): void => { capture.close(); process.exit(0) }
+setTimeout(stop, 60_000).unref()
+const input = createInterface({ input: process.stdin })
+input.on('line', (line) => {
+  if (line.trim() !== 'stats') return
+  void (async () => {
+    const value = async (name: 'packets' | 'duplicatePackets' | 'dnsResponses'): Promise<number> => (await metrics[name].get()).values[0]?.value ?? 0
+    const errors = Object.fromEntries((await metrics.decodeErrors.get()).values.map((v) => [String(v.labels.reason), v.value]))
+    print({ stats: { packets: await value('packets'), duplicatePackets: await value('duplicatePackets'), dnsResponses: await value('dnsResponses'), errors, skipped } })
+  })()
+})
+input.on('close', stop)

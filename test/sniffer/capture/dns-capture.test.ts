@@ -1,0 +1,126 @@
+/**
+ * Real capture: three namespaces of our own, client C -- node N (forwarding) -- server S, joined by
+ * veths. libpcap runs in a child process inside a namespace (capture-child.ts); DNS responses built
+ * with dns-packet are sent over UDP from source port 53 (send-child.cjs). Needs root; never skipped.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { fileURLToPath } from 'node:url'
+import dnsPacket from 'dns-packet'
+import { createLab, jsonLines, requireRoot, type Lab } from './netns.js'
+
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
+const o = 1 + (process.pid % 250)
+const ip = {
+  c4: `10.250.${o}.2`, n4c: `10.250.${o}.1`, n4s: `10.250.${o}.5`, s4: `10.250.${o}.6`,
+  c6: `fd00:250:${o}::2`, n6c: `fd00:250:${o}::1`, n6s: `fd00:250:${o}:1::1`, s6: `fd00:250:${o}:1::2`
+}
+let lab: Lab
+
+before(() => {
+  requireRoot()
+  lab = createLab('cap')
+  try {
+    for (const ns of ['c', 'n', 's']) lab.addNamespace(ns)
+    const tag = process.pid.toString(36)
+    lab.link({ ns: 'c', ifname: `pc${tag}c`, addrs: [`${ip.c4}/30`, `${ip.c6}/64`] }, { ns: 'n', ifname: `pc${tag}n`, addrs: [`${ip.n4c}/30`, `${ip.n6c}/64`] })
+    lab.link({ ns: 's', ifname: `ps${tag}s`, addrs: [`${ip.s4}/30`, `${ip.s6}/64`] }, { ns: 'n', ifname: `ps${tag}n`, addrs: [`${ip.n4s}/30`, `${ip.n6s}/64`] })
+    lab.exec('c', ['ip', 'route', 'add', `10.250.${o}.4/30`, 'via', ip.n4c])
+    lab.exec('c', ['ip', '-6', 'route', 'add', `fd00:250:${o}:1::/64`, 'via', ip.n6c])
+    lab.exec('s', ['ip', 'route', 'add', `10.250.${o}.0/30`, 'via', ip.n4s])
+    lab.exec('s', ['ip', '-6', 'route', 'add', `fd00:250:${o}::/64`, 'via', ip.n6s])
+    lab.exec('n', ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'])
+    lab.exec('n', ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1'])
+    // Resolve neighbours before any capture starts, so no test packet waits in a neighbour queue.
+    for (const address of [ip.c4, ip.c6]) lab.ping('s', address)
+    lab.ping('n', ip.c4)
+  } catch (err) {
+    lab.destroy()
+    throw err
+  }
+})
+
+after(() => { lab?.destroy() })
+
+function response (id: number, name: string, type: 'A' | 'AAAA', data: string[], rcode = 0): string {
+  const buf = dnsPacket.encode({
+    type: 'response',
+    id,
+    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE,
+    questions: [{ type, name }],
+    answers: data.map((d) => ({ type, name, ttl: 30, data: d }))
+  })
+  buf[3] = (buf[3]! & 0xf0) | rcode
+  return buf.toString('hex')
+}
+
+function send (ns: string, messages: Array<{ src: string, dst: string, port: number, hex: string }>): void {
+  lab.exec(ns, [process.execPath, here('./send-child.cjs'), JSON.stringify(messages)])
+}
+
+async function startCapture (ns: string, device: string) {
+  const child = lab.spawnIn(ns, [process.execPath, '--import', 'tsx', here('./capture-child.ts'), device])
+  const lines = jsonLines(child)
+  const ready = await lines.next((v) => v.ready !== undefined, 20_000)
+  return {
+    linkType: ready.ready as string,
+    lines,
+    stats: async () => {
+      const before = lines.all.length
+      child.stdin!.write('stats\n')
+      return (await lines.next((v) => v.stats !== undefined && lines.all.indexOf(v) >= before, 10_000)).stats
+    },
+    stop: () => { child.stdin!.end() }
+  }
+}
+
+test('capture on a veth (Ethernet) decodes IPv4 A and IPv6 AAAA responses sent to this namespace', async () => {
+  const cap = await startCapture('c', `pc${process.pid.toString(36)}c`)
+  try {
+    assert.equal(cap.linkType, 'ETHERNET')
+    send('s', [
+      { src: ip.s4, dst: ip.c4, port: 40001, hex: response(101, 'web.shop.svc.cluster.local', 'A', ['10.96.7.7']) },
+      { src: ip.s6, dst: ip.c6, port: 40002, hex: response(102, 'Web6.Shop.svc.cluster.local', 'AAAA', ['fd00:96::7']) }
+    ])
+    const a = await cap.lines.next((v) => v.response?.name === 'web.shop.svc.cluster.local', 10_000)
+    assert.equal(a.response.client, ip.c4)
+    assert.deepEqual(a.response.answers, ['10.96.7.7'])
+    assert.equal(a.response.ttl, 30)
+    const aaaa = await cap.lines.next((v) => v.response?.name === 'web6.shop.svc.cluster.local', 10_000)
+    assert.equal(aaaa.response.client, ip.c6)
+    assert.deepEqual(aaaa.response.answers, ['fd00:96::7'])
+    const stats = await cap.stats()
+    assert.equal(stats.dnsResponses, 2)
+    assert.equal(stats.duplicatePackets, 0)
+    assert.deepEqual(stats.errors, {})
+  } finally {
+    cap.stop()
+  }
+})
+
+test('capture on `any` in a forwarding namespace counts a forwarded response once, a local one once', async () => {
+  const cap = await startCapture('n', 'any')
+  try {
+    assert.equal(cap.linkType, 'LINKTYPE_LINUX_SLL')
+    send('s', [
+      { src: ip.s4, dst: ip.c4, port: 40011, hex: response(201, 'fwd4.example', 'A', ['192.0.2.4']) },
+      { src: ip.s6, dst: ip.c6, port: 40012, hex: response(202, 'fwd6.example', 'AAAA', ['2001:db8::6']) },
+      { src: ip.s4, dst: ip.c4, port: 40013, hex: response(203, 'missing.example', 'A', [], 3) }
+    ])
+    send('n', [{ src: ip.n4c, dst: ip.c4, port: 40014, hex: response(204, 'local.example', 'A', ['192.0.2.9']) }])
+    for (const name of ['fwd4.example', 'fwd6.example', 'local.example']) {
+      await cap.lines.next((v) => v.response?.name === name, 10_000)
+    }
+    const stats = await cap.stats()
+    const responses = cap.lines.all.filter((v: any) => v.response !== undefined).map((v: any) => `${v.response.client} ${v.response.name}`)
+    assert.deepEqual(responses.sort(), [`${ip.c4} fwd4.example`, `${ip.c4} local.example`, `${ip.c6} fwd6.example`].sort())
+    // Forwarded: seen on both veths (3 messages x 2); sent from N itself: seen once, outgoing.
+    assert.equal(stats.packets, 7)
+    assert.equal(stats.duplicatePackets, 3)
+    assert.equal(stats.dnsResponses, 3)
+    assert.deepEqual(stats.skipped, { nxdomain: 1 })
+    assert.deepEqual(stats.errors, {})
+  } finally {
+    cap.stop()
+  }
+})
