@@ -1,0 +1,20 @@
+/** Real traffic in a testbed: servers in pods, clients that resolve names and hold connections. */
+import type { ChildProcess } from 'node:child_process'
+import { PROGRAMS, type Testbed } from '../testbed/testbed.js'
+import { waitForOutput } from '../testbed/wait-for-output.js'
+
+export async function startServer (tb: Testbed, pod: string, ports: number[], extra: string[] = []): Promise<ChildProcess> {
+  const child = tb.spawn(pod, [process.execPath, PROGRAMS.tcpServer, '--tcp', ports.join(','), ...extra])
+  await waitForOutput(child, /ready/, 10_000, `server in ${pod}`)
+  return child
+}
+
+export interface ClientRun { pod: string, host: string, port: number, holdMs?: number, extra?: string[] }
+
+/** Runs the client program in a pod; resolves with its JSON result, rejects with its error. */
+export async function runClient (tb: Testbed, c: ClientRun): Promise<Record<string, unknown>> {
+  const r = await tb.exec(c.pod, [process.execPath, PROGRAMS.client, '--host', c.host, '--port', String(c.port), '--hold', String(c.holdMs ?? 2500), ...(c.extra ?? [])], { timeoutMs: 20_000 })
+  if (r.code !== 0) throw new Error(`client in ${c.pod} -> ${c.host}:${c.port} failed (${r.code ?? r.signal}): ${r.stdout}${r.stderr}`)
+  const last = r.stdout.trim().split('\n').pop() ?? '{}'
+  return JSON.parse(last) as Record<string, unknown>
+}
