@@ -31,6 +31,15 @@ export interface AddressPlan {
 
 const MAX_INDEX = 200 * 250
 
+/** RFC 5952 text form (what `ip`, Node and Kubernetes print), via the WHATWG URL serializer. */
+export function canonicalIPv6 (ip: string): string {
+  return new URL(`http://[${ip}]/`).hostname.slice(1, -1)
+}
+
+function cidr6 (prefix: string, len: number): string {
+  return `${canonicalIPv6(prefix)}/${len}`
+}
+
 function checkIndex (index: number, max: number, what: string): void {
   if (!Number.isInteger(index) || index < 0 || index >= max) {
     throw new RangeError(`testbed: ${what} index ${index} outside 0..${max - 1}`)
@@ -49,20 +58,20 @@ export function addressPlan (slot: number): AddressPlan {
   return {
     slot,
     podCidr4: `${p4}.0.0/16`,
-    podCidr6: `${p6}:/64`,
+    podCidr6: cidr6(`${p6}:`, 64),
     serviceCidr4: `${s4}.0.0/16`,
-    serviceCidr6: `${s6}:/112`,
+    serviceCidr6: cidr6(`${s6}:`, 112),
     internetCidr4: `198.51.100.${16 * slot}/28`,
-    internetCidr6: `${e6}:/64`,
+    internetCidr6: cidr6(`${e6}:`, 64),
     nodeIPv4: `${p4}.0.1`,
-    nodeIPv6: `${p6}:1`,
+    nodeIPv6: canonicalIPv6(`${p6}:1`),
     kubeDnsIPv4: `${s4}.0.10`,
-    kubeDnsIPv6: `${s6}:a`,
+    kubeDnsIPv6: canonicalIPv6(`${s6}:a`),
     podIPv4: (i) => { checkIndex(i, MAX_INDEX, 'pod'); return `${p4}.${hostPart(i)}` },
-    podIPv6: (i) => { checkIndex(i, MAX_INDEX, 'pod'); return `${p6}:${(0x100 + i).toString(16)}` },
+    podIPv6: (i) => { checkIndex(i, MAX_INDEX, 'pod'); return canonicalIPv6(`${p6}:${(0x100 + i).toString(16)}`) },
     serviceIPv4: (i) => { checkIndex(i, MAX_INDEX, 'service'); return `${s4}.${hostPart(i)}` },
-    serviceIPv6: (i) => { checkIndex(i, 0xff00, 'service'); return `${s6}:${(0x100 + i).toString(16)}` },
+    serviceIPv6: (i) => { checkIndex(i, 0xff00, 'service'); return canonicalIPv6(`${s6}:${(0x100 + i).toString(16)}`) },
     externalIPv4: (i) => { checkIndex(i, MAX_EXTERNALS, 'external'); return `198.51.100.${16 * slot + 1 + i}` },
-    externalIPv6: (i) => { checkIndex(i, MAX_EXTERNALS, 'external'); return `${e6}:${(1 + i).toString(16)}` }
+    externalIPv6: (i) => { checkIndex(i, MAX_EXTERNALS, 'external'); return canonicalIPv6(`${e6}:${(1 + i).toString(16)}`) }
   }
 }
