@@ -29,6 +29,12 @@ mkdir -p "$root/usr/local/lib/node_modules"
 cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+# Trust what this machine trusts: where egress goes through a TLS-inspecting proxy, npm and apt
+# inside the builds need its CA. The base image is a local test artifact and is never pushed.
+if [ -d /usr/local/share/ca-certificates ] && ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null
+fi
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb "$root"/var/log/* "$root"/tmp/*
 ctr=$(buildah from scratch)
 mnt=$(buildah mount "$ctr")
@@ -36,6 +42,7 @@ mnt=$(buildah mount "$ctr")
 tar -C "$root" --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -cf - . | tar -C "$mnt" -xpf -
 buildah umount "$ctr" >/dev/null
 buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
   --env NODE_VERSION="$("$node_bin" -p 'process.versions.node')" --cmd node "$ctr"
 buildah commit --quiet "$ctr" "$image" >/dev/null
 echo "base image: built $image (node $("$node_bin" -v), npm $(node "$npm_dir/bin/npm-cli.js" -v))"

@@ -1,0 +1,31 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { CHART, helm } from './helm-cli.js'
+
+/** Each bad value, and the path and message helm must print for it. */
+const cases: Array<{ set: string, where: string, says: RegExp }> = [
+  { set: 'mapper.replicas=2', where: '/mapper/replicas', says: /maximum/ },
+  { set: 'sniffer.image.pullPolicy=Sometimes', where: '/sniffer/image/pullPolicy', says: /must be one of/ },
+  { set: 'sniffer.capabilities[0]=SYS_ADMIN', where: '/sniffer/capabilities/0', says: /must be one of/ },
+  { set: 'sniffer.metricsPort=70000', where: '/sniffer/metricsPort', says: /maximum/ },
+  { set: 'sniffer.scanInterval=often', where: '/sniffer/scanInterval', says: /does not match pattern/ },
+  { set: 'mapper.persistence.size=lots', where: '/mapper/persistence/size', says: /does not match pattern/ },
+  { set: 'mapper.logLevel=loud', where: '/mapper/logLevel', says: /must be one of/ },
+  { set: 'mapper.runAsUser=0', where: '/mapper/runAsUser', says: /minimum/ },
+  { set: 'mapper.replica=1', where: '/mapper', says: /additional properties 'replica' not allowed/ }
+]
+
+for (const c of cases) {
+  test(`the schema rejects ${c.set} naming ${c.where}`, async () => {
+    const res = await helm(['template', 'podmap', CHART, '--set', c.set])
+    assert.notEqual(res.code, 0, `helm accepted ${c.set}`)
+    const line = res.stderr.split('\n').find((l) => l.includes(`'${c.where}'`))
+    assert.ok(line, `no message names ${c.where}:\n${res.stderr}`)
+    assert.match(line, c.says)
+  })
+}
+
+test('the schema accepts the same keys with good values', async () => {
+  const res = await helm(['template', 'podmap', CHART, '--set', 'mapper.replicas=0,sniffer.image.pullPolicy=Always,sniffer.metricsPort=19476,sniffer.scanInterval=10s,mapper.persistence.size=2Gi,mapper.logLevel=debug'])
+  assert.equal(res.code, 0, res.stderr)
+})
