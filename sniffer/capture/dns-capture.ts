@@ -77,7 +77,6 @@ export function startDnsCapture (options: DnsCaptureOptions): DnsCapture {
     recent: new RecentKeys({ windowMs: options.duplicateWindowMs ?? 1000 })
   })
   cap.on('packet', (nbytes) => { onPacket(buffer, nbytes) })
-  log.info({ device, linkType, filter, bufferSize }, 'capturing DNS responses')
 
   let closed = false
   return {
