@@ -56,8 +56,10 @@ export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, l
       if (payloadLength < 12) { metrics.decodeErrors.inc({ reason: 'malformed' }); return }
       const at = now()
       const id = (frame[payloadOffset]! << 8) | frame[payloadOffset + 1]!
-      // The same response crossing two veths has the same addresses, port, DNS id and length.
-      const key = `${datagram.dstIp} ${datagram.dstPort} ${id} ${datagram.srcIp} ${payloadLength}`
+      // The same response crossing two veths has the same client address and port, DNS id and
+      // length. Not the source address: kube-proxy's reverse DNAT rewrites it (CoreDNS pod IP ->
+      // kube-dns ClusterIP) between the server's veth and the client's.
+      const key = `${datagram.dstIp} ${datagram.dstPort} ${id} ${payloadLength}`
       if (recent.check(key, at)) { metrics.duplicatePackets.inc(); return }
       const result = decodeDnsResponse(frame, payloadOffset, payloadLength)
       if (typeof result === 'string') {

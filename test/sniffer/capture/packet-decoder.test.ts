@@ -84,6 +84,17 @@ test('the same response seen on two veths (any device) is counted once; after th
   assert.equal(t.seen.length, 3)
 })
 
+test('a response seen before and after kube-proxy\'s reverse DNAT (source rewritten) is counted once', async () => {
+  const t = setup(LinkKind.LINUX_SLL)
+  deliver(t.onPacket, sll(PacketType.HOST, ip('10.244.0.3', '10.244.1.5', udp(53, 40001, answerA)))) // from the CoreDNS pod
+  deliver(t.onPacket, sll(PacketType.OUTGOING, ip('10.96.0.10', '10.244.1.5', udp(53, 40001, answerA)))) // as the client gets it
+  assert.equal(t.seen.length, 1)
+  assert.equal(await t.count('duplicatePackets'), 1)
+  // Another client port is another response.
+  deliver(t.onPacket, sll(PacketType.OUTGOING, ip('10.96.0.10', '10.244.1.5', udp(53, 40002, answerA))))
+  assert.equal(t.seen.length, 2)
+})
+
 test('NXDOMAIN and queries go to onSkip, not to decode errors; garbage is a decode error', async () => {
   const t = setup(LinkKind.ETHERNET)
   const nx = dns(11, 'x.default.svc.cluster.local', [])
