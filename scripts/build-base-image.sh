@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local base image the image test passes as BASE_IMAGE, because base images cannot
 # be pulled here: a minimal Debian bookworm made with debootstrap, plus this machine's node and
-# npm laid out like the official node image (/usr/local/bin/node, /usr/local/lib/node_modules/npm).
+# npm and headers laid out like the official node image (/usr/local/bin/node,
+# /usr/local/include/node, /usr/local/lib/node_modules/npm).
 # Kept in buildah's store and reused; pass --rebuild to make it again. Run as root.
 set -euo pipefail
 image=${PODMAP_BASE_IMAGE:-localhost/podmap-base:bookworm-node20}
@@ -25,6 +26,11 @@ debootstrap --variant=minbase --include=ca-certificates bookworm "$work/rootfs" 
   || { tail -20 "$work/debootstrap.log" >&2; exit 1; }
 root=$work/rootfs
 install -D -m 0755 "$node_bin" "$root/usr/local/bin/node"
+# Node's headers, where the official image has them, so node-gyp builds `cap` without a download.
+headers=$(dirname "$(dirname "$node_bin")")/include/node
+[ -f "$headers/common.gypi" ] || { echo "base image: node headers not found at $headers" >&2; exit 1; }
+mkdir -p "$root/usr/local/include"
+cp -a "$headers" "$root/usr/local/include/node"
 mkdir -p "$root/usr/local/lib/node_modules"
 cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
