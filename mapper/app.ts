@@ -2,7 +2,7 @@
  * The mapper's HTTP app, separate from listen(): tests drive it with inject(), main.ts owns the
  * socket, timeouts and signals.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../src/log/logger.js'
 import { isCodedError } from '../src/errors/coded-error.js'
@@ -28,7 +28,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
-    disableRequestLogging: true,
+    // Failures are logged by the onResponse hook below; successful requests are counted, not logged.
+    logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 30_000
   })
 

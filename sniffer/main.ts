@@ -33,7 +33,8 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
     bufferSize: config.pcapBufferSize,
     metrics,
     log,
-    onResponse: (o) => collector.addDns(o)
+    onResponse: (o) => collector.addDns(o),
+    onSkip: (reason) => metrics.dnsSkipped.inc({ reason })
   })
   log.info({ device: config.interface, linkType: capture.linkType }, 'capturing DNS responses')
 

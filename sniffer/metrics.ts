@@ -7,6 +7,7 @@ export function createSnifferMetrics (registry: Registry) {
     packets: new Counter({ name: 'podmap_sniffer_packets_total', help: 'Packets delivered by libpcap', registers }),
     duplicatePackets: new Counter({ name: 'podmap_sniffer_duplicate_packets_total', help: 'Packets seen a second time on another interface of the any device, counted once', registers }),
     dnsResponses: new Counter({ name: 'podmap_sniffer_dns_responses_total', help: 'DNS responses decoded', registers }),
+    dnsSkipped: new Counter({ name: 'podmap_sniffer_dns_skipped_total', help: 'Well-formed DNS packets with nothing to map (queries, NXDOMAIN, no address), by reason', labelNames: ['reason'] as const, registers }),
     decodeErrors: new Counter({ name: 'podmap_sniffer_decode_errors_total', help: 'Packets that could not be decoded, by reason', labelNames: ['reason'] as const, registers }),
     pcapDropped: new Counter({ name: 'podmap_sniffer_pcap_dropped_total', help: 'Packets the kernel dropped before libpcap read them', registers }),
     sockets: new Gauge({ name: 'podmap_sniffer_sockets', help: 'Sessions seen by the last /proc scan, by protocol', labelNames: ['protocol'] as const, registers }),

@@ -62,6 +62,7 @@ test('the map holds exactly the calls made: Service, headless StatefulSet via Cr
     }
   ]
   const sortKey = (e: { client: { name: string }, server: { name: string } }) => `${e.client.name}>${e.server.name}`
+  expected.sort((a, b) => sortKey(a).localeCompare(sortKey(b)))
   let last: unknown
   try {
     await waitFor('the expected edges', async () => {

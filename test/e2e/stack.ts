@@ -110,7 +110,7 @@ export async function startStack (scenario: Scenario, opts: StackOptions = {}): 
   try {
     tb = await createTestbed(scenario, opts.testbed)
     api = await startFakeApiServer()
-    api.load(tb.kubeObjects())
+    api.load(tb.kubeObjects() as Parameters<FakeApiServer['load']>[0])
     await api.writeKubeconfig(kubeconfig)
     uplink = await createUplink(tb.nodeNs, tb.slot, tb.prefix)
     const mapperPort = await freePort(uplink.rootIp)
