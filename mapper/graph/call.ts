@@ -6,6 +6,8 @@ export interface Call {
   server: Identity
   port?: Port
   evidence: Evidence
+  /** External servers: the addresses this observation saw it at. */
+  addresses?: string[]
   at: number
   count: number
 }

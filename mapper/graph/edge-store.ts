@@ -11,6 +11,8 @@ export interface EdgeRecord {
   /** "8080/TCP" -> port */
   ports: Map<string, Port>
   evidence: Set<Evidence>
+  /** External servers only: addresses seen, at most MAX_ADDRESSES. */
+  addresses?: Set<string>
   firstSeen: number
   lastSeen: number
   count: number
@@ -21,6 +23,7 @@ export interface EdgeFilter {
 }
 
 const EVIDENCE_ORDER: Evidence[] = ['dns', 'tcp', 'udp']
+const MAX_ADDRESSES = 64
 
 export class EdgeStore {
   private readonly edges = new Map<string, EdgeRecord>()
@@ -46,6 +49,10 @@ export class EdgeStore {
       if (!edge.ports.has(pk)) edge.ports.set(pk, call.port)
     }
     edge.evidence.add(call.evidence)
+    if (call.addresses) {
+      edge.addresses ??= new Set()
+      for (const a of call.addresses) if (edge.addresses.size < MAX_ADDRESSES) edge.addresses.add(a)
+    }
     if (call.at < edge.firstSeen) edge.firstSeen = call.at
     if (call.at > edge.lastSeen) edge.lastSeen = call.at
     edge.count += call.count
@@ -75,6 +82,7 @@ export function toEdge (e: EdgeRecord): Edge {
     server: e.server,
     ports: [...e.ports.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol)),
     evidence: EVIDENCE_ORDER.filter((x) => e.evidence.has(x)),
+    ...(e.addresses ? { addresses: [...e.addresses].sort() } : {}),
     firstSeen: new Date(e.firstSeen).toISOString(),
     lastSeen: new Date(e.lastSeen).toISOString()
   }

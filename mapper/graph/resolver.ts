@@ -43,6 +43,7 @@ export class Resolver {
       server: server.identity,
       port: server.port,
       evidence: rec.protocol === 'UDP' ? 'udp' : 'tcp',
+      addresses: server.identity.kind === 'External' ? [rec.server] : undefined,
       at,
       count: rec.count
     })
@@ -63,7 +64,7 @@ export class Resolver {
       for (const ip of rec.answers) this.externalNames.remember(ip, name, at)
     }
     if (this.isExcluded(client.identity) || this.isExcluded(server)) return this.unresolved('excluded-namespace', rec.count)
-    out.push({ client: client.identity, server, evidence: 'dns', at, count: rec.count })
+    out.push({ client: client.identity, server, evidence: 'dns', addresses: server.kind === 'External' ? rec.answers : undefined, at, count: rec.count })
   }
 
   private unresolved (reason: UnresolvedReason, count: number): void {

@@ -21,6 +21,8 @@ export const edgeSchema = z.object({
   server: identitySchema,
   ports: z.array(portSchema),
   evidence: z.array(evidenceSchema),
+  /** For an External server: the IP addresses it was seen at (DNS answers, session peers). */
+  addresses: z.array(z.string()).optional(),
   firstSeen: z.string(),
   lastSeen: z.string()
 })
