@@ -12,6 +12,7 @@ import type { MapperMetrics } from './metrics.js'
 import { healthRoutes, type Readiness } from './routes/health.js'
 import { mapRoutes } from './routes/map.js'
 import { reportsRoutes } from './routes/reports.js'
+import { webRoutes } from './routes/web.js'
 
 export interface AppDeps {
   log: Logger
@@ -22,6 +23,8 @@ export interface AppDeps {
   checkToken: (authorization: string | undefined) => boolean
   readiness: Readiness
   bodyLimit: number
+  /** Folder of the web page's assets (mapper/web); found next to the code when omitted. */
+  webDir?: string
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
@@ -58,6 +61,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes({ readiness: deps.readiness, registry: deps.registry }))
   await app.register(reportsRoutes({ ingestor: deps.ingestor, checkToken: deps.checkToken, metrics: deps.metrics }))
   await app.register(mapRoutes({ store: deps.store }))
+  await app.register(webRoutes({ dir: deps.webDir }))
   return app
 }
 

@@ -8,3 +8,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 if [ -x scripts/install-kube-tools.sh ]; then bash scripts/install-kube-tools.sh; fi
+if [ -x scripts/install-browser.sh ]; then bash scripts/install-browser.sh; fi
