@@ -6,19 +6,23 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Registry } from 'prom-client'
 import type { Logger } from '../src/log/logger.js'
 import { isCodedError } from '../src/errors/coded-error.js'
-import type { EdgeStore } from './graph/edge-store.js'
+import type { Identity } from '../src/contract/map.js'
+import type { DurableMap } from './graph/durable-map.js'
 import type { Ingestor } from './graph/ingest.js'
 import type { MapperMetrics } from './metrics.js'
 import { healthRoutes, type Readiness } from './routes/health.js'
 import { mapRoutes } from './routes/map.js'
 import { reportsRoutes } from './routes/reports.js'
+import { snapshotRoutes } from './routes/snapshots.js'
 import { webRoutes } from './routes/web.js'
 
 export interface AppDeps {
   log: Logger
   registry: Registry
   metrics: MapperMetrics
-  store: EdgeStore
+  map: DurableMap
+  /** Pod label sets of a workload (for labelSelector filters). */
+  labelsOf: (id: Identity) => Array<Record<string, string>>
   ingestor: Ingestor
   checkToken: (authorization: string | undefined) => boolean
   readiness: Readiness
@@ -60,7 +64,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes({ readiness: deps.readiness, registry: deps.registry }))
   await app.register(reportsRoutes({ ingestor: deps.ingestor, checkToken: deps.checkToken, metrics: deps.metrics }))
-  await app.register(mapRoutes({ store: deps.store }))
+  await app.register(mapRoutes({ store: deps.map.store, labelsOf: deps.labelsOf }))
+  await app.register(snapshotRoutes({ map: deps.map, metrics: deps.metrics, checkToken: deps.checkToken }))
   await app.register(webRoutes({ dir: deps.webDir }))
   return app
 }

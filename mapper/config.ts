@@ -7,6 +7,8 @@ export const mapperOptions = {
   host: { schema: z.string().default('0.0.0.0'), help: 'address to listen on (default 0.0.0.0)' },
   kubeconfig: { schema: z.string().optional(), help: 'kubeconfig file (default: $KUBECONFIG, else in-cluster config)', env: ['KUBECONFIG'] },
   'token-file': { schema: z.string().min(1), help: 'file holding the bearer token sniffers must present' },
+  'state-dir': { schema: z.string().min(1).optional(), help: 'directory for the durable map (checkpoint + write-ahead log); without it the map is in memory only' },
+  retention: { schema: duration('30d'), help: 'how long hourly call counts are kept (default 30d)' },
   'cluster-domain': { schema: z.string().min(1).default('cluster.local'), help: 'the cluster DNS domain (default cluster.local)' },
   'exclude-namespaces': { schema: stringList(), help: 'comma-separated namespaces left out of the map (default none)' },
   'body-limit': { schema: z.coerce.number().int().min(1024).default(16 << 20), help: 'largest report body in bytes (default 16 MiB)' },

@@ -13,7 +13,7 @@ import { createMapperMetrics } from './metrics.js'
 import { ClusterIndex } from './kube/cluster-index.js'
 import { loadKubeConfig, startInformers } from './kube/informers.js'
 import { Resolver } from './graph/resolver.js'
-import { EdgeStore } from './graph/edge-store.js'
+import { DurableMap } from './graph/durable-map.js'
 import { createIngestor } from './graph/ingest.js'
 import { createTokenCheck } from './auth.js'
 import { buildApp } from './app.js'
@@ -29,7 +29,11 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
   const registry = createRegistry('mapper')
   const metrics = createMapperMetrics(registry)
   const index = new ClusterIndex()
-  const store = new EdgeStore()
+  const map = new DurableMap({ stateDir: config.stateDir, log })
+  await map.open()
+  if (map.durable) log.info({ stateDir: config.stateDir, ...map.recovered }, 'map loaded')
+  else log.warn('no --state-dir: the map lives in memory and will not survive a restart')
+  metrics.edges.set(map.store.size)
   const resolver = new Resolver(index, {
     clusterDomain: config.clusterDomain,
     excludeNamespaces: config.excludeNamespaces,
@@ -47,13 +51,21 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     }
   }, 5000)
   informerGauges.unref()
+  const retention = setInterval(() => {
+    map.prune(Date.now() - config.retention).then((removed) => {
+      metrics.edges.set(map.store.size)
+      if (removed > 0) log.info({ removed }, 'retention removed edges with no call left in the window')
+    }, (err: Error) => log.error({ err }, 'retention prune failed'))
+  }, 3_600_000)
+  retention.unref()
 
   const app = await buildApp({
     log,
     registry,
     metrics,
-    store,
-    ingestor: createIngestor({ resolver, store, metrics }),
+    map,
+    labelsOf: (id) => index.workloadPods(id).map((p) => p.labels),
+    ingestor: createIngestor({ resolver, map, metrics }),
     checkToken: createTokenCheck(token),
     readiness: { ready: () => informers.synced(), detail: () => informers.status() },
     bodyLimit: config.bodyLimit
@@ -62,6 +74,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
 
   installShutdown(log, [
     { name: 'stop accepting requests', run: () => app.close() },
-    { name: 'stop informers', run: () => { clearInterval(informerGauges); informers.stop() } }
+    { name: 'stop informers', run: async () => { clearInterval(informerGauges); clearInterval(retention); await informers.stop() } },
+    { name: 'checkpoint the map', run: () => map.close() }
   ])
 }

@@ -8,10 +8,31 @@ export interface Call {
   evidence: Evidence
   /** External servers: the addresses this observation saw it at. */
   addresses?: string[]
-  at: number
+  first: number
+  last: number
   count: number
 }
 
 export function identityKey (id: Identity): string {
   return `${id.kind}/${id.namespace ?? ''}/${id.name}`
+}
+
+/** "dns|-", "tcp|8080/TCP": what a bucket counts separately. */
+export function facetKey (evidence: Evidence, port: Port | undefined): string {
+  return port ? `${evidence}|${port.port}/${port.protocol}` : `${evidence}|-`
+}
+
+export function parseFacet (facet: string): { evidence: Evidence, port?: Port } {
+  const bar = facet.indexOf('|')
+  const evidence = facet.slice(0, bar) as Evidence
+  const rest = facet.slice(bar + 1)
+  if (rest === '-') return { evidence }
+  const slash = rest.indexOf('/')
+  return { evidence, port: { port: Number(rest.slice(0, slash)), protocol: rest.slice(slash + 1) as Port['protocol'] } }
+}
+
+export const HOUR_MS = 3_600_000
+
+export function hourOf (t: number): number {
+  return t - (t % HOUR_MS)
 }

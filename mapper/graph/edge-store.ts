@@ -1,61 +1,70 @@
 /**
- * The aggregated map: one edge per (client workload, server workload), with the ports and evidence
- * seen, first and last seen, and a call count. A server reached through a Service keeps its name.
+ * The aggregated map: one edge per (client workload, server workload). Each edge keeps first and
+ * last seen, a total count, and hourly buckets counting each facet (evidence kind x server port), so
+ * that any time window can be answered, and retention can forget old hours.
  */
 import type { Edge, Evidence, Identity, Port } from '../../src/contract/map.js'
-import { identityKey, type Call } from './call.js'
+import { facetKey, hourOf, identityKey, parseFacet, type Call } from './call.js'
+
+export interface Bucket { first: number, last: number, facets: Map<string, number> }
 
 export interface EdgeRecord {
+  key: string
   client: Identity
   server: Identity
-  /** "8080/TCP" -> port */
-  ports: Map<string, Port>
-  evidence: Set<Evidence>
   /** External servers only: addresses seen, at most MAX_ADDRESSES. */
   addresses?: Set<string>
   firstSeen: number
   lastSeen: number
   count: number
+  /** hour start (epoch ms) -> bucket */
+  buckets: Map<number, Bucket>
 }
 
 export interface EdgeFilter {
-  namespace?: string
+  /** Calls from or to any of these namespaces. */
+  namespaces?: string[]
+  /** Calls whose client or server workload's pods match. */
+  labelSelector?: (id: Identity) => boolean
+  since?: number
+  until?: number
 }
 
 const EVIDENCE_ORDER: Evidence[] = ['dns', 'tcp', 'udp']
 const MAX_ADDRESSES = 64
 
+export function edgeKey (client: Identity, server: Identity): string {
+  return `${identityKey(client)}>${identityKey(server)}`
+}
+
 export class EdgeStore {
   private readonly edges = new Map<string, EdgeRecord>()
 
   add (call: Call): void {
-    const key = `${identityKey(call.client)}>${identityKey(call.server)}`
+    const key = edgeKey(call.client, call.server)
     let edge = this.edges.get(key)
     if (!edge) {
-      edge = {
-        client: call.client,
-        server: call.server,
-        ports: new Map(),
-        evidence: new Set(),
-        firstSeen: call.at,
-        lastSeen: call.at,
-        count: 0
-      }
+      edge = { key, client: call.client, server: call.server, firstSeen: call.first, lastSeen: call.last, count: 0, buckets: new Map() }
       this.edges.set(key, edge)
     }
     if (call.server.service && !edge.server.service) edge.server = call.server
-    if (call.port) {
-      const pk = `${call.port.port}/${call.port.protocol}`
-      if (!edge.ports.has(pk)) edge.ports.set(pk, call.port)
-    }
-    edge.evidence.add(call.evidence)
     if (call.addresses) {
       edge.addresses ??= new Set()
       for (const a of call.addresses) if (edge.addresses.size < MAX_ADDRESSES) edge.addresses.add(a)
     }
-    if (call.at < edge.firstSeen) edge.firstSeen = call.at
-    if (call.at > edge.lastSeen) edge.lastSeen = call.at
+    if (call.first < edge.firstSeen) edge.firstSeen = call.first
+    if (call.last > edge.lastSeen) edge.lastSeen = call.last
     edge.count += call.count
+    const hour = hourOf(call.last)
+    let bucket = edge.buckets.get(hour)
+    if (!bucket) {
+      bucket = { first: call.first, last: call.last, facets: new Map() }
+      edge.buckets.set(hour, bucket)
+    }
+    if (call.first < bucket.first) bucket.first = call.first
+    if (call.last > bucket.last) bucket.last = call.last
+    const facet = facetKey(call.evidence, call.port)
+    bucket.facets.set(facet, (bucket.facets.get(facet) ?? 0) + call.count)
   }
 
   get size (): number { return this.edges.size }
@@ -64,26 +73,111 @@ export class EdgeStore {
 
   records (): IterableIterator<EdgeRecord> { return this.edges.values() }
 
+  get (key: string): EdgeRecord | undefined { return this.edges.get(key) }
+
+  /** Restores a record as saved (used when loading a persisted state). */
+  restore (rec: EdgeRecord): void { this.edges.set(rec.key, rec) }
+
+  /** Forgets buckets of hours that ended before `before`; an edge with no bucket left goes. */
+  prune (before: number): number {
+    let removed = 0
+    for (const [key, edge] of this.edges) {
+      for (const hour of edge.buckets.keys()) if (hour + 3_600_000 <= before) edge.buckets.delete(hour)
+      if (edge.buckets.size === 0) { this.edges.delete(key); removed++ } else {
+        let first = Infinity
+        for (const b of edge.buckets.values()) if (b.first < first) first = b.first
+        if (first > edge.firstSeen) edge.firstSeen = first
+      }
+    }
+    return removed
+  }
+
+  /**
+   * Renames an identity everywhere (a late owner revealed the real workload): its edges merge into
+   * the renamed ones.
+   */
+  rekey (from: Identity, to: Identity): number {
+    const fromKey = identityKey(from)
+    const moved: EdgeRecord[] = []
+    for (const [key, e] of this.edges) {
+      if (identityKey(e.client) === fromKey || identityKey(e.server) === fromKey) { moved.push(e); this.edges.delete(key) }
+    }
+    for (const e of moved) {
+      const client = identityKey(e.client) === fromKey ? { ...to } : e.client
+      const server = identityKey(e.server) === fromKey ? { ...to, ...(e.server.service ? { service: e.server.service } : {}) } : e.server
+      const key = edgeKey(client, server)
+      const target = this.edges.get(key)
+      if (!target) { this.edges.set(key, { ...e, key, client, server }); continue }
+      mergeInto(target, e)
+    }
+    return moved.length
+  }
+
   /** The map as the API returns it, sorted by client then server. */
   list (filter: EdgeFilter = {}): Edge[] {
     const out: Edge[] = []
+    const ns = filter.namespaces && filter.namespaces.length > 0 ? new Set(filter.namespaces) : undefined
     for (const e of this.edges.values()) {
-      if (filter.namespace && e.client.namespace !== filter.namespace && e.server.namespace !== filter.namespace) continue
-      out.push(toEdge(e))
+      if (ns && !(e.client.namespace !== undefined && ns.has(e.client.namespace)) && !(e.server.namespace !== undefined && ns.has(e.server.namespace))) continue
+      if (filter.labelSelector && !filter.labelSelector(e.client) && !filter.labelSelector(e.server)) continue
+      const edge = toEdge(e, filter.since, filter.until)
+      if (edge) out.push(edge)
     }
-    out.sort((a, b) => identityKey(a.client).localeCompare(identityKey(b.client)) || identityKey(a.server).localeCompare(identityKey(b.server)))
+    out.sort(compareEdges)
     return out
   }
 }
 
-export function toEdge (e: EdgeRecord): Edge {
+export function compareEdges (a: Edge, b: Edge): number {
+  return identityKey(a.client).localeCompare(identityKey(b.client)) || identityKey(a.server).localeCompare(identityKey(b.server))
+}
+
+function mergeInto (target: EdgeRecord, e: EdgeRecord): void {
+  if (e.server.service && !target.server.service) target.server = { ...target.server, service: e.server.service }
+  target.firstSeen = Math.min(target.firstSeen, e.firstSeen)
+  target.lastSeen = Math.max(target.lastSeen, e.lastSeen)
+  target.count += e.count
+  if (e.addresses) {
+    target.addresses ??= new Set()
+    for (const a of e.addresses) if (target.addresses.size < MAX_ADDRESSES) target.addresses.add(a)
+  }
+  for (const [hour, b] of e.buckets) {
+    const t = target.buckets.get(hour)
+    if (!t) { target.buckets.set(hour, b); continue }
+    t.first = Math.min(t.first, b.first)
+    t.last = Math.max(t.last, b.last)
+    for (const [f, n] of b.facets) t.facets.set(f, (t.facets.get(f) ?? 0) + n)
+  }
+}
+
+/** The edge as seen in [since, until]: only the buckets that overlap; undefined if none does. */
+export function toEdge (e: EdgeRecord, since?: number, until?: number): Edge | undefined {
+  const windowed = since !== undefined || until !== undefined
+  let first = windowed ? Infinity : e.firstSeen
+  let last = windowed ? -Infinity : e.lastSeen
+  const ports = new Map<string, Port>()
+  const evidence = new Set<Evidence>()
+  for (const b of e.buckets.values()) {
+    if (since !== undefined && b.last < since) continue
+    if (until !== undefined && b.first > until) continue
+    if (windowed) {
+      first = Math.min(first, since !== undefined ? Math.max(b.first, since) : b.first)
+      last = Math.max(last, until !== undefined ? Math.min(b.last, until) : b.last)
+    }
+    for (const facet of b.facets.keys()) {
+      const f = parseFacet(facet)
+      evidence.add(f.evidence)
+      if (f.port) ports.set(`${f.port.port}/${f.port.protocol}`, f.port)
+    }
+  }
+  if (evidence.size === 0) return undefined
   return {
     client: e.client,
     server: e.server,
-    ports: [...e.ports.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol)),
-    evidence: EVIDENCE_ORDER.filter((x) => e.evidence.has(x)),
+    ports: [...ports.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol)),
+    evidence: EVIDENCE_ORDER.filter((x) => evidence.has(x)),
     ...(e.addresses ? { addresses: [...e.addresses].sort() } : {}),
-    firstSeen: new Date(e.firstSeen).toISOString(),
-    lastSeen: new Date(e.lastSeen).toISOString()
+    firstSeen: new Date(first).toISOString(),
+    lastSeen: new Date(last).toISOString()
   }
 }

@@ -44,7 +44,8 @@ export class Resolver {
       port: server.port,
       evidence: rec.protocol === 'UDP' ? 'udp' : 'tcp',
       addresses: server.identity.kind === 'External' ? [rec.server] : undefined,
-      at,
+      first: rec.firstSeen,
+      last: rec.lastSeen,
       count: rec.count
     })
   }
@@ -64,7 +65,7 @@ export class Resolver {
       for (const ip of rec.answers) this.externalNames.remember(ip, name, at)
     }
     if (this.isExcluded(client.identity) || this.isExcluded(server)) return this.unresolved('excluded-namespace', rec.count)
-    out.push({ client: client.identity, server, evidence: 'dns', addresses: server.kind === 'External' ? rec.answers : undefined, at, count: rec.count })
+    out.push({ client: client.identity, server, evidence: 'dns', addresses: server.kind === 'External' ? rec.answers : undefined, first: rec.firstSeen, last: rec.lastSeen, count: rec.count })
   }
 
   private unresolved (reason: UnresolvedReason, count: number): void {

@@ -52,9 +52,12 @@ export class ClusterIndex {
   private readonly slices = new Map<string, { service: string, pods: string[] }>()
   private readonly podsByHostname = new Map<string, string>()
   readonly namespaces = new Map<string, Record<string, string>>()
+  /** NetworkPolicies as the informer delivered them ("namespace/name" -> object), for shadow mode. */
+  readonly networkPolicies = new Map<string, KubeObject>()
   /** Bumped on every change; memoised answers (service -> workload) compare against it. */
   version = 0
   private readonly workloadMemo = new Map<string, { version: number, workload: Workload }>()
+  private podsByWorkload?: { version: number, byKey: Map<string, PodInfo[]> }
 
   upsert (kind: string, obj: KubeObject, at: number): void {
     this.version++
@@ -64,6 +67,7 @@ export class ClusterIndex {
       case 'EndpointSlice': this.upsertSlice(obj as EndpointSliceObject); break
       case 'Node': this.upsertNode(obj as NodeObject); break
       case 'Namespace': this.namespaces.set(obj.metadata?.name ?? '', { ...obj.metadata?.labels }); break
+      case 'NetworkPolicy': if (obj.metadata?.name) this.networkPolicies.set(nsName(obj.metadata.namespace, obj.metadata.name), obj); break
       default:
         if (OWNER_KINDS.has(kind)) {
           const m = obj.metadata
@@ -96,6 +100,7 @@ export class ClusterIndex {
         break
       }
       case 'Namespace': this.namespaces.delete(m.name); break
+      case 'NetworkPolicy': this.networkPolicies.delete(nsName(m.namespace, m.name)); break
       default:
         if (OWNER_KINDS.has(kind)) this.owners.delete(`${kind}/${m.namespace ?? ''}/${m.name}`)
     }
@@ -202,6 +207,7 @@ export class ClusterIndex {
 
   podAt (ip: string, at: number): PodInfo | undefined { return this.podIps.at(ip, at) }
   nodeByIp (ip: string): string | undefined { return this.nodeIps.get(ip) }
+  nodeAddressesOf (name: string): string[] { return this.nodeAddresses.get(name) ?? [] }
   serviceByIp (ip: string): ServiceInfo | undefined { return this.serviceIps.get(ip) }
   service (namespace: string, name: string): ServiceInfo | undefined { return this.services.get(nsName(namespace, name)) }
   podByHostname (namespace: string, subdomain: string, hostname: string): PodInfo | undefined {
@@ -223,6 +229,22 @@ export class ClusterIndex {
     const workload = walkOwners(pod, (kind, namespace, name) => this.owners.get(`${kind}/${namespace}/${name}`))
     this.workloadMemo.set(pod.uid, { version: this.version, workload })
     return workload
+  }
+
+  /** The pods of a workload (by kind/namespace/name), from a per-version index. */
+  workloadPods (id: { kind: string, namespace?: string, name: string }): PodInfo[] {
+    if (this.podsByWorkload?.version !== this.version) {
+      const byKey = new Map<string, PodInfo[]>()
+      for (const pod of this.pods.values()) {
+        const w = this.workloadOf(pod)
+        const key = `${w.kind}/${w.namespace}/${w.name}`
+        const list = byKey.get(key)
+        if (list) list.push(pod)
+        else byKey.set(key, [pod])
+      }
+      this.podsByWorkload = { version: this.version, byKey }
+    }
+    return this.podsByWorkload.byKey.get(`${id.kind}/${id.namespace ?? ''}/${id.name}`) ?? []
   }
 
   /** The pods behind a Service: from its EndpointSlices, else by its selector. */

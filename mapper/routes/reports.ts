@@ -45,7 +45,7 @@ export function reportsRoutes (deps: ReportsRouteDeps) {
         deps.metrics.reports.inc({ outcome: 'invalid' })
         throw BadRequest(describeIssues(parsed.error))
       }
-      deps.ingestor.ingest(parsed.data)
+      await deps.ingestor.ingest(parsed.data)
       deps.metrics.reports.inc({ outcome: 'accepted' })
       return { accepted: { dns: parsed.data.dns.length, sockets: parsed.data.sockets.length } } satisfies z.infer<typeof reportAckSchema>
     })

@@ -29,9 +29,6 @@ export const edgeSchema = z.object({
 
 export const mapResponseSchema = z.object({ edges: z.array(edgeSchema) })
 
-export const mapQuerySchema = z.object({
-  namespace: z.string().min(1).max(63).optional()
-})
 
 export type Identity = z.infer<typeof identitySchema>
 export type Port = z.infer<typeof portSchema>

@@ -101,3 +101,53 @@ test('`podmap list` prints the map as a table grouped by client', async () => {
   assert.ok(lines.some((l) => /^Deployment shop\/checkout\s+Deployment shop\/orders\s+orders\s+8080\/TCP\s+dns,tcp/.test(l)), stdout)
   assert.ok(lines.some((l) => /^\s+External api\.partner\.example\s+-\s+443\/TCP\s+dns,tcp/.test(l)), stdout)
 })
+
+test('the map survives kill -9 of the mapper right after a 2xx', async () => {
+  const before = await map()
+  assert.equal(before.length, 3)
+  // One more acknowledged report, then SIGKILL at once.
+  const res = await fetch(`${stack.mapperUrl}/api/v1/reports`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.token}` },
+    body: JSON.stringify({
+      version: 1, node: stack.tb.nodeName, sentAt: Date.now(), dns: [],
+      sockets: [{ client: stack.tb.pod(NIGHTLY).ipv4, server: stack.tb.pod(ORDERS).ipv4, port: 8080, protocol: 'TCP', firstSeen: Date.now(), lastSeen: Date.now(), count: 1 }]
+    })
+  })
+  assert.equal(res.status, 200)
+  await stack.restartMapper('SIGKILL')
+  const after = await map()
+  const key = (e: Edge) => `${e.client.name}>${e.server.name}`
+  assert.deepEqual(after.map(key).sort(), [...before.map(key), 'nightly>orders'].sort())
+  assert.deepEqual(after.filter((e) => key(e) !== 'nightly>orders'), before)
+})
+
+test('time windows, snapshots and diff on the map the testbed built', async () => {
+  const now = Date.now()
+  assert.equal((await map(`?since=${new Date(now + 60_000).toISOString()}`)).length, 0)
+  assert.ok((await map('?since=1h')).length >= 3)
+  for (const bad of ['?since=yesterday', '?until=5x', '?since=1h&until=2h', '?labelSelector=app%20in%20(', '?namespace=Bad_NS']) {
+    const res = await fetch(`${stack.mapperUrl}/api/v1/map${bad}`)
+    assert.equal(res.status, 400, bad)
+    const body = await res.json() as { message: string }
+    assert.match(body.message, /query\.(since|until|labelSelector|namespace)/, bad)
+  }
+  const sel = await map('?labelSelector=app%3Dnightly')
+  assert.deepEqual(sel.map((e) => e.client.name), ['nightly', 'nightly'])
+
+  const auth = { 'content-type': 'application/json', authorization: `Bearer ${stack.token}` }
+  const pin = await fetch(`${stack.mapperUrl}/api/v1/snapshots`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'baseline' }) })
+  assert.equal(pin.status, 201)
+  await runClient(stack.tb, { pod: NIGHTLY, host: 'api.partner.example', port: 443 })
+  let diff: { added: Edge[], removed: Edge[], changed: unknown[] } | undefined
+  await waitFor('the new call in the diff', async () => {
+    const res = await fetch(`${stack.mapperUrl}/api/v1/diff?from=baseline`)
+    assert.equal(res.status, 200)
+    diff = await res.json() as typeof diff
+    return diff && diff.added.length > 0 && diff.added[0]?.evidence.includes('tcp') ? diff : undefined
+  }, 15_000, 500)
+  assert.deepEqual(diff?.added.map((e) => `${e.client.name}>${e.server.name}`), ['nightly>api.partner.example'])
+  assert.deepEqual(diff?.removed, [])
+  const unknown = await fetch(`${stack.mapperUrl}/api/v1/diff?from=nope`)
+  assert.equal(unknown.status, 400)
+})

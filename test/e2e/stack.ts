@@ -25,8 +25,8 @@ export interface Stack {
   mapper: ChildProcess
   sniffer: ChildProcess
   logs: { mapper: string[], sniffer: string[] }
-  /** Starts the mapper again (same state dir and port) after it was stopped. */
-  restartMapper: () => Promise<void>
+  /** Starts the mapper again (same state dir and port); `kill` says how the running one ends. */
+  restartMapper: (kill?: 'SIGTERM' | 'SIGKILL') => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -119,6 +119,7 @@ export async function startStack (scenario: Scenario, opts: StackOptions = {}): 
       const child = spawn(process.execPath, [BIN, 'mapper',
         '--kubeconfig', kubeconfig, '--token-file', tokenFile,
         '--host', (uplink as Uplink).rootIp, '--port', String(mapperPort),
+        '--state-dir', join(dir, 'state'),
         ...(opts.mapperArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] })
       capture(child, logs.mapper)
       await waitFor('the mapper to be ready', () => httpOk(`${mapperUrl}/readyz`), 30_000)
@@ -137,7 +138,12 @@ export async function startStack (scenario: Scenario, opts: StackOptions = {}): 
 
     const stack: Stack = {
       tb, api, mapperUrl, snifferUrl, token, dir, mapper, sniffer, logs, stop,
-      restartMapper: async () => {
+      restartMapper: async (kill = 'SIGTERM') => {
+        if (kill === 'SIGKILL' && mapper && mapper.exitCode === null) {
+          const dead = new Promise((resolve) => mapper?.once('exit', resolve))
+          mapper.kill('SIGKILL')
+          await dead
+        }
         await stopChild(mapper)
         mapper = await startMapper()
         stack.mapper = mapper

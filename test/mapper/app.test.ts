@@ -5,7 +5,7 @@ import { buildApp } from '../../mapper/app.js'
 import { createMapperMetrics } from '../../mapper/metrics.js'
 import { createRegistry } from '../../src/metrics/registry.js'
 import { createLogger } from '../../src/log/logger.js'
-import { EdgeStore } from '../../mapper/graph/edge-store.js'
+import { DurableMap } from '../../mapper/graph/durable-map.js'
 import { Resolver } from '../../mapper/graph/resolver.js'
 import { createIngestor } from '../../mapper/graph/ingest.js'
 import { createTokenCheck } from '../../mapper/auth.js'
@@ -19,11 +19,13 @@ async function setup () {
   const log = createLogger({ level: 'info', component: 'mapper', destination: sink })
   const registry = createRegistry('mapper')
   const metrics = createMapperMetrics(registry)
-  const store = new EdgeStore()
+  const map = new DurableMap({ log })
+  const store = map.store
   const resolver = new Resolver(shopIndex(), { clusterDomain: 'cluster.local', excludeNamespaces: [], onUnresolved: (reason, n) => metrics.unresolved.inc({ reason }, n) })
   const app = await buildApp({
-    log, registry, metrics, store,
-    ingestor: createIngestor({ resolver, store, metrics }),
+    log, registry, metrics, map,
+    labelsOf: () => [],
+    ingestor: createIngestor({ resolver, map, metrics }),
     checkToken: createTokenCheck(TOKEN),
     readiness: { ready: () => true, detail: () => ({}) },
     bodyLimit: 64 * 1024

@@ -1,0 +1,117 @@
+import type { FastifyInstance } from 'fastify'
+import type { Edge } from '../../src/contract/map.js'
+import { describeIssues } from '../../src/contract/issues.js'
+import {
+  createSnapshotSchema, diffQuerySchema, diffResponseSchema, resetResponseSchema, snapshotListSchema, snapshotSummarySchema
+} from '../../src/contract/snapshots.js'
+import { BadRequest, NotFound, Unauthorized } from '../../src/errors/codes.js'
+import { parseDuration } from '../../src/config/duration.js'
+import type { DurableMap } from '../graph/durable-map.js'
+import { diffMaps } from '../graph/diff.js'
+import { errorResponses, jsonSchema } from './schemas.js'
+import { parseTime, toEdgeFilter } from './query.js'
+import type { MapperMetrics } from '../metrics.js'
+
+export interface SnapshotRouteDeps {
+  map: DurableMap
+  metrics: MapperMetrics
+  checkToken: (authorization: string | undefined) => boolean
+}
+
+type Endpoint = { snapshot: string, at: number, edges: Edge[] } | { at: number }
+
+export function snapshotRoutes (deps: SnapshotRouteDeps) {
+  const { map } = deps
+  const requireToken = async (req: { headers: { authorization?: string } }): Promise<void> => {
+    if (!deps.checkToken(req.headers.authorization)) throw Unauthorized()
+  }
+  const summary = (p: { name: string, createdAt: number, edges: Edge[] }) => ({ name: p.name, createdAt: new Date(p.createdAt).toISOString(), edges: p.edges.length })
+
+  return async function (app: FastifyInstance): Promise<void> {
+    app.post('/api/v1/snapshots', {
+      schema: {
+        summary: 'Pin the current map under a name (replaces a snapshot of the same name; token required)',
+        body: jsonSchema(createSnapshotSchema),
+        response: { 201: jsonSchema(snapshotSummarySchema), ...errorResponses(400, 401) }
+      },
+      validatorCompiler: () => () => true,
+      preHandler: requireToken
+    }, async (req, reply) => {
+      const body = createSnapshotSchema.safeParse(req.body)
+      if (!body.success) throw BadRequest(describeIssues(body.error))
+      const pin = { name: body.data.name, createdAt: Date.now(), edges: map.store.list() }
+      await map.pin(pin)
+      return reply.code(201).send(summary(pin))
+    })
+
+    app.get('/api/v1/snapshots', {
+      schema: { summary: 'The pinned snapshots', response: { 200: jsonSchema(snapshotListSchema) } }
+    }, async () => ({ snapshots: map.pins().map(summary) }))
+
+    app.delete('/api/v1/snapshots/:name', {
+      schema: { summary: 'Remove a snapshot (token required)', response: { 204: { type: 'null' }, ...errorResponses(401, 404) } },
+      preHandler: requireToken
+    }, async (req, reply) => {
+      const { name } = req.params as { name: string }
+      if (!(await map.unpin(name))) throw NotFound(`no snapshot named "${name}"`)
+      return reply.code(204).send()
+    })
+
+    app.get('/api/v1/diff', {
+      schema: {
+        summary: 'Calls added, removed and changed between two points: snapshots or times',
+        description: 'A snapshot is the map as pinned. A time T stands for the calls seen in the window ending at T: ' +
+          'of length `window`, else the span between two times (so from=24h compares the last 24 hours with the 24 before), ' +
+          'else everything seen until T when the other side is a snapshot.',
+        querystring: jsonSchema(diffQuerySchema),
+        response: { 200: jsonSchema(diffResponseSchema), ...errorResponses(400, 404) }
+      },
+      validatorCompiler: () => () => true
+    }, async (req) => {
+      const q = diffQuerySchema.safeParse(req.query)
+      if (!q.success) throw BadRequest(describeIssues(q.error, 'query'))
+      const now = Date.now()
+      const filter = toEdgeFilter({ namespace: q.data.namespace }, () => [], now)
+      const resolve = (name: 'from' | 'to', text: string): Endpoint => {
+        const pin = map.getPin(text)
+        if (pin) return { snapshot: pin.name, at: pin.createdAt, edges: filter.namespaces ? pin.edges.filter((e) => filter.namespaces?.includes(e.client.namespace ?? '') || filter.namespaces?.includes(e.server.namespace ?? '')) : pin.edges }
+        if (text === 'now') return { at: now }
+        return { at: parseTime(name, text, now) }
+      }
+      const from = resolve('from', q.data.from)
+      const to = resolve('to', q.data.to ?? 'now')
+      if (from.at > to.at) throw BadRequest(`query.from (${new Date(from.at).toISOString()}) is after query.to (${new Date(to.at).toISOString()})`)
+      let window: number | undefined
+      if (q.data.window !== undefined) {
+        window = parseDuration(q.data.window)
+        if (window === undefined || window <= 0) throw BadRequest(`query.window: "${q.data.window}" is not a positive duration (24h, 30m)`)
+      } else if (!('snapshot' in from) && !('snapshot' in to)) {
+        window = to.at - from.at
+        if (window <= 0) throw BadRequest('query.from and query.to are the same time: give a window')
+      }
+      const edgesAt = (e: Endpoint): { edges: Edge[], since?: number } => {
+        if ('snapshot' in e) return { edges: e.edges }
+        const since = window !== undefined ? e.at - window : undefined
+        return { edges: map.store.list({ ...filter, since, until: e.at }), since }
+      }
+      const a = edgesAt(from)
+      const b = edgesAt(to)
+      const describe = (e: Endpoint, since?: number) => ({
+        ...('snapshot' in e ? { snapshot: e.snapshot } : {}),
+        ...(since !== undefined ? { since: new Date(since).toISOString() } : {}),
+        until: new Date(e.at).toISOString()
+      })
+      return { from: describe(from, a.since), to: describe(to, b.since), ...diffMaps(a.edges, b.edges) }
+    })
+
+    app.post('/api/v1/reset', {
+      schema: { summary: 'Clear the map (token required); snapshots are kept', response: { 200: jsonSchema(resetResponseSchema), ...errorResponses(401) } },
+      preHandler: requireToken
+    }, async () => {
+      const removedEdges = map.store.size
+      await map.reset()
+      deps.metrics.edges.set(0)
+      return { removedEdges }
+    })
+  }
+}
