@@ -37,8 +37,20 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
   const resolver = new Resolver(index, {
     clusterDomain: config.clusterDomain,
     excludeNamespaces: config.excludeNamespaces,
-    onUnresolved: (reason, n) => metrics.unresolved.inc({ reason }, n)
+    onUnresolved: (reason, n) => metrics.unresolved.inc({ reason }, n),
+    onRekey: (from, to) => {
+      log.info({ from, to }, 'a late owner renamed a workload in the map')
+      map.rekey(from, to).catch((err: Error) => log.error({ err }, 'persisting a rename failed'))
+    }
   })
+  // Owners can arrive after their pods (informers sync in any order): re-walk provisional identities
+  // once the burst of owner events has settled.
+  let reconcileTimer: NodeJS.Timeout | undefined
+  index.onOwnerChange = () => {
+    if (reconcileTimer || resolver.provisionalCount === 0) return
+    reconcileTimer = setTimeout(() => { reconcileTimer = undefined; resolver.reconcile() }, 200)
+    reconcileTimer.unref()
+  }
 
   const kubeConfig = loadKubeConfig(config.kubeconfig)
   const informers = await startInformers({ kubeConfig, sink: index, log, backoffMaxMs: config.informerBackoffMax })

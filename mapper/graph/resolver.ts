@@ -6,7 +6,7 @@
 import type { DnsRecord, SocketRecord } from '../../src/contract/report.js'
 import type { Identity, Port } from '../../src/contract/map.js'
 import type { ClusterIndex, PodInfo, ServiceInfo, ServicePort } from '../kube/cluster-index.js'
-import type { Call } from './call.js'
+import { identityKey, type Call } from './call.js'
 import { ExternalNames } from './external-names.js'
 
 export type UnresolvedReason =
@@ -16,6 +16,8 @@ export interface ResolverOptions {
   clusterDomain: string
   excludeNamespaces: string[]
   onUnresolved: (reason: UnresolvedReason, count: number) => void
+  /** A late owner revealed the real workload behind an identity already in the map. */
+  onRekey?: (from: Identity, to: Identity) => void
 }
 
 interface Endpoint { identity: Identity, pod?: PodInfo, inCluster: boolean }
@@ -25,10 +27,32 @@ export class Resolver {
   private readonly domainSuffix: string
   private readonly excluded: Set<string>
 
+  /** Identities resolved while an owner was missing: identity key -> a pod that produced it. */
+  private readonly provisional = new Map<string, { pod: PodInfo, identity: Identity }>()
+
   constructor (private readonly index: ClusterIndex, private readonly opts: ResolverOptions) {
     this.domainSuffix = `.${opts.clusterDomain.replace(/\.$/, '').toLowerCase()}`
     this.excluded = new Set(opts.excludeNamespaces)
+    index.onProvisional = (pod, workload) => {
+      const identity: Identity = { kind: workload.kind, namespace: workload.namespace, name: workload.name }
+      this.provisional.set(identityKey(identity), { pod, identity })
+    }
   }
+
+  /** Re-walks owners for identities resolved while an owner was missing; renames those that changed. */
+  reconcile (): number {
+    let renamed = 0
+    for (const [key, { pod, identity }] of this.provisional) {
+      const { complete, ...w } = this.index.walk(pod)
+      const now: Identity = { kind: w.kind, namespace: w.namespace, name: w.name }
+      if (identityKey(now) !== key) { this.opts.onRekey?.(identity, now); renamed++ }
+      if (complete || identityKey(now) !== key) this.provisional.delete(key)
+      if (!complete && identityKey(now) !== key) this.provisional.set(identityKey(now), { pod, identity: now })
+    }
+    return renamed
+  }
+
+  get provisionalCount (): number { return this.provisional.size }
 
   /** A TCP/UDP session. */
   socket (rec: SocketRecord, out: Call[]): void {

@@ -58,6 +58,10 @@ export class ClusterIndex {
   version = 0
   private readonly workloadMemo = new Map<string, { version: number, workload: Workload }>()
   private podsByWorkload?: { version: number, byKey: Map<string, PodInfo[]> }
+  /** Called when a pod's workload had to stop at an owner not (yet) in the caches. */
+  onProvisional?: (pod: PodInfo, workload: Workload) => void
+  /** Called after an owner object (ReplicaSet, Job, ...) is added or changed. */
+  onOwnerChange?: () => void
 
   upsert (kind: string, obj: KubeObject, at: number): void {
     this.version++
@@ -72,6 +76,7 @@ export class ClusterIndex {
         if (OWNER_KINDS.has(kind)) {
           const m = obj.metadata
           if (m?.name) this.owners.set(`${kind}/${m.namespace ?? ''}/${m.name}`, { ownerReferences: m.ownerReferences, annotations: m.annotations })
+          this.onOwnerChange?.()
         }
     }
   }
@@ -226,9 +231,15 @@ export class ClusterIndex {
   workloadOf (pod: PodInfo): Workload {
     const memo = this.workloadMemo.get(pod.uid)
     if (memo && memo.version === this.version) return memo.workload
-    const workload = walkOwners(pod, (kind, namespace, name) => this.owners.get(`${kind}/${namespace}/${name}`))
+    const { complete, ...workload } = this.walk(pod)
     this.workloadMemo.set(pod.uid, { version: this.version, workload })
+    if (!complete) this.onProvisional?.(pod, workload)
     return workload
+  }
+
+  /** The owner walk for a pod (kept or already deleted), and whether every owner was known. */
+  walk (pod: PodInfo): Workload & { complete: boolean } {
+    return walkOwners(pod, (kind, namespace, name) => this.owners.get(`${kind}/${namespace}/${name}`))
   }
 
   /** The pods of a workload (by kind/namespace/name), from a per-version index. */

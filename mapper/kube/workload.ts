@@ -24,19 +24,23 @@ export function controllerOf (refs: OwnerRef[] | undefined): OwnerRef | undefine
 export function walkOwners (
   pod: { namespace: string, name: string, ownerReferences?: OwnerRef[], annotations?: Record<string, string>, labels?: Record<string, string> },
   lookup: (kind: string, namespace: string, name: string) => OwnerInfo | undefined
-): Workload {
+): Workload & { complete: boolean } {
   let override = pod.annotations?.[WORKLOAD_NAME_ANNOTATION]
   const first = controllerOf(pod.ownerReferences)
-  if (!first) return { kind: 'Pod', namespace: pod.namespace, name: override ?? pod.name }
+  if (!first) return { kind: 'Pod', namespace: pod.namespace, name: override ?? pod.name, complete: true }
   let ref: OwnerRef = first
+  // Complete unless the walk had to stop at an owner missing from the caches (it may arrive late).
+  let complete = true
   for (let depth = 0; depth < 8; depth++) {
     const owner = lookup(ref.kind, pod.namespace, ref.name)
     override ??= owner?.annotations?.[WORKLOAD_NAME_ANNOTATION]
-    const next: OwnerRef | undefined = owner ? controllerOf(owner.ownerReferences) : inferOwner(ref, pod.labels)
+    const inferred = owner ? undefined : inferOwner(ref, pod.labels)
+    if (!owner && !inferred && FOLLOW[ref.kind]) complete = false
+    const next: OwnerRef | undefined = owner ? controllerOf(owner.ownerReferences) : inferred
     if (!next || !FOLLOW[ref.kind]) break
     ref = next
   }
-  return { kind: ref.kind, namespace: pod.namespace, name: override ?? ref.name }
+  return { kind: ref.kind, namespace: pod.namespace, name: override ?? ref.name, complete }
 }
 
 function inferOwner (ref: OwnerRef, labels: Record<string, string> | undefined): OwnerRef | undefined {
