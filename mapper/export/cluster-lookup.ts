@@ -1,0 +1,26 @@
+/** ExportLookup from the informer-fed ClusterIndex. */
+import type { Identity, Port } from '../../src/contract/map.js'
+import type { ClusterIndex } from '../kube/cluster-index.js'
+import { DEFAULT_CLUSTER_DNS, type ClusterDns, type ExportLookup } from './lookup.js'
+import { stableLabels } from './stable-labels.js'
+
+export function clusterLookup (index: ClusterIndex, dnsService = { namespace: 'kube-system', name: 'kube-dns' }): ExportLookup {
+  const podLabels = (id: Identity): Record<string, string> | undefined => stableLabels(index.workloadPods(id))
+  return {
+    podLabels,
+    nodeAddresses: (name) => index.nodeAddressesOf(name),
+    clusterDns (): ClusterDns {
+      const svc = index.service(dnsService.namespace, dnsService.name)
+      if (!svc) return DEFAULT_CLUSTER_DNS
+      const { workload, pod } = index.serviceWorkload(svc)
+      const labels = workload.kind === 'Service' ? undefined : podLabels(workload)
+      if (!labels || Object.keys(labels).length === 0) return DEFAULT_CLUSTER_DNS
+      const ports: Port[] = []
+      for (const p of svc.ports) {
+        const target = typeof p.targetPort === 'number' ? p.targetPort : pod?.namedPorts.get(p.targetPort)
+        if (target !== undefined && !ports.some((x) => x.port === target && x.protocol === p.protocol)) ports.push({ port: target, protocol: p.protocol })
+      }
+      return { namespace: svc.namespace, podLabels: labels, ports: ports.length > 0 ? ports : DEFAULT_CLUSTER_DNS.ports }
+    }
+  }
+}
