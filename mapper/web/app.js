@@ -125,23 +125,72 @@ export function layout (edges, measure) {
     size = place()
   }
 
-  const drawn = edges.map((e) => ({ edge: e, key: edgeKey(e), ...route(nodes.get(idKey(e.client)), nodes.get(idKey(e.server))) }))
-  return { nodes: [...nodes.values()], groups: [...groups.values()], edges: drawn, ...size }
+  const all = [...nodes.values()]
+  // Arrows leaving (or entering) one box fan out along its side, ordered by where they go.
+  const spread = new Map()
+  const fan = (keyOf, otherOf) => {
+    const by = new Map()
+    for (const e of edges) (by.get(keyOf(e)) ?? by.set(keyOf(e), []).get(keyOf(e))).push(e)
+    for (const list of by.values()) {
+      list.sort((a, b) => nodes.get(otherOf(a)).y - nodes.get(otherOf(b)).y || otherOf(a).localeCompare(otherOf(b)))
+      list.forEach((e, i) => spread.set(`${keyOf === outKey ? 'o' : 'i'} ${edgeKey(e)}`, (i - (list.length - 1) / 2) * Math.min(8, 28 / list.length)))
+    }
+  }
+  const outKey = (e) => idKey(e.client)
+  const inKey = (e) => idKey(e.server)
+  fan(outKey, inKey)
+  fan(inKey, outKey)
+  const drawn = edges.map((e) => ({
+    edge: e, key: edgeKey(e),
+    ...route(nodes.get(idKey(e.client)), nodes.get(idKey(e.server)), all, spread.get(`o ${edgeKey(e)}`) ?? 0, spread.get(`i ${edgeKey(e)}`) ?? 0)
+  }))
+  return { nodes: all, groups: [...groups.values()], edges: drawn, ...size }
 }
 
-function route (s, t) {
-  const sy = s.y + s.h / 2
-  const ty = t.y + t.h / 2
+const ease = (u) => u * u * (3 - 2 * u)
+
+/** Workload boxes (other than the ends) that the plain curve from (x1, sy) to (x2, ty) would pass through. */
+function blockers (all, s, t, x1, sy, x2, ty) {
+  const lo = Math.min(x1, x2)
+  const hi = Math.max(x1, x2)
+  return all.filter((n) => {
+    if (n === s || n === t || n.x + n.w <= lo || n.x >= hi) return false
+    for (let i = 0; i <= 4; i++) {
+      const x = Math.min(hi, Math.max(lo, n.x + (n.w * i) / 4))
+      const y = sy + (ty - sy) * ease((x - x1) / (x2 - x1))
+      if (y >= n.y - 6 && y <= n.y + n.h + 6) return true
+    }
+    return false
+  })
+}
+
+function route (s, t, all, sOffset = 0, tOffset = 0) {
+  const sy = s.y + s.h / 2 + sOffset
+  const ty = t.y + t.h / 2 + tOffset
   if (s === t) {
     const x = s.x + s.w
     return { d: `M${x},${sy - 8} C${x + 56},${sy - 34} ${x + 56},${sy + 34} ${x + 4},${sy + 8}`, lx: x + 46, ly: sy + 4 }
   }
   let x1, x2, c1, c2
-  if (t.x >= s.x + s.w + 24) { // forward: right side to left side
-    x1 = s.x + s.w; x2 = t.x - 2
-    const dx = (x2 - x1) / 2; c1 = x1 + dx; c2 = x2 - dx
-  } else if (t.x + t.w + 24 <= s.x) { // backward: left side to right side
-    x1 = s.x; x2 = t.x + t.w + 2
+  const forward = t.x >= s.x + s.w + 24
+  if (forward || t.x + t.w + 24 <= s.x) { // right side to left side, or back: left side to right side
+    x1 = forward ? s.x + s.w : s.x
+    x2 = forward ? t.x - 2 : t.x + t.w + 2
+    const blocked = blockers(all, s, t, x1, sy, x2, ty)
+    if (blocked.length > 0) {
+      // Detour through the gutter just above or below the boxes in the way, whichever is nearer.
+      const below = Math.max(...blocked.map((n) => n.y + n.h)) + G.nodeGap / 2 + 2
+      const above = Math.min(...blocked.map((n) => n.y)) - G.nodeGap / 2 - 2
+      const lane = Math.abs(below - sy) + Math.abs(below - ty) <= Math.abs(above - sy) + Math.abs(above - ty) ? below : above
+      const xa = forward ? Math.min(...blocked.map((n) => n.x)) - 16 : Math.max(...blocked.map((n) => n.x + n.w)) + 16
+      const xb = forward ? Math.max(...blocked.map((n) => n.x + n.w)) + 16 : Math.min(...blocked.map((n) => n.x)) - 16
+      const m1 = (x1 + xa) / 2
+      const m2 = (xb + x2) / 2
+      return {
+        d: `M${x1},${sy} C${m1},${sy} ${m1},${lane} ${xa},${lane} L${xb},${lane} C${m2},${lane} ${m2},${ty} ${x2},${ty}`,
+        lx: (xb + x2) / 2, ly: (lane + ty) / 2 - 5
+      }
+    }
     const dx = (x2 - x1) / 2; c1 = x1 + dx; c2 = x2 - dx
   } else { // same column: a bow out to the right
     x1 = s.x + s.w; x2 = t.x + t.w + 2
@@ -340,7 +389,9 @@ const when = (iso) => {
   if (!Number.isFinite(t)) return iso
   const s = Math.round((Date.now() - t) / 1000)
   const ago = s < 60 ? `${Math.max(s, 0)} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : s < 86400 ? `${Math.round(s / 3600)} h ago` : `${Math.round(s / 86400)} d ago`
-  return `${new Date(t).toLocaleString()} (${ago})`
+  const d = new Date(t)
+  const day = d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString()
+  return `${day} (${ago})`
 }
 
 function showDetails () {

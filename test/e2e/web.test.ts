@@ -1,0 +1,177 @@
+/**
+ * The web page in a real browser: headless Debian Chromium (playwright-core, no downloaded browser)
+ * opens the real mapper's `/` on a network-namespace cluster after the shop calls were made, and
+ * the page shows exactly the map's workloads and calls, grouped by namespace, with working edge
+ * details (mouse and keyboard) and namespace filter.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { shopScenario } from '../testbed/scenarios.js'
+import { startStack, waitFor, type Stack } from './stack.js'
+import { runClient, startServer } from './traffic.js'
+import { mapResponseSchema } from '../../src/contract/map.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const SCREENSHOT = 'test-results/web.png'
+const CHECKOUT = 'shop/checkout-7d9f8c6b5d-x2x7k'
+const ORDERS = 'shop/orders-5c4f7b9d8e-k8w2p'
+const NIGHTLY = 'batch/nightly-28000000-7qv4n'
+const LEDGER = 'db/ledger-0'
+
+const NODES = ['CronJob batch/nightly', 'Deployment shop/checkout', 'Deployment shop/orders', 'External api.partner.example', 'StatefulSet db/ledger']
+const EDGES = [
+  'CronJob batch/nightly -> StatefulSet db/ledger 5432/TCP dns,tcp',
+  'Deployment shop/checkout -> Deployment shop/orders 8080/TCP dns,tcp',
+  'Deployment shop/checkout -> External api.partner.example 443/TCP dns,tcp'
+]
+
+let stack: Stack | undefined
+let context: BrowserContext | undefined
+let page: Page
+let profile: string | undefined
+const pageErrors: string[] = []
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-browser.sh (as root)`)
+  profile = mkdtempSync('/tmp/podmap-chromium-')
+  const launching = chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 760 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync']
+  })
+  launching.catch(() => {})
+  stack = await startStack(shopScenario)
+  await startServer(stack.tb, ORDERS, [8080])
+  await startServer(stack.tb, LEDGER, [5432])
+  const tb = stack.tb
+  await Promise.all([
+    runClient(tb, { pod: CHECKOUT, host: 'orders.shop.svc.cluster.local', port: 80 }),
+    runClient(tb, { pod: NIGHTLY, host: 'ledger.db.svc.cluster.local', port: 5432 }),
+    runClient(tb, { pod: CHECKOUT, host: 'api.partner.example', port: 443 })
+  ])
+  const url = stack.mapperUrl
+  await waitFor('three edges in the map', async () => {
+    const res = await fetch(`${url}/api/v1/map`)
+    const edges = mapResponseSchema.parse(await res.json()).edges
+    return edges.length === 3 && edges.every((e) => e.evidence.includes('tcp')) ? edges : undefined
+  }, 20_000, 300)
+  context = await launching
+  page = context.pages()[0] ?? await context.newPage()
+  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`))
+  page.on('console', (msg) => {
+    // A mapper without the shadow route answers it 404, which the page handles (no highlight).
+    if (msg.type() === 'error' && !msg.location().url.includes('/api/v1/shadow')) pageErrors.push(`console: ${msg.text()} (${msg.location().url})`)
+  })
+})
+
+after(async () => {
+  await context?.close()
+  await stack?.stop()
+  if (profile) rmSync(profile, { recursive: true, force: true })
+})
+
+const edgeRows = async (): Promise<string[]> => (await page.locator('#graph .edge').evaluateAll((els) => els.map((e) =>
+  `${e.getAttribute('data-client')} -> ${e.getAttribute('data-server')} ${e.getAttribute('data-ports')} ${e.getAttribute('data-evidence')}`))).sort()
+const nodeIds = async (): Promise<string[]> => (await page.locator('#graph .node').evaluateAll((els) => els.map((e) => e.getAttribute('data-node') ?? ''))).sort()
+const field = (name: string) => page.locator(`#details-list dd[data-field="${name}"]`)
+
+test('the page shows one node per workload and one arrow per call, each workload inside its namespace box', async () => {
+  const s = stack as Stack
+  await page.goto(`${s.mapperUrl}/`)
+  await page.locator('#graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
+  assert.deepEqual(await nodeIds(), NODES)
+  assert.deepEqual(await edgeRows(), EDGES)
+  assert.deepEqual((await page.locator('#graph .group').evaluateAll((els) => els.map((e) => e.getAttribute('data-group')))).sort(), ['batch', 'db', 'shop', '~external'])
+  // Each workload is drawn inside the box of its namespace (External ones in the external box).
+  const misplaced = await page.evaluate(() => {
+    const out: string[] = []
+    for (const n of document.querySelectorAll('#graph .node')) {
+      const group = n.getAttribute('data-namespace') || '~external'
+      const box = document.querySelector(`#graph .group[data-group="${group}"] rect`)?.getBoundingClientRect()
+      const r = n.getBoundingClientRect()
+      if (!box || r.left < box.left || r.right > box.right || r.top < box.top || r.bottom > box.bottom) out.push(n.getAttribute('data-node') ?? '?')
+    }
+    return out
+  })
+  assert.deepEqual(misplaced, [])
+  // No arrow runs through a workload it does not connect (it would read as a call from that one).
+  const crossings = await page.evaluate(() => {
+    const out: string[] = []
+    const nodes = [...document.querySelectorAll('#graph .node')].map((n) => ({ id: n.getAttribute('data-node'), r: n.querySelector('rect.box')!.getBoundingClientRect() }))
+    for (const e of document.querySelectorAll('#graph .edge')) {
+      const line = e.querySelector('path.line') as SVGPathElement
+      const ctm = line.getScreenCTM()!
+      const len = line.getTotalLength()
+      for (let i = 0; i <= 200; i++) {
+        const p = line.getPointAtLength((len * i) / 200).matrixTransform(ctm)
+        for (const n of nodes) {
+          if (n.id === e.getAttribute('data-client') || n.id === e.getAttribute('data-server')) continue
+          if (p.x > n.r.left && p.x < n.r.right && p.y > n.r.top && p.y < n.r.bottom) out.push(`${e.getAttribute('data-key')} through ${n.id}`)
+        }
+      }
+    }
+    return [...new Set(out)]
+  })
+  assert.deepEqual(crossings, [])
+  // Labels are legible: the graph is fitted at a readable scale and nothing is drawn outside the view.
+  const scale = await page.evaluate(() => Number(/scale\(([\d.]+)\)/.exec(document.querySelector('#viewport')?.getAttribute('transform') ?? '')?.[1]))
+  assert.ok(scale >= 0.8, `graph scale ${scale}`)
+  assert.match(await page.locator('#status').textContent() ?? '', /^3 calls between 5 workloads/)
+  assert.equal(await page.locator('#graph').getAttribute('aria-label'), 'Call graph: 5 workloads, 3 calls')
+  // The shadow route may not exist on this mapper: the page then says so and highlights nothing.
+  const shadow = await fetch(`${s.mapperUrl}/api/v1/shadow`)
+  await shadow.arrayBuffer()
+  if (shadow.status === 404) {
+    assert.equal(await page.locator('#shadow-note').textContent(), 'Policy check: not available on this mapper')
+    assert.equal(await page.locator('#graph .edge.denied').count(), 0)
+  } else {
+    assert.match(await page.locator('#shadow-note').textContent() ?? '', /^Policy check: \d+ calls? would be denied$/)
+  }
+})
+
+test('clicking a call shows its ports, evidence, Service and first/last seen; Escape and the keyboard work too', async () => {
+  const edge = page.locator('#graph .edge[data-server="Deployment shop/orders"]')
+  await edge.locator('.label').click()
+  assert.equal(await edge.getAttribute('aria-pressed'), 'true')
+  assert.equal(await field('client').textContent(), 'Deployment shop/checkout')
+  assert.equal(await field('server').textContent(), 'Deployment shop/orders')
+  assert.equal(await field('service').textContent(), 'orders')
+  assert.equal(await field('ports').textContent(), '8080/TCP')
+  assert.equal(await field('evidence').textContent(), 'dns,tcp')
+  assert.match(await field('first-seen').textContent() ?? '', /ago\)$/)
+  assert.match(await field('last-seen').textContent() ?? '', /ago\)$/)
+  await page.screenshot({ path: SCREENSHOT })
+
+  await page.keyboard.press('Escape')
+  assert.equal(await page.locator('#details-list').isHidden(), true)
+  // Keyboard: arrows are focusable buttons with a spoken description; Enter selects.
+  const ledger = page.locator('#graph .edge[data-server="StatefulSet db/ledger"]')
+  assert.equal(await ledger.getAttribute('tabindex'), '0')
+  assert.equal(await ledger.getAttribute('role'), 'button')
+  assert.match(await ledger.getAttribute('aria-label') ?? '', /^CronJob batch\/nightly calls StatefulSet db\/ledger through Service ledger on 5432\/TCP/)
+  await ledger.focus()
+  await page.keyboard.press('Enter')
+  assert.equal(await field('ports').textContent(), '5432/TCP')
+  assert.equal(await field('server').textContent(), 'StatefulSet db/ledger')
+})
+
+test('filtering by namespace batch leaves only its call, and the URL keeps the filter', async () => {
+  await page.locator('#namespace').selectOption('batch')
+  await page.locator('#graph[data-edge-count="1"]').waitFor({ timeout: 10_000 })
+  assert.deepEqual(await edgeRows(), [EDGES[0]])
+  assert.deepEqual(await nodeIds(), ['CronJob batch/nightly', 'StatefulSet db/ledger'])
+  assert.match(page.url(), /\?namespace=batch$/)
+  // The selected call is still in view, so its details stay open.
+  assert.equal(await field('ports').textContent(), '5432/TCP')
+  await page.locator('#namespace').selectOption('')
+  await page.locator('#graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
+  assert.deepEqual(await page.locator('#namespace option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), ['', 'batch', 'db', 'shop'])
+})
+
+test('the page ran without script errors or CSP violations', () => {
+  assert.deepEqual(pageErrors, [])
+})
