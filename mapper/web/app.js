@@ -12,7 +12,7 @@ const svg = /** @type {SVGSVGElement} */ (/** @type {unknown} */ ($('graph')))
 
 const state = {
   edges: /** @type {any[]} */ ([]),
-  denied: /** @type {Map<string, string>} */ (new Map()),
+  denied: /** @type {Map<string, string[]>} */ (new Map()),
   shadow: 'unknown',
   namespaces: /** @type {Set<string>} */ (new Set()),
   selected: /** @type {string | undefined} */ (undefined),
@@ -419,8 +419,8 @@ function showDetails () {
   if (e.addresses?.length) row('Addresses', 'addresses', e.addresses.join(', '), 'mono')
   row('First seen', 'first-seen', when(e.firstSeen))
   row('Last seen', 'last-seen', when(e.lastSeen))
-  const reason = state.denied.get(edgeKey(e))
-  if (reason !== undefined) row('Policy', 'policy', `would be denied${reason ? `: ${reason}` : ''}`, 'denied')
+  const reasons = state.denied.get(edgeKey(e))
+  if (reasons !== undefined) row('Policy', 'policy', `would be denied: ${reasons.join('; ')}`, 'denied')
   else if (state.shadow === 'ok') row('Policy', 'policy', 'allowed')
 }
 
@@ -446,16 +446,20 @@ async function getJson (path, params) {
   return res.json()
 }
 
-/** Would-be-denied calls, keyed like edges. Reads the documented shape loosely: a list of calls (or of edges) with a client, a server and an optional reason. */
+/**
+ * Would-be-denied calls (GET /api/v1/shadow, src/contract/shadow.ts: `denied[]` of client, server,
+ * optional port and the policies denying it per direction), as edge key -> human-readable reasons.
+ */
 export function deniedFrom (body) {
   const out = new Map()
-  const list = Array.isArray(body) ? body : Object.values(body ?? {}).find(Array.isArray) ?? []
-  for (const item of list) {
-    const call = item?.edge ?? item?.call ?? item
+  for (const call of Array.isArray(body?.denied) ? body.denied : []) {
     if (!call?.client?.kind || !call?.server?.kind) continue
-    if (item.denied === false || item.wouldDeny === false || item.verdict === 'allow' || item.verdict === 'allowed') continue
-    const reason = item.reason ?? item.policy ?? item.policies?.join?.(', ') ?? ''
-    out.set(edgeKey(call), typeof reason === 'string' ? reason : '')
+    const key = edgeKey(call)
+    const by = (Array.isArray(call.deniedBy) ? call.deniedBy : [])
+      .map((d) => `${d.direction} (${Array.isArray(d.policies) && d.policies.length ? d.policies.join(', ') : `namespace ${d.namespace}`})`)
+      .join('; ')
+    const port = call.port ? `${call.port.port}/${call.port.protocol}` : 'any port'
+    out.set(key, [...(out.get(key) ?? []), by ? `${port} by ${by}` : port])
   }
   return out
 }
@@ -468,7 +472,7 @@ async function load () {
   try {
     const [map, shadow] = await Promise.all([
       getJson('/api/v1/map', params),
-      getJson('/api/v1/shadow', params).then((b) => ({ ok: true, b }), (err) => ({ ok: false, status: err.status }))
+      getJson('/api/v1/shadow', new URLSearchParams()).then((b) => ({ ok: true, b }), (err) => ({ ok: false, status: err.status }))
     ])
     if (seq !== state.seq) return
     state.edges = Array.isArray(map?.edges) ? map.edges : []
@@ -479,8 +483,9 @@ async function load () {
     render()
     const workloads = state.layout.nodes.length
     status(`${state.edges.length} call${state.edges.length === 1 ? '' : 's'} between ${workloads} workload${workloads === 1 ? '' : 's'} · updated ${new Date().toLocaleTimeString()}`)
+    const shown = state.edges.filter((e) => state.denied.has(edgeKey(e))).length
     $('shadow-note').textContent = state.shadow === 'ok'
-      ? `Policy check: ${state.denied.size} call${state.denied.size === 1 ? '' : 's'} would be denied`
+      ? `Policy check: ${shown} call${shown === 1 ? '' : 's'} would be denied`
       : state.shadow === 'absent' ? 'Policy check: not available on this mapper' : 'Policy check: could not be loaded'
     document.body.dataset.state = 'ready'
   } catch (err) {

@@ -12,6 +12,7 @@ import { shopScenario } from '../testbed/scenarios.js'
 import { startStack, waitFor, type Stack } from './stack.js'
 import { runClient, startServer } from './traffic.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
+import { shadowResponseSchema } from '../../src/contract/shadow.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOT = 'test-results/web.png'
@@ -170,6 +171,40 @@ test('filtering by namespace batch leaves only its call, and the URL keeps the f
   await page.locator('#namespace').selectOption('')
   await page.locator('#graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
   assert.deepEqual(await page.locator('#namespace option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), ['', 'batch', 'db', 'shop'])
+})
+
+test('calls the shadow check would deny are drawn dashed red and explained in the details', async () => {
+  // The page's side of GET /api/v1/shadow, with an answer in the contract's shape (whatever the mapper here has).
+  const body = shadowResponseSchema.parse({
+    source: 'proposed',
+    policies: ['db/ledger-ingress'],
+    evaluated: 3,
+    denied: [{
+      client: { kind: 'CronJob', namespace: 'batch', name: 'nightly' },
+      server: { kind: 'StatefulSet', namespace: 'db', name: 'ledger', service: 'ledger' },
+      port: { port: 5432, protocol: 'TCP' },
+      deniedBy: [{ direction: 'ingress', namespace: 'db', policies: ['db/ledger-ingress'] }]
+    }]
+  })
+  await page.route('**/api/v1/shadow*', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) }))
+  try {
+    await page.goto(`${(stack as Stack).mapperUrl}/`)
+    await page.locator('body[data-state="ready"] #graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
+    const denied = await page.locator('#graph .edge.denied').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-key')} ${e.getAttribute('data-denied')}`))
+    assert.deepEqual(denied, ['CronJob batch/nightly -> StatefulSet db/ledger true'])
+    assert.equal(await page.locator('#graph .edge[data-denied="false"]').count(), 2)
+    assert.equal(await page.locator('#shadow-note').textContent(), 'Policy check: 1 call would be denied')
+    const edge = page.locator('#graph .edge[data-server="StatefulSet db/ledger"]')
+    assert.match(await edge.getAttribute('aria-label') ?? '', /would be denied by policy$/)
+    await edge.locator('.label').click()
+    assert.equal(await field('policy').textContent(), 'would be denied: 5432/TCP by ingress (db/ledger-ingress)')
+    await page.locator('#graph .edge[data-server="Deployment shop/orders"] .label').click()
+    assert.equal(await field('policy').textContent(), 'allowed')
+    await edge.locator('.label').click()
+    await page.screenshot({ path: SCREENSHOT.replace('.png', '-shadow.png') })
+  } finally {
+    await page.unroute('**/api/v1/shadow*')
+  }
 })
 
 test('the page ran without script errors or CSP violations', () => {
