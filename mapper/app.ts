@@ -14,7 +14,14 @@ import { healthRoutes, type Readiness } from './routes/health.js'
 import { mapRoutes } from './routes/map.js'
 import { reportsRoutes } from './routes/reports.js'
 import { snapshotRoutes } from './routes/snapshots.js'
+import { collectOpenApi } from './routes/openapi.js'
 import { webRoutes } from './routes/web.js'
+import { exportRoutes } from './routes/export.js'
+import { shadowRoutes } from './routes/shadow.js'
+import { ClusterIndex } from './kube/cluster-index.js'
+import { clusterLookup } from './export/cluster-lookup.js'
+import { createImageRenderer } from './export/render-image.js'
+import { createShadowService, type ShadowService } from './policy/shadow-service.js'
 
 export interface AppDeps {
   log: Logger
@@ -29,6 +36,10 @@ export interface AppDeps {
   bodyLimit: number
   /** Folder of the web page's assets (mapper/web); found next to the code when omitted. */
   webDir?: string
+  /** The informer-fed cluster view, for exports (pod labels, cluster DNS) and shadow mode (policies); empty when omitted. */
+  cluster?: ClusterIndex
+  /** Shadow mode; built from `cluster` when omitted. */
+  shadow?: ShadowService
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
@@ -62,11 +73,17 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(404).send({ statusCode: 404, code: 'PODMAP_ERR_NOT_FOUND', error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` })
   })
 
+  const openapi = collectOpenApi(app, { title: 'podmap mapper API', version: '1' })
   await app.register(healthRoutes({ readiness: deps.readiness, registry: deps.registry }))
   await app.register(reportsRoutes({ ingestor: deps.ingestor, checkToken: deps.checkToken, metrics: deps.metrics }))
   await app.register(mapRoutes({ store: deps.map.store, labelsOf: deps.labelsOf }))
   await app.register(snapshotRoutes({ map: deps.map, metrics: deps.metrics, checkToken: deps.checkToken }))
   await app.register(webRoutes({ dir: deps.webDir }))
+  const cluster = deps.cluster ?? new ClusterIndex()
+  const shadow = deps.shadow ?? createShadowService({ cluster, allEdges: () => deps.map.store.list(), gauge: deps.metrics.shadowDeniedCalls })
+  await app.register(exportRoutes({ store: deps.map.store, labelsOf: deps.labelsOf, lookup: clusterLookup(cluster), images: createImageRenderer() }))
+  await app.register(shadowRoutes({ store: deps.map.store, labelsOf: deps.labelsOf, shadow }))
+  await app.register(openapi)
   return app
 }
 

@@ -71,7 +71,7 @@ test('a late owner fixes identities already in the map', () => {
     kind: 'Pod',
     metadata: { name: 'nightly-1-x', namespace: 'shop', uid: 'job-pod', creationTimestamp: new Date(T).toISOString(), ownerReferences: [{ kind: 'Job', name: 'nightly-1', uid: 'job-1', controller: true }] },
     status: { phase: 'Running', podIP: IP }
-  }, T)
+  } as Parameters<ClusterIndex['upsert']>[1], T)
   const out: Call[] = []
   resolver.socket({ client: IP, server: SERVER, port: 80, protocol: 'TCP', firstSeen: T, lastSeen: T, count: 1 }, out)
   for (const c of out) store.add(c)

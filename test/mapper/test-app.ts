@@ -1,0 +1,36 @@
+/** The mapper app over the fixture cluster, with an in-memory map: for inject() tests. */
+import { Writable } from 'node:stream'
+import { buildApp } from '../../mapper/app.js'
+import { createMapperMetrics } from '../../mapper/metrics.js'
+import { createRegistry } from '../../src/metrics/registry.js'
+import { createLogger } from '../../src/log/logger.js'
+import { DurableMap } from '../../mapper/graph/durable-map.js'
+import { Resolver } from '../../mapper/graph/resolver.js'
+import { createIngestor } from '../../mapper/graph/ingest.js'
+import { createTokenCheck } from '../../mapper/auth.js'
+import { shopIndex } from './fixtures.js'
+
+export const TEST_TOKEN = 's3cret-token-value'
+
+export async function buildTestApp (opts: { bodyLimit?: number } = {}) {
+  const logged: string[] = []
+  const sink = new Writable({ write (chunk, _enc, cb) { logged.push(String(chunk)); cb() } })
+  const log = createLogger({ level: 'info', component: 'mapper', destination: sink })
+  const registry = createRegistry('mapper')
+  const metrics = createMapperMetrics(registry)
+  const index = shopIndex()
+  const map = new DurableMap({ log })
+  const resolver = new Resolver(index, { clusterDomain: 'cluster.local', excludeNamespaces: [], onUnresolved: (reason, n) => metrics.unresolved.inc({ reason }, n) })
+  const app = await buildApp({
+    log,
+    registry,
+    metrics,
+    map,
+    labelsOf: (id) => index.workloadPods(id).map((p) => p.labels),
+    ingestor: createIngestor({ resolver, map, metrics }),
+    checkToken: createTokenCheck(TEST_TOKEN),
+    readiness: { ready: () => true, detail: () => ({}) },
+    bodyLimit: opts.bodyLimit ?? 64 * 1024
+  })
+  return { app, map, index, logged, registry }
+}
