@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 start=$SECONDS
 bash scripts/install-image-deps.sh
 bash scripts/build-base-image.sh
-node --import tsx --test --test-timeout=2400000 test/images/*.test.ts
+node --import tsx --test --test-timeout=2400000 test/images/*.image-test.ts
 echo "test-images: done in $((SECONDS - start))s"

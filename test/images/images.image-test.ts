@@ -1,8 +1,10 @@
 /**
  * Builds both images from the Dockerfiles with buildah and runs them: the mapper image's own
  * entrypoint must answer /healthz and /readyz against a fake API server, and the sniffer image
- * must load the `cap` addon against its run-time libpcap. Slow (minutes on a cold cache): run it
- * through `bash scripts/test-images.sh`, which first installs buildah and builds the local base.
+ * must load the `cap` addon against its run-time libpcap. Slow (minutes on a cold cache), so it is
+ * named *.image-test.ts to stay out of `npm test`: run it through `bash scripts/test-images.sh`,
+ * which first installs buildah and builds the local base. PODMAP_IMAGE_GIT_REF=HEAD builds from
+ * the committed tree instead of the working tree.
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -27,7 +29,15 @@ before(async () => {
   assert.ok(await buildahAvailable(), 'buildah is missing: run `bash scripts/test-images.sh` (it installs buildah and debootstrap)')
   assert.ok(await imageExists(BASE), `base image ${BASE} is missing: run \`bash scripts/test-images.sh\` (it builds it with scripts/build-base-image.sh)`)
   const started = Date.now()
-  await exec('bash', [join(ROOT, 'scripts', 'build-images.sh'), '--base', BASE, '--tag', TAG], { cwd: ROOT, timeout: 30 * 60_000, maxBuffer: 64 << 20 })
+  const ref = process.env.PODMAP_IMAGE_GIT_REF
+  const args = [join(ROOT, 'scripts', 'build-images.sh'), '--base', BASE, '--tag', TAG, ...(ref ? ['--git-ref', ref] : [])]
+  try {
+    await exec('bash', args, { cwd: ROOT, timeout: 30 * 60_000, maxBuffer: 64 << 20 })
+  } catch (err) {
+    const e = err as { stdout?: string, stderr?: string }
+    const tail = `${e.stdout ?? ''}\n${e.stderr ?? ''}`.split('\n').filter((l) => !l.includes('EBADENGINE')).slice(-40).join('\n')
+    throw new Error(`scripts/build-images.sh failed; the end of its output:\n${tail}`)
+  }
   process.stdout.write(`# both images built in ${Math.round((Date.now() - started) / 1000)}s\n`)
 }, { timeout: 31 * 60_000 })
 
@@ -80,9 +90,9 @@ test('mapper image: non-root, node entrypoint, no HEALTHCHECK, no compiler', asy
   assert.equal(healthcheck, undefined)
   const ctr = await container(MAPPER)
   const id = await runIn(ctr, ['id', '-u'])
-  assert.equal(id.stdout.trim(), '10001')
+  assert.equal(id.stdout.trim(), '10001', `id -u exited ${id.code}: ${id.stderr}`)
   const cc = await runIn(ctr, ['sh', '-c', 'command -v g++ make python3 || echo none'])
-  assert.equal(cc.stdout.trim(), 'none')
+  assert.equal(cc.stdout.trim(), 'none', cc.stderr)
 })
 
 test('mapper image: its entrypoint serves /healthz, then /readyz once informers sync, and the map', { timeout: 120_000 }, async () => {
@@ -128,7 +138,7 @@ test('sniffer image: root for its capabilities, node entrypoint, no HEALTHCHECK,
   assert.equal(healthcheck, undefined)
   const ctr = await container(SNIFFER)
   const cc = await runIn(ctr, ['sh', '-c', 'command -v g++ make python3 || echo none'])
-  assert.equal(cc.stdout.trim(), 'none')
+  assert.equal(cc.stdout.trim(), 'none', cc.stderr)
 })
 
 test('sniffer image: loads `cap` against the run-time libpcap and lists devices', async () => {
