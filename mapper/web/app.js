@@ -251,6 +251,8 @@ function describe (e) {
 }
 
 function render () {
+  // A refresh redraws everything: keep keyboard focus on the same call.
+  const focused = document.activeElement?.closest?.('#graph .edge')?.getAttribute('data-key')
   svg.replaceChildren()
   const measure = makeMeasure()
   const lay = layout(state.edges, measure)
@@ -300,6 +302,7 @@ function render () {
   $('empty').hidden = lay.edges.length > 0
   if (!state.userMoved) fit(); else applyView()
   showDetails()
+  if (focused) for (const g of svg.querySelectorAll('.edge')) if (g.getAttribute('data-key') === focused) g.focus()
 }
 
 function highlight (nodeKey) {
