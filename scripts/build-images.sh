@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 command -v buildah >/dev/null || { echo "buildah missing: run scripts/install-image-deps.sh" >&2; exit 1; }
-args=(--isolation chroot --layers --pull=never)
+args=(--isolation chroot --layers --pull=never --force-rm)
 [ -n "$base" ] && args+=(--build-arg "BASE_IMAGE=$base")
 context=.
 if [ -n "$ref" ]; then
