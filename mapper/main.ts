@@ -17,6 +17,7 @@ import { DurableMap } from './graph/durable-map.js'
 import { createIngestor } from './graph/ingest.js'
 import { createTokenCheck } from './auth.js'
 import { buildApp } from './app.js'
+import { createShadowService } from './policy/shadow-service.js'
 
 export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(mapperOptions, argv, env)
@@ -71,6 +72,11 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
   }, 3_600_000)
   retention.unref()
 
+  const shadow = createShadowService({ cluster: index, allEdges: () => map.store.list(), gauge: metrics.shadowDeniedCalls })
+  shadow.refreshGauge()
+  const shadowGauge = setInterval(() => shadow.refreshGauge(), 30_000)
+  shadowGauge.unref()
+
   const app = await buildApp({
     log,
     registry,
@@ -80,13 +86,15 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     ingestor: createIngestor({ resolver, map, metrics }),
     checkToken: createTokenCheck(token),
     readiness: { ready: () => informers.synced(), detail: () => informers.status() },
-    bodyLimit: config.bodyLimit
+    bodyLimit: config.bodyLimit,
+    cluster: index,
+    shadow
   })
   await app.listen({ host: config.host, port: config.port })
 
   installShutdown(log, [
     { name: 'stop accepting requests', run: () => app.close() },
-    { name: 'stop informers', run: async () => { clearInterval(informerGauges); clearInterval(retention); await informers.stop() } },
+    { name: 'stop informers', run: async () => { clearInterval(informerGauges); clearInterval(retention); clearInterval(shadowGauge); await informers.stop() } },
     { name: 'checkpoint the map', run: () => map.close() }
   ])
 }

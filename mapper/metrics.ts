@@ -10,6 +10,7 @@ export function createMapperMetrics (registry: Registry) {
     edges: new Gauge({ name: 'podmap_mapper_edges', help: 'Edges in the map', registers }),
     informerLastEventAge: new Gauge({ name: 'podmap_mapper_informer_last_event_age_seconds', help: 'Seconds since each informer last delivered an event', labelNames: ['kind'] as const, registers }),
     informerRestarts: new Gauge({ name: 'podmap_mapper_informer_restarts', help: 'Restarts of each informer since start', labelNames: ['kind'] as const, registers }),
+    shadowDeniedCalls: new Gauge({ name: 'podmap_mapper_shadow_denied_calls', help: 'Observed calls the cluster\'s NetworkPolicies would deny, by the namespace whose policy denies', labelNames: ['namespace'] as const, registers }),
     requestDuration: new Histogram({ name: 'podmap_mapper_http_request_duration_seconds', help: 'HTTP request duration by route template', labelNames: ['method', 'route', 'status_code'] as const, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers })
   }
 }
