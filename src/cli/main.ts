@@ -13,13 +13,19 @@ export interface Command {
 const commands: Record<string, () => Promise<Command>> = {
   sniffer: async () => (await import('./commands/sniffer.js')).snifferCommand,
   mapper: async () => (await import('./commands/mapper.js')).mapperCommand,
-  list: async () => (await import('./commands/list.js')).listCommand
+  list: async () => (await import('./commands/list.js')).listCommand,
+  diff: async () => (await import('./commands/diff.js')).diffCommand,
+  snapshot: async () => (await import('./commands/snapshot.js')).snapshotCommand,
+  reset: async () => (await import('./commands/reset.js')).resetCommand
 }
 
 const summaries: Record<string, string> = {
   sniffer: 'run the node agent: capture DNS responses, scan /proc sessions, report to the mapper',
   mapper: 'run the mapper: resolve reports to workloads, keep the map, serve the API',
-  list: 'print the map as a table grouped by client (-o json|yaml for machines)'
+  list: 'print the map as a table grouped by client (-o json|yaml for machines)',
+  diff: 'calls that appeared, disappeared or changed since a snapshot or a time',
+  snapshot: 'pin the current map under a name (snapshot create NAME), or list snapshots',
+  reset: 'clear the map (needs the write token)'
 }
 
 export function rootUsage (): string {
