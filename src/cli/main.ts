@@ -16,7 +16,10 @@ const commands: Record<string, () => Promise<Command>> = {
   list: async () => (await import('./commands/list.js')).listCommand,
   diff: async () => (await import('./commands/diff.js')).diffCommand,
   snapshot: async () => (await import('./commands/snapshot.js')).snapshotCommand,
-  reset: async () => (await import('./commands/reset.js')).resetCommand
+  reset: async () => (await import('./commands/reset.js')).resetCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
+  visualize: async () => (await import('./commands/visualize.js')).visualizeCommand,
+  shadow: async () => (await import('./commands/shadow.js')).shadowCommand
 }
 
 const summaries: Record<string, string> = {
@@ -25,7 +28,10 @@ const summaries: Record<string, string> = {
   list: 'print the map as a table grouped by client (-o json|yaml for machines)',
   diff: 'calls that appeared, disappeared or changed since a snapshot or a time',
   snapshot: 'pin the current map under a name (snapshot create NAME), or list snapshots',
-  reset: 'clear the map (needs the write token)'
+  reset: 'clear the map (needs the write token)',
+  export: 'the map as ClientIntents, NetworkPolicies, CiliumNetworkPolicies or JSON (-o file|dir)',
+  visualize: 'draw the map grouped by namespace: svg, png, dot or mermaid',
+  shadow: 'observed calls the cluster\'s (or proposed, -f) NetworkPolicies would deny'
 }
 
 export function rootUsage (): string {
