@@ -104,7 +104,7 @@ test('NetworkPolicies: stable labels (no hashes, no job name), exact ports, DNS,
   })
   const annotations = (checkout?.metadata as { annotations?: Record<string, string> }).annotations ?? {}
   assert.deepEqual(JSON.parse(annotations['podmap.io/ipblock-fqdns'] ?? '{}'), Object.fromEntries(cidrs.map((c) => [c, 'api.partner.example'])))
-  assert.deepEqual(nps.get('shop/podmap-checkout-ingress')?.spec.ingress, [], 'nobody called checkout')
+  assert.deepEqual((nps.get('shop/podmap-checkout-ingress')?.spec as { ingress?: unknown } | undefined)?.ingress, [], 'nobody called checkout')
   const yaml = await (await fetch(`${stack.mapperUrl}/api/v1/export?format=networkpolicy`)).text()
   assert.deepEqual(parseAllDocuments(yaml).map((d) => d.toJS() as unknown), JSON.parse(JSON.stringify([...nps.values()])))
   assert.doesNotMatch(yaml, /pod-template-hash|controller-revision-hash|job-name|controller-uid|pod-name/)
