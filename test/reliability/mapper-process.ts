@@ -41,8 +41,10 @@ export async function readyz (url: string): Promise<number> {
   }
 }
 
-export async function startMapperProcess (api: FakeApiServer, args: string[] = []): Promise<MapperProcess> {
+/** `args` are appended to the mapper's command line; `{dir}` in them becomes the process's own temp directory. */
+export async function startMapperProcess (api: FakeApiServer, extraArgs: string[] = []): Promise<MapperProcess> {
   const dir = mkdtempSync('/tmp/podmap-rel-')
+  const args = extraArgs.map((a) => a.replaceAll('{dir}', dir))
   const token = `tok-${Math.random().toString(36).slice(2)}`
   writeFileSync(join(dir, 'token'), token + '\n', { mode: 0o600 })
   await api.writeKubeconfig(join(dir, 'kubeconfig'))

@@ -1,0 +1,105 @@
+/**
+ * Faults, durable state: the mapper (with --state-dir) is SIGKILLed while simulated sniffers report.
+ * Right after the restart the map holds every record that was acknowledged before the kill; the
+ * sniffers keep every unacknowledged report and retry it, so at the end every report is in the map.
+ * Each report carries one unique external call, so "in the map" is checked record by record.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../testbed/fake-apiserver.js'
+import { shopObjects, IP } from '../mapper/fixtures.js'
+import { mapResponseSchema } from '../../src/contract/map.js'
+import { startMapperProcess, type MapperProcess } from './mapper-process.js'
+import { SOAK, fmt, recordFigure } from './figures.js'
+
+const SNIFFERS = 5
+const REPORTS_PER_SNIFFER = SOAK ? 400 : 80
+const KILLS = SOAK ? 5 : 2
+
+let api: FakeApiServer
+let mapper: MapperProcess
+
+before(async () => {
+  api = await startFakeApiServer()
+  api.load(shopObjects().map(([, o]) => structuredClone(o) as KubeObj))
+  mapper = await startMapperProcess(api, ['--log-level', 'warn', '--state-dir', '{dir}/state'])
+})
+
+after(async () => {
+  await mapper?.cleanup()
+  await api?.close()
+})
+
+const extName = (s: number, i: number): string => `ext-${s}-${i}.example`
+
+function report (s: number, i: number) {
+  const now = Date.now()
+  const server = `198.18.${s}.${i}`
+  return {
+    version: 1, node: `node-${s}`, sentAt: now,
+    dns: [{ client: IP.checkout, name: extName(s, i), answers: [server], ttl: 30, firstSeen: now, lastSeen: now, count: 1 }],
+    sockets: [{ client: IP.checkout, server, port: 443, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }]
+  }
+}
+
+async function mapNames (): Promise<Set<string>> {
+  const res = await fetch(`${mapper.url}/api/v1/map`, { signal: AbortSignal.timeout(5000) })
+  const map = mapResponseSchema.parse(await res.json())
+  return new Set(map.edges.filter((e) => e.server.kind === 'External').map((e) => e.server.name))
+}
+
+test(`mapper SIGKILLed ${KILLS} times while ${SNIFFERS} sniffers report: every acknowledged record survives, retries deliver the rest`, async () => {
+  const acked = new Set<string>()
+  let sent = 0
+  let failed = 0
+  let killing = false
+  const sniffer = async (s: number): Promise<void> => {
+    for (let i = 0; i < REPORTS_PER_SNIFFER; i++) {
+      const body = JSON.stringify(report(s, i))
+      for (let attempt = 0; ; attempt++) {
+        assert.ok(attempt < 600, `report ${s}/${i} delivered within 600 attempts`)
+        sent++
+        try {
+          const res = await fetch(`${mapper.url}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${mapper.token}`, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000) })
+          await res.text()
+          if (res.ok) { acked.add(extName(s, i)); break }
+          assert.ok(res.status >= 500 || res.status === 429 || res.status === 503, `unexpected ${res.status}`)
+        } catch { /* connection refused while the mapper is down: keep the report, retry */ }
+        failed++
+        await new Promise((resolve) => setTimeout(resolve, killing ? 200 : 50))
+      }
+    }
+  }
+  const missingAfterKill: string[] = []
+  const killer = async (): Promise<void> => {
+    for (let k = 0; k < KILLS; k++) {
+      // Let the sniffers get going, then kill mid-stream.
+      const target = Math.floor(((k + 1) * SNIFFERS * REPORTS_PER_SNIFFER) / (KILLS + 1))
+      const deadline = Date.now() + 60_000
+      while (acked.size < target && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+      killing = true
+      await mapper.stop('SIGKILL')
+      const ackedAtKill = new Set(acked)
+      await mapper.restart()
+      killing = false
+      const present = await mapNames()
+      for (const n of ackedAtKill) if (!present.has(n)) missingAfterKill.push(n)
+    }
+  }
+  await Promise.all([killer(), ...Array.from({ length: SNIFFERS }, (_, s) => sniffer(s))])
+  assert.deepEqual(missingAfterKill, [], 'every record acknowledged before a kill is in the map after the restart')
+  const total = SNIFFERS * REPORTS_PER_SNIFFER
+  assert.equal(acked.size, total)
+  const present = await mapNames()
+  const lost = [...acked].filter((n) => !present.has(n))
+  assert.deepEqual(lost, [])
+  assert.ok(failed > 0, 'some sends failed while the mapper was down (the kill was mid-stream)')
+  recordFigure({
+    area: 'faults',
+    test: `mapper SIGKILLed ${KILLS}x while ${SNIFFERS} sniffers report (--state-dir)`,
+    figure: `${fmt(total * 2)} records in ${fmt(total)} reports: ${fmt(sent)} sends, ${fmt(failed)} failed and retried, ${fmt(total)} reports acknowledged, ${fmt(present.size)} stored; acknowledged-then-lost 0, dropped 0`,
+    faults: KILLS,
+    lost: 0,
+    file: 'test/reliability/mapper-kill.test.ts'
+  })
+})
