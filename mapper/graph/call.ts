@@ -13,8 +13,16 @@ export interface Call {
   count: number
 }
 
+const keys = new WeakMap<Identity, string>()
+
+/** "kind/namespace/name" (the service a server was reached through is not part of it). Cached per object. */
 export function identityKey (id: Identity): string {
-  return `${id.kind}/${id.namespace ?? ''}/${id.name}`
+  let k = keys.get(id)
+  if (k === undefined) {
+    k = `${id.kind}/${id.namespace ?? ''}/${id.name}`
+    keys.set(id, k)
+  }
+  return k
 }
 
 /** "dns|-", "tcp|8080/TCP": what a bucket counts separately. */

@@ -129,7 +129,17 @@ export class Resolver {
       if (typeof sp.targetPort === 'number') target = sp.targetPort
       else target = pod?.namedPorts.get(sp.targetPort) ?? (/^\d+$/.test(sp.targetPort) ? Number(sp.targetPort) : sp.port)
     }
-    return { identity: { ...workload, service: svc.name }, pod, inCluster: true, port: { port: target, protocol } }
+    return { identity: this.viaServiceIdentity(workload, svc.name), pod, inCluster: true, port: { port: target, protocol } }
+  }
+
+  /** `{...workload, service}`, one object per pair, so keys computed from it are cached. */
+  private readonly serviceIdentities = new WeakMap<object, Map<string, Identity>>()
+  private viaServiceIdentity (workload: Identity, service: string): Identity {
+    let byService = this.serviceIdentities.get(workload)
+    if (!byService) { byService = new Map(); this.serviceIdentities.set(workload, byService) }
+    let id = byService.get(service)
+    if (!id) { id = { ...workload, service }; byService.set(service, id) }
+    return id
   }
 
   private isClusterName (name: string): boolean {
@@ -155,7 +165,7 @@ export class Resolver {
     if (last === 'svc') parts.pop()
     if (parts.length === 2) {
       const svc = this.index.service(parts[1] as string, parts[0] as string)
-      return svc ? { ...this.index.serviceWorkload(svc).workload, service: svc.name } : undefined
+      return svc ? this.viaServiceIdentity(this.index.serviceWorkload(svc).workload, svc.name) : undefined
     }
     if (parts.length === 3) {
       const [host, sub, ns] = parts as [string, string, string]

@@ -59,10 +59,13 @@ export type WalEntry =
 /** Interns identities per WAL generation so each call line carries two numbers, not two objects. */
 export class IdentityTable {
   private readonly ids = new Map<string, number>()
+  private readonly byObject = new WeakMap<Identity, number>()
   private readonly byId: Identity[] = []
 
   /** The id of `v`, and the entry declaring it when it is new. */
   intern (v: Identity, declare: (e: WalEntry) => void): number {
+    const known = this.byObject.get(v)
+    if (known !== undefined) return known
     const key = `${v.kind}\u0000${v.namespace ?? ''}\u0000${v.name}\u0000${v.service ?? ''}`
     let id = this.ids.get(key)
     if (id === undefined) {
@@ -71,6 +74,7 @@ export class IdentityTable {
       this.byId.push(v)
       declare({ t: 'id', i: id, v })
     }
+    this.byObject.set(v, id)
     return id
   }
 

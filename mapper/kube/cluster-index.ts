@@ -50,6 +50,10 @@ export class ClusterIndex {
   private readonly nodeAddresses = new Map<string, string[]>()
   /** EndpointSlice uid -> { service key, pod uids } */
   private readonly slices = new Map<string, { service: string, pods: string[] }>()
+  /** service key -> uids of its EndpointSlices */
+  private readonly slicesByService = new Map<string, Set<string>>()
+  /** namespace -> uids of its pods (for selector matching when a Service has no EndpointSlice) */
+  private readonly podsByNamespace = new Map<string, Set<string>>()
   private readonly podsByHostname = new Map<string, string>()
   readonly namespaces = new Map<string, Record<string, string>>()
   /** NetworkPolicies as the informer delivered them ("namespace/name" -> object), for shadow mode. */
@@ -57,6 +61,7 @@ export class ClusterIndex {
   /** Bumped on every change; memoised answers (service -> workload) compare against it. */
   version = 0
   private readonly workloadMemo = new Map<string, { version: number, workload: Workload }>()
+  private readonly serviceMemo = new Map<string, { version: number, value: { workload: Workload, pod?: PodInfo } }>()
   private podsByWorkload?: { version: number, byKey: Map<string, PodInfo[]> }
   /** Called when a pod's workload had to stop at an owner not (yet) in the caches. */
   onProvisional?: (pod: PodInfo, workload: Workload) => void
@@ -98,7 +103,7 @@ export class ClusterIndex {
         this.services.delete(key)
         break
       }
-      case 'EndpointSlice': if (m.uid) this.slices.delete(m.uid); break
+      case 'EndpointSlice': if (m.uid) this.dropSlice(m.uid); break
       case 'Node': {
         for (const ip of this.nodeAddresses.get(m.name) ?? []) this.nodeIps.delete(ip)
         this.nodeAddresses.delete(m.name)
@@ -136,6 +141,9 @@ export class ClusterIndex {
       namedPorts
     }
     this.pods.set(pod.uid, pod)
+    let inNs = this.podsByNamespace.get(pod.namespace)
+    if (!inNs) { inNs = new Set(); this.podsByNamespace.set(pod.namespace, inNs) }
+    inNs.add(pod.uid)
     if (pod.hostname && pod.subdomain) this.podsByHostname.set(`${pod.namespace}/${pod.subdomain}/${pod.hostname}`, pod.uid)
     const same = (a: PodInfo, b: PodInfo): boolean => a.uid === b.uid
     for (const ip of previous?.ips ?? []) {
@@ -155,6 +163,7 @@ export class ClusterIndex {
   private dropPod (pod: PodInfo, at: number): void {
     for (const ip of pod.ips) this.podIps.release(ip, at, (h) => h.uid === pod.uid)
     this.pods.delete(pod.uid)
+    this.podsByNamespace.get(pod.namespace)?.delete(pod.uid)
     if (pod.hostname && pod.subdomain) {
       const key = `${pod.namespace}/${pod.subdomain}/${pod.hostname}`
       if (this.podsByHostname.get(key) === pod.uid) this.podsByHostname.delete(key)
@@ -196,7 +205,21 @@ export class ClusterIndex {
     for (const e of obj.endpoints ?? []) {
       if (e.targetRef?.kind === 'Pod' && e.targetRef.uid) pods.push(e.targetRef.uid)
     }
-    this.slices.set(m.uid, { service: nsName(m.namespace, service), pods })
+    this.dropSlice(m.uid)
+    const key = nsName(m.namespace, service)
+    this.slices.set(m.uid, { service: key, pods })
+    let set = this.slicesByService.get(key)
+    if (!set) { set = new Set(); this.slicesByService.set(key, set) }
+    set.add(m.uid)
+  }
+
+  private dropSlice (uid: string): void {
+    const old = this.slices.get(uid)
+    if (!old) return
+    this.slices.delete(uid)
+    const set = this.slicesByService.get(old.service)
+    set?.delete(uid)
+    if (set?.size === 0) this.slicesByService.delete(old.service)
   }
 
   private upsertNode (obj: NodeObject): void {
@@ -260,15 +283,14 @@ export class ClusterIndex {
 
   /** The pods behind a Service: from its EndpointSlices, else by its selector. */
   backendPods (svc: ServiceInfo): PodInfo[] {
-    const key = nsName(svc.namespace, svc.name)
     const out: PodInfo[] = []
-    for (const slice of this.slices.values()) {
-      if (slice.service !== key) continue
-      for (const uid of slice.pods) { const p = this.pods.get(uid); if (p) out.push(p) }
+    for (const uid of this.slicesByService.get(nsName(svc.namespace, svc.name)) ?? []) {
+      for (const podUid of this.slices.get(uid)?.pods ?? []) { const p = this.pods.get(podUid); if (p) out.push(p) }
     }
     if (out.length > 0 || !svc.selector || Object.keys(svc.selector).length === 0) return out
-    for (const pod of this.pods.values()) {
-      if (pod.namespace === svc.namespace && matches(svc.selector, pod.labels)) out.push(pod)
+    for (const uid of this.podsByNamespace.get(svc.namespace) ?? []) {
+      const pod = this.pods.get(uid)
+      if (pod && matches(svc.selector, pod.labels)) out.push(pod)
     }
     return out
   }
@@ -276,14 +298,15 @@ export class ClusterIndex {
   /** The workload behind a Service (its first backend pod's), or the Service itself when it has none. */
   serviceWorkload (svc: ServiceInfo): { workload: Workload, pod?: PodInfo } {
     const key = `svc:${svc.namespace}/${svc.name}`
-    const memo = this.workloadMemo.get(key)
-    const pods = this.backendPods(svc).sort((a, b) => a.name.localeCompare(b.name))
-    const pod = pods[0]
-    if (!pod) return { workload: { kind: 'Service', namespace: svc.namespace, name: svc.name } }
-    if (memo && memo.version === this.version) return { workload: memo.workload, pod }
-    const workload = this.workloadOf(pod)
-    this.workloadMemo.set(key, { version: this.version, workload })
-    return { workload, pod }
+    const memo = this.serviceMemo.get(key)
+    if (memo && memo.version === this.version) return memo.value
+    let pod: PodInfo | undefined
+    for (const p of this.backendPods(svc)) if (!pod || p.name < pod.name) pod = p
+    const value = pod
+      ? { workload: this.workloadOf(pod), pod }
+      : { workload: { kind: 'Service', namespace: svc.namespace, name: svc.name } }
+    this.serviceMemo.set(key, { version: this.version, value })
+    return value
   }
 }
 
