@@ -14,6 +14,7 @@ import { createSnifferMetrics } from './metrics.js'
 import { Collector } from './collector.js'
 import { createReporter } from './reporter.js'
 import { startDnsCapture } from './capture/dns-capture.js'
+import { LinkKind } from './capture/link-layer.js'
 import { createScanner } from './procnet/scanner.js'
 
 export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -31,10 +32,13 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
   const capture = startDnsCapture({
     device: config.interface,
     bufferSize: config.pcapBufferSize,
+    snaplen: config.pcapSnaplen,
+    ...(config.pcapLinkType === 'sll' ? { linkType: LinkKind.LINUX_SLL } : config.pcapLinkType === 'sll2' ? { linkType: LinkKind.LINUX_SLL2 } : {}),
     metrics,
     log,
     onResponse: (o) => collector.addDns(o),
-    onSkip: (reason) => metrics.dnsSkipped.inc({ reason })
+    onSkip: (reason) => metrics.dnsSkipped.inc({ reason }),
+    ...(config.captureSyns ? { onConnect: (o: { client: string, server: string, port: number, at: number }) => collector.addSession({ client: o.client, server: o.server, port: o.port, protocol: 'TCP' }, o.at) } : {})
   })
   log.info({ device: config.interface, linkType: capture.linkType }, 'capturing DNS responses')
 
@@ -54,7 +58,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
       scanning = false
     }
   }
-  const scanTimer = setInterval(() => { void scanOnce() }, config.scanInterval)
+  const scanTimer = setInterval(() => { capture.pollStats(); void scanOnce() }, config.scanInterval)
   scanTimer.unref()
   void scanOnce()
 
@@ -70,7 +74,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
   })
   reporter.start()
 
-  const server = await listenHealth(config.metricsHost, config.metricsPort, registry)
+  const server = await listenHealth(config.metricsHost, config.metricsPort, registry, () => { capture.pollStats() })
   log.info({ port: config.metricsPort, node: config.nodeName, mapper: config.mapperUrl }, 'sniffer started')
 
   installShutdown(log, [
@@ -80,12 +84,13 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
   ])
 }
 
-async function listenHealth (host: string, port: number, registry: ReturnType<typeof createRegistry>): Promise<Server> {
+async function listenHealth (host: string, port: number, registry: ReturnType<typeof createRegistry>, beforeScrape: () => void): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
     } else if (path === '/metrics') {
+      beforeScrape()
       registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
         () => res.writeHead(500).end()

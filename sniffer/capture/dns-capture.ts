@@ -1,50 +1,73 @@
 /**
- * DNS responses off the wire with libpcap. The only file that imports `cap`.
+ * DNS responses and connection SYNs off the wire with libpcap. The only file that imports `cap`,
+ * as patched by patches/cap+0.2.1.patch (snaplen, immediate mode, read timeout, link type, batch
+ * delivery and pcap_stats; see BENCHMARKS.md for why).
  */
 import { createRequire } from 'node:module'
 import type { Logger } from '../../src/log/logger.js'
 import { createError } from '../../src/errors/coded-error.js'
 import type { DnsSkip } from '../dns/decode-response.js'
-import { parseLinkType } from './link-layer.js'
-import { createPacketDecoder, type CaptureMetrics, type DnsObservation } from './packet-decoder.js'
+import type { SnifferMetrics } from '../metrics.js'
+import { LinkKind, parseLinkType } from './link-layer.js'
+import { createPacketDecoder, type CaptureMetrics, type ConnectObservation, type DnsObservation } from './packet-decoder.js'
 import { RecentKeys } from './recent-keys.js'
 
 export const CaptureFailed = createError('PODMAP_ERR_CAPTURE', 'cannot capture DNS responses', 1)
 
-/**
- * Responses from port 53 over UDP, and TCP already (skipped as 'tcp-unsupported' until TCP
- * reassembly exists), over IPv4 and IPv6 alike.
- */
+/** DNS responses from port 53 over UDP and TCP, over IPv4 and IPv6. */
 export const DNS_RESPONSE_FILTER = 'src port 53 and (udp or tcp)'
 
-/** The largest frame libpcap hands over with cap's hard-coded 65,535-byte snaplen. */
-const FRAME_BUFFER_SIZE = 65_535
+/**
+ * First SYNs (SYN without ACK) of TCP connections, IPv4 and IPv6. libpcap has no tcp[] for IPv6:
+ * the flags byte is read at its fixed offset when the next header is TCP (no extension headers).
+ */
+export const SYN_FILTER = '(ip and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn) or (ip6 and ip6[6] == 6 and ip6[53] & 0x12 == 0x02)'
+
+export const DNS_AND_SYN_FILTER = `(${DNS_RESPONSE_FILTER}) or ${SYN_FILTER}`
+
+/** Bytes handed over per JavaScript call in batch mode. */
+const BATCH_BUFFER_SIZE = 1 << 20
 
 export interface DnsCaptureOptions {
   /** Device to open, e.g. 'any' or 'eth0'. */
   device: string
   /** libpcap kernel buffer size in bytes. */
   bufferSize: number
-  metrics: CaptureMetrics
+  /** Bytes kept of each packet (default 4096: a UDP DNS response with EDNS fits). */
+  snaplen?: number
+  /** How long libpcap may hold packets before handing them over, ms (default 100). */
+  timeoutMs?: number
+  /** libpcap link type to ask for on the device (e.g. LinkKind.LINUX_SLL2 on any); its default if absent. */
+  linkType?: number
+  metrics: CaptureMetrics & Partial<Pick<SnifferMetrics, 'pcapDropped' | 'pcapIfDropped'>>
   log: Logger
   onResponse: (observation: DnsObservation) => void
   onSkip?: (reason: DnsSkip) => void
-  /** BPF filter; DNS_RESPONSE_FILTER by default. */
+  /** First SYNs of TCP connections; when given, the filter also captures them. */
+  onConnect?: (observation: ConnectObservation) => void
+  /** BPF filter; DNS_RESPONSE_FILTER, or DNS_AND_SYN_FILTER with onConnect, by default. */
   filter?: string
   /** Window in which a response seen again (on a second veth) is counted once; 1000 ms by default. */
   duplicateWindowMs?: number
 }
 
+export interface PcapStats { received: number, dropped: number, ifDropped: number }
+
 export interface DnsCapture {
   /** The link type libpcap reported, as cap named it. */
   readonly linkType: string
+  /** Reads pcap_stats and adds what is new to the drop counters; returns the totals. */
+  pollStats(): PcapStats | undefined
   close(): void
 }
 
-/** The part of cap's native `Cap` object used here. */
+/** The part of the patched cap's native `Cap` object used here. */
 interface CapHandle {
-  open(device: string, filter: string, bufferSize: number, buffer: Buffer): string
-  on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): void
+  open(device: string, filter: string, bufferSize: number, buffer: Buffer, options: {
+    snaplen: number, immediate: boolean, timeout: number, promisc: boolean, batch: boolean, linkType?: number
+  }): string
+  stats?: () => PcapStats
+  on(event: 'packets', listener: (count: number, bytes: number) => void): void
   removeAllListeners(event?: string): void
   close(): void
 }
@@ -52,14 +75,28 @@ interface CapHandle {
 /** Opens `device` and calls `onResponse` for each DNS response (counted once). Throws CaptureFailed. */
 export function startDnsCapture (options: DnsCaptureOptions): DnsCapture {
   const { device, bufferSize, metrics, log } = options
-  const filter = options.filter ?? DNS_RESPONSE_FILTER
+  const filter = options.filter ?? (options.onConnect !== undefined ? DNS_AND_SYN_FILTER : DNS_RESPONSE_FILTER)
   const require = createRequire(import.meta.url)
   const { Cap } = require('cap') as { Cap: new () => CapHandle }
   const cap = new Cap()
-  const buffer = Buffer.alloc(FRAME_BUFFER_SIZE)
+  if (typeof cap.stats !== 'function') {
+    throw CaptureFailed('the installed cap is not patched (no stats()): run `npx patch-package && npm rebuild cap`, or `npm ci`')
+  }
+  const buffer = Buffer.alloc(BATCH_BUFFER_SIZE)
   let linkType: string
   try {
-    linkType = cap.open(device, filter, bufferSize, buffer)
+    linkType = cap.open(device, filter, bufferSize, buffer, {
+      snaplen: options.snaplen ?? 4096,
+      // Immediate mode off: libpcap uses the TPACKET_V3 ring (variable-size frames in blocks)
+      // instead of V2's fixed snaplen-sized slots; the timeout bounds the delay at low rates.
+      immediate: false,
+      timeout: options.timeoutMs ?? 100,
+      // Not promiscuous: the node's namespace sees its veths' traffic without it; a bridge
+      // device would need it.
+      promisc: false,
+      batch: true,
+      ...(options.linkType !== undefined ? { linkType: options.linkType } : {})
+    })
   } catch (err) {
     throw CaptureFailed(`cannot open ${device} for capture: ${(err as Error).message}`, { cause: err })
   }
@@ -74,18 +111,44 @@ export function startDnsCapture (options: DnsCaptureOptions): DnsCapture {
     log,
     onResponse: options.onResponse,
     ...(options.onSkip !== undefined ? { onSkip: options.onSkip } : {}),
+    ...(options.onConnect !== undefined ? { onConnect: options.onConnect } : {}),
     recent: new RecentKeys({ windowMs: options.duplicateWindowMs ?? 1000 })
   })
-  cap.on('packet', (nbytes) => { onPacket(buffer, nbytes) })
+  // Each packet in the batch: 4-byte little-endian captured length, the bytes, padding to 4.
+  cap.on('packets', (count, bytes) => {
+    let off = 0
+    for (let i = 0; i < count && off + 4 <= bytes; i++) {
+      const length = buffer.readUInt32LE(off)
+      const start = off + 4
+      onPacket(buffer.subarray(start, start + length), length)
+      off = start + ((length + 3) & ~3)
+    }
+  })
 
   let closed = false
+  let last: PcapStats = { received: 0, dropped: 0, ifDropped: 0 }
+  const pollStats = (): PcapStats | undefined => {
+    if (closed) return last
+    let now: PcapStats
+    try { now = cap.stats!() } catch (err) { log.warn({ err }, 'pcap_stats failed'); return undefined }
+    // libpcap's counters are 32-bit and wrap.
+    const delta = (a: number, b: number): number => (b >= a ? b - a : b + 2 ** 32 - a)
+    metrics.pcapDropped?.inc(delta(last.dropped, now.dropped))
+    metrics.pcapIfDropped?.inc(delta(last.ifDropped, now.ifDropped))
+    last = now
+    return now
+  }
   return {
     linkType,
+    pollStats,
     close () {
       if (closed) return
+      pollStats()
       closed = true
-      cap.removeAllListeners('packet')
+      cap.removeAllListeners('packets')
       cap.close()
     }
   }
 }
+
+export { LinkKind }

@@ -1,5 +1,5 @@
 /**
- * IPv4/IPv6 and UDP headers: addresses, ports and where the UDP payload is.
+ * IPv4/IPv6 and UDP/TCP headers: addresses, ports, TCP sequence and flags, and where the payload is.
  * Pure; the caller owns one `Datagram` and passes it to every call. Every length in a header is
  * checked against the captured length, so a lying header is skipped with a reason, never read past.
  */
@@ -9,19 +9,29 @@ import { formatIpv4, formatIpv6 } from './ip-format.js'
 export const IPPROTO_TCP = 6
 export const IPPROTO_UDP = 17
 
+export const TCP_FIN = 0x01
+export const TCP_SYN = 0x02
+export const TCP_RST = 0x04
+export const TCP_ACK = 0x10
+
 export interface Datagram {
   family: 4 | 6
+  /** IPPROTO_UDP or IPPROTO_TCP. */
+  protocol: number
+  /** TCP only: sequence number and flags (FIN, SYN, RST, ACK...). */
+  seq: number
+  tcpFlags: number
   srcIp: string
   dstIp: string
   srcPort: number
   dstPort: number
-  /** Offset and length of the UDP payload in the frame. */
+  /** Offset and length of the UDP or TCP payload in the frame. */
   payloadOffset: number
   payloadLength: number
 }
 
 export function createDatagram (): Datagram {
-  return { family: 4, srcIp: '', dstIp: '', srcPort: 0, dstPort: 0, payloadOffset: 0, payloadLength: 0 }
+  return { family: 4, protocol: IPPROTO_UDP, seq: 0, tcpFlags: 0, srcIp: '', dstIp: '', srcPort: 0, dstPort: 0, payloadOffset: 0, payloadLength: 0 }
 }
 
 /** Why a packet was skipped at the IP or UDP layer. */
@@ -30,15 +40,15 @@ export type IpSkip =
   | 'bad-ip-header' // wrong version, IHL below 5, header longer than the packet
   | 'bad-ip-length' // total/payload length beyond the captured bytes (or shorter than the header)
   | 'fragment' // IPv4 MF or non-zero offset, IPv6 fragment header: not reassembled
-  | 'tcp-unsupported' // DNS over TCP: passes the filter, not reassembled yet
-  | 'not-udp' // any other transport
+  | 'not-udp' // any transport other than UDP and TCP
   | 'bad-udp-length' // UDP header truncated or its length field lies
+  | 'bad-tcp-header' // TCP header truncated or its data offset lies
 
 const MAX_IPV6_EXTENSIONS = 8
 
 /**
  * Decode the IP packet at `ipOffset` (of family `etherType`) in `frame[0, length)` into `out`.
- * Returns null when `out` holds a UDP datagram, else why the packet was skipped.
+ * Returns null when `out` holds a UDP datagram or TCP segment, else why the packet was skipped.
  */
 export function decodeIpUdp (frame: Uint8Array, length: number, ipOffset: number, etherType: number, out: Datagram): IpSkip | null {
   if (length > frame.length) length = frame.length
@@ -57,8 +67,7 @@ export function decodeIpUdp (frame: Uint8Array, length: number, ipOffset: number
     const fragment = (frame[off + 6]! << 8) | frame[off + 7]!
     if ((fragment & 0x3fff) !== 0) return 'fragment' // MF set or offset non-zero
     protocol = frame[off + 9]!
-    if (protocol === IPPROTO_TCP) return 'tcp-unsupported'
-    if (protocol !== IPPROTO_UDP) return 'not-udp'
+    if (protocol !== IPPROTO_UDP && protocol !== IPPROTO_TCP) return 'not-udp'
     out.family = 4
     out.srcIp = formatIpv4(frame, off + 12)
     out.dstIp = formatIpv4(frame, off + 16)
@@ -74,8 +83,7 @@ export function decodeIpUdp (frame: Uint8Array, length: number, ipOffset: number
     protocol = frame[off + 6]!
     off += 40
     for (let n = 0; ; n++) {
-      if (protocol === IPPROTO_UDP) break
-      if (protocol === IPPROTO_TCP) return 'tcp-unsupported'
+      if (protocol === IPPROTO_UDP || protocol === IPPROTO_TCP) break
       if (protocol === 44) return 'fragment'
       let extLength: number
       if (protocol === 0 || protocol === 43 || protocol === 60) { // hop-by-hop, routing, destination options
@@ -97,6 +105,19 @@ export function decodeIpUdp (frame: Uint8Array, length: number, ipOffset: number
     out.dstIp = formatIpv6(frame, base + 24)
   } else {
     return 'bad-ip-header'
+  }
+  out.protocol = protocol
+  if (protocol === IPPROTO_TCP) {
+    if (end - off < 20) return 'bad-tcp-header'
+    const dataOffset = (frame[off + 12]! >> 4) * 4
+    if (dataOffset < 20 || off + dataOffset > end) return 'bad-tcp-header'
+    out.srcPort = (frame[off]! << 8) | frame[off + 1]!
+    out.dstPort = (frame[off + 2]! << 8) | frame[off + 3]!
+    out.seq = ((frame[off + 4]! << 24) | (frame[off + 5]! << 16) | (frame[off + 6]! << 8) | frame[off + 7]!) >>> 0
+    out.tcpFlags = frame[off + 13]!
+    out.payloadOffset = off + dataOffset
+    out.payloadLength = end - off - dataOffset
+    return null
   }
   if (end - off < 8) return 'bad-udp-length'
   const udpLength = (frame[off + 4]! << 8) | frame[off + 5]!

@@ -1,13 +1,15 @@
 /**
  * The per-packet pipeline, free of libpcap so it can be fed built frames in tests:
- * link layer -> IP -> UDP -> (dedupe) -> DNS -> onResponse. Never throws.
+ * link layer -> IP -> UDP (dedupe -> DNS) or TCP (DNS reassembly from port 53, or a connection's
+ * first SYN) -> callbacks. Never throws.
  */
 import type { Logger } from '../../src/log/logger.js'
 import type { SnifferMetrics } from '../metrics.js'
 import { DNS_ERROR_REASONS, decodeDnsResponse, type DnsSkip } from '../dns/decode-response.js'
-import { createDatagram, decodeIpUdp } from './ip-udp.js'
+import { createDatagram, decodeIpUdp, IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './ip-udp.js'
 import { createLinkResult, decodeLinkLayer, type LinkKind } from './link-layer.js'
 import { RecentKeys } from './recent-keys.js'
+import { TcpDnsFlows } from './tcp-dns-flows.js'
 
 /** What the capture hands on: `client` was told that `name` is at `answers`. */
 export interface DnsObservation {
@@ -19,7 +21,15 @@ export interface DnsObservation {
   at: number
 }
 
-export type CaptureMetrics = Pick<SnifferMetrics, 'packets' | 'duplicatePackets' | 'dnsResponses' | 'decodeErrors'>
+/** A TCP connection's first SYN: `client` opened a connection to `server`:`port`. */
+export interface ConnectObservation {
+  client: string
+  server: string
+  port: number
+  at: number
+}
+
+export type CaptureMetrics = Pick<SnifferMetrics, 'packets' | 'duplicatePackets' | 'dnsResponses' | 'decodeErrors' | 'syns'>
 
 export interface PacketDecoderDeps {
   linkKind: LinkKind
@@ -32,18 +42,59 @@ export interface PacketDecoderDeps {
   now?: () => number
   /** Duplicate window; a 1 s one by default. */
   recent?: RecentKeys
+  /** A connection's first SYN (SYN without ACK); SYNs are ignored without it. */
+  onConnect?: (observation: ConnectObservation) => void
+  /** DNS-over-TCP reassembly; a default-bounded one if absent. */
+  tcpFlows?: TcpDnsFlows
 }
 
 const MAX_EXCEPTION_LOGS = 10
 
 /** Returns the handler for one captured frame: `frame[0, length)` (frame may be a reused buffer). */
 export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, length: number) => void {
-  const { linkKind, metrics, log, onResponse, onSkip } = deps
+  const { linkKind, metrics, log, onResponse, onSkip, onConnect } = deps
   const now = deps.now ?? Date.now
   const recent = deps.recent ?? new RecentKeys({ windowMs: 1000 })
   const link = createLinkResult()
   const datagram = createDatagram()
   let exceptionsLogged = 0
+  let at = 0
+  let lastExpiry = 0
+
+  const decodeMessage = (client: string, buf: Buffer, offset: number, length: number): void => {
+    const result = decodeDnsResponse(buf, offset, length)
+    if (typeof result === 'string') {
+      if (DNS_ERROR_REASONS.has(result)) metrics.decodeErrors.inc({ reason: result })
+      else onSkip?.(result)
+      return
+    }
+    metrics.dnsResponses.inc()
+    onResponse({ client, name: result.name, answers: result.answers, ttl: result.ttl, at })
+  }
+  const flows = deps.tcpFlows ?? new TcpDnsFlows({
+    onMessage: (client, message) => { decodeMessage(client, message, 0, message.length) },
+    onDrop: (reason) => { metrics.decodeErrors.inc({ reason }) }
+  })
+  const flagsOf = { syn: false, fin: false, rst: false }
+
+  function onTcp (frame: Buffer): void {
+    const { tcpFlags } = datagram
+    if (datagram.srcPort === 53) {
+      flagsOf.syn = (tcpFlags & TCP_SYN) !== 0
+      flagsOf.fin = (tcpFlags & TCP_FIN) !== 0
+      flagsOf.rst = (tcpFlags & TCP_RST) !== 0
+      flows.segment(datagram.dstIp, datagram.dstPort, datagram.seq, flagsOf,
+        frame.subarray(datagram.payloadOffset, datagram.payloadOffset + datagram.payloadLength), at)
+      if (at - lastExpiry >= 1000) { lastExpiry = at; flows.expire(at) }
+      return
+    }
+    if ((tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN || onConnect === undefined) return
+    // The same SYN on a second veth, possibly after DNAT changed its destination: the client's
+    // address, port and initial sequence number stay the same.
+    if (recent.check(`S ${datagram.srcIp} ${datagram.srcPort} ${datagram.seq}`, at)) { metrics.duplicatePackets.inc(); return }
+    metrics.syns.inc()
+    onConnect({ client: datagram.srcIp, server: datagram.dstIp, port: datagram.dstPort, at })
+  }
 
   return function onPacket (frame: Buffer, length: number): void {
     metrics.packets.inc()
@@ -52,23 +103,17 @@ export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, l
       if (linkSkip !== null) { metrics.decodeErrors.inc({ reason: linkSkip }); return }
       const ipSkip = decodeIpUdp(frame, length, link.ipOffset, link.etherType, datagram)
       if (ipSkip !== null) { metrics.decodeErrors.inc({ reason: ipSkip }); return }
+      at = now()
+      if (datagram.protocol === IPPROTO_TCP) { onTcp(frame); return }
       const { payloadOffset, payloadLength } = datagram
       if (payloadLength < 12) { metrics.decodeErrors.inc({ reason: 'malformed' }); return }
-      const at = now()
       const id = (frame[payloadOffset]! << 8) | frame[payloadOffset + 1]!
       // The same response crossing two veths has the same client address and port, DNS id and
       // length. Not the source address: kube-proxy's reverse DNAT rewrites it (CoreDNS pod IP ->
       // kube-dns ClusterIP) between the server's veth and the client's.
       const key = `${datagram.dstIp} ${datagram.dstPort} ${id} ${payloadLength}`
       if (recent.check(key, at)) { metrics.duplicatePackets.inc(); return }
-      const result = decodeDnsResponse(frame, payloadOffset, payloadLength)
-      if (typeof result === 'string') {
-        if (DNS_ERROR_REASONS.has(result)) metrics.decodeErrors.inc({ reason: result })
-        else onSkip?.(result)
-        return
-      }
-      metrics.dnsResponses.inc()
-      onResponse({ client: datagram.dstIp, name: result.name, answers: result.answers, ttl: result.ttl, at })
+      decodeMessage(datagram.dstIp, frame, payloadOffset, payloadLength)
     } catch (err) {
       metrics.decodeErrors.inc({ reason: 'exception' })
       if (exceptionsLogged < MAX_EXCEPTION_LOGS) {

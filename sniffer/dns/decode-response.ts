@@ -1,9 +1,11 @@
 /**
  * One DNS message -> "name resolved to these addresses", or why it was not interesting.
- * The header is checked by hand first, so queries, NXDOMAINs and answerless responses (most of the
- * traffic a Kubernetes search list makes) never reach dns-packet's full decode.
+ * The header is checked first, so queries, NXDOMAINs and answerless responses (most of the traffic
+ * a Kubernetes search list makes) stop there. The rest is read straight off the wire: the question
+ * name, then only A, AAAA and CNAME answers (dns-packet's full decode built every record and cost
+ * ~3x more per response; see bench/dns-decode.bench.ts).
  */
-import dnsPacket from 'dns-packet'
+import { formatIpv4, formatIpv6 } from '../capture/ip-format.js'
 
 export interface DnsResponse {
   /** The question name: lowercase, no trailing dot. */
@@ -18,6 +20,7 @@ export interface DnsResponse {
 export type DnsSkip =
   | 'not-response' // QR=0: a query
   | 'opcode' // a response to something other than a standard QUERY
+  | 'truncated' // TC set over UDP: the answer is cut short; the client retries over TCP, seen there
   | 'nxdomain' // RCODE 3
   | 'rcode' // any other non-zero RCODE (SERVFAIL, REFUSED, ...)
   | 'no-question' // QDCOUNT 0, or an empty/root question name
@@ -46,6 +49,7 @@ export function decodeDnsResponse (buf: Buffer, offset = 0, length = buf.length 
   const flagsLo = buf[offset + 3]!
   if ((flagsHi & 0x80) === 0) return 'not-response'
   if ((flagsHi & 0x78) !== 0) return 'opcode'
+  if ((flagsHi & 0x02) !== 0) return 'truncated'
   const rcode = flagsLo & 0x0f
   if (rcode === 3) return 'nxdomain'
   if (rcode !== 0) return 'rcode'
@@ -54,21 +58,86 @@ export function decodeDnsResponse (buf: Buffer, offset = 0, length = buf.length 
   if (qdcount === 0) return 'no-question'
   if (ancount === 0) return 'no-address'
 
-  let message: dnsPacket.DecodedPacket
-  try {
-    message = dnsPacket.decode(buf.subarray(offset, offset + length))
-  } catch {
-    return 'malformed'
+  const end = offset + length
+  const question = readName(buf, offset, offset + HEADER_LENGTH, end)
+  if (question === null) return 'malformed'
+  let off = nameEnd + 4 // QTYPE, QCLASS
+  if (off > end) return 'malformed'
+  for (let q = 1; q < qdcount; q++) { // more questions are unusual; skip them
+    if (readName(buf, offset, off, end) === null) return 'malformed'
+    off = nameEnd + 4
+    if (off > end) return 'malformed'
   }
-  // dns-packet reads a record's data without checking it fits (a cut AAAA decodes as `fd00::`):
-  // a message that claims more bytes than it has is malformed.
-  if (dnsPacket.decode.bytes > length) return 'malformed'
-  const question = message.questions?.[0]
-  if (question === undefined || typeof question.name !== 'string') return 'malformed'
-  const name = canonicalName(question.name)
+  const name = question
   if (name === '') return 'no-question'
   if (name.length > MAX_NAME_LENGTH) return 'malformed'
-  return followChain(name, message.answers ?? [])
+  const records: WireRecord[] = []
+  for (let i = 0; i < ancount; i++) {
+    const owner = readName(buf, offset, off, end)
+    if (owner === null) return 'malformed'
+    off = nameEnd
+    if (off + 10 > end) return 'malformed'
+    const type = (buf[off]! << 8) | buf[off + 1]!
+    const ttl = buf.readUInt32BE(off + 4)
+    const rdlength = (buf[off + 8]! << 8) | buf[off + 9]!
+    off += 10
+    if (off + rdlength > end) return 'malformed'
+    if (type === TYPE_A) {
+      if (rdlength !== 4) return 'malformed'
+      records.push({ type, name: owner, ttl, data: formatIpv4(buf, off) })
+    } else if (type === TYPE_AAAA) {
+      if (rdlength !== 16) return 'malformed'
+      records.push({ type, name: owner, ttl, data: formatIpv6(buf, off) })
+    } else if (type === TYPE_CNAME) {
+      const target = readName(buf, offset, off, off + rdlength)
+      if (target === null) return 'malformed'
+      records.push({ type, name: owner, ttl, data: target })
+    }
+    off += rdlength
+  }
+  return followChain(name, records)
+}
+
+const TYPE_A = 1
+const TYPE_CNAME = 5
+const TYPE_AAAA = 28
+const MAX_POINTERS = 32
+
+interface WireRecord { type: number, name: string, ttl: number, data: string }
+
+/** Where the name read by the last readName() ends in the message (after its pointer or root label). */
+let nameEnd = 0
+
+/**
+ * The domain name at `at` in the message starting at `base`, lowercased, no trailing dot. Every
+ * byte read (labels and compression pointers' targets) lies before `limit`; at most MAX_POINTERS
+ * pointers are followed, so a pointer loop ends. Null if malformed.
+ */
+function readName (buf: Buffer, base: number, at: number, limit: number): string | null {
+  let name = ''
+  let off = at
+  let end = -1
+  let pointers = 0
+  for (;;) {
+    if (off >= limit) return null
+    const len = buf[off]!
+    if (len === 0) { off++; break }
+    if ((len & 0xc0) === 0xc0) {
+      if (off + 1 >= limit) return null
+      if (end < 0) end = off + 2
+      if (++pointers > MAX_POINTERS) return null
+      off = base + (((len & 0x3f) << 8) | buf[off + 1]!)
+      continue
+    }
+    if ((len & 0xc0) !== 0) return null // extended label types
+    if (off + 1 + len > limit) return null
+    const label = buf.toString('latin1', off + 1, off + 1 + len)
+    name = name === '' ? label : name + '.' + label
+    if (name.length > 255) return null
+    off += 1 + len
+  }
+  nameEnd = end < 0 ? off : end
+  return name.toLowerCase()
 }
 
 interface Owner {
@@ -78,23 +147,21 @@ interface Owner {
   addressTtl: number
 }
 
-function followChain (name: string, records: readonly dnsPacket.Answer[]): DnsResponse | DnsSkip {
+function followChain (name: string, records: readonly WireRecord[]): DnsResponse | DnsSkip {
   const owners = new Map<string, Owner>()
   for (const record of records) {
-    if (record.type !== 'A' && record.type !== 'AAAA' && record.type !== 'CNAME') continue
-    if (typeof record.name !== 'string' || typeof record.data !== 'string') return 'malformed'
-    const ttl = typeof record.ttl === 'number' ? record.ttl : 0
-    const key = canonicalName(record.name)
+    const ttl = record.ttl
+    const key = record.name
     let owner = owners.get(key)
     if (owner === undefined) {
       owner = { cnameTtl: Infinity, addressTtl: Infinity }
       owners.set(key, owner)
     }
-    if (record.type === 'CNAME') {
-      owner.cname ??= canonicalName(record.data)
+    if (record.type === TYPE_CNAME) {
+      owner.cname ??= record.data
       if (ttl < owner.cnameTtl) owner.cnameTtl = ttl
     } else {
-      const address = record.type === 'A' ? record.data : canonicalIpv6(record.data)
+      const address = record.data
       owner.addresses ??= []
       if (!owner.addresses.includes(address)) owner.addresses.push(address)
       if (ttl < owner.addressTtl) owner.addressTtl = ttl
@@ -120,26 +187,4 @@ function followChain (name: string, records: readonly dnsPacket.Answer[]): DnsRe
     current = owner.cname
     if (visited.has(current)) return 'cname-loop'
   }
-}
-
-/** Lowercase, no trailing dot (dns-packet already drops it; a name from elsewhere may have one). */
-function canonicalName (name: string): string {
-  const lower = name.toLowerCase()
-  return lower.endsWith('.') ? lower.slice(0, -1) : lower
-}
-
-/**
- * dns-packet prints IPv6 in RFC 5952 form except that a mapped IPv4 comes out as `::ffff:102:304`;
- * podmap names those by their IPv4 address everywhere (see capture/ip-format.ts).
- */
-function canonicalIpv6 (address: string): string {
-  if (!address.startsWith('::ffff:')) return address
-  const rest = address.slice(7)
-  if (rest.includes('.')) return rest
-  const parts = rest.split(':')
-  if (parts.length !== 2) return address
-  const hi = parseInt(parts[0]!, 16)
-  const lo = parseInt(parts[1]!, 16)
-  if (!(hi >= 0 && hi <= 0xffff && lo >= 0 && lo <= 0xffff)) return address
-  return `${hi >>> 8}.${hi & 0xff}.${lo >>> 8}.${lo & 0xff}`
 }

@@ -36,6 +36,18 @@ export function udp (srcPort: number, dstPort: number, payload: Buffer, lengthOv
   return Buffer.concat([header, payload])
 }
 
+/** A TCP segment: 20-byte header (no options), flags as in ip-udp.ts (SYN 0x02, ACK 0x10...). */
+export function tcp (srcPort: number, dstPort: number, seq: number, flags: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const header = Buffer.alloc(20)
+  header.writeUInt16BE(srcPort, 0)
+  header.writeUInt16BE(dstPort, 2)
+  header.writeUInt32BE(seq >>> 0, 4)
+  header[12] = 5 << 4
+  header[13] = flags
+  header.writeUInt16BE(65535, 14)
+  return Buffer.concat([header, payload])
+}
+
 export interface Ipv4Options {
   src: string
   dst: string
@@ -91,8 +103,8 @@ export function ipv6 (o: Ipv6Options, payload: Buffer): Buffer {
   return Buffer.concat([header, rest])
 }
 
-export function ip (src: string, dst: string, payload: Buffer): Buffer {
-  return isIPv4(src) ? ipv4({ src, dst }, payload) : ipv6({ src, dst }, payload)
+export function ip (src: string, dst: string, payload: Buffer, protocol = 17): Buffer {
+  return isIPv4(src) ? ipv4({ src, dst, protocol }, payload) : ipv6({ src, dst, nextHeader: protocol }, payload)
 }
 
 export function etherTypeOf (packet: Buffer): number {

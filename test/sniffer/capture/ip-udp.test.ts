@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createDatagram, decodeIpUdp } from '../../../sniffer/capture/ip-udp.js'
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../../../sniffer/capture/link-layer.js'
-import { ipv4, ipv6, udp } from './frames.js'
+import { ipv4, ipv6, tcp, udp } from './frames.js'
 
 const payload = Buffer.from('0123456789abcdef')
 
@@ -15,7 +15,7 @@ function decode (packet: Buffer, etherType = packet[0]! >> 4 === 6 ? ETHERTYPE_I
 test('IPv4/UDP: addresses, ports and payload position', () => {
   const { reason, out } = decode(ipv4({ src: '10.250.0.1', dst: '10.250.0.2' }, udp(53, 41234, payload)))
   assert.equal(reason, null)
-  assert.deepEqual(out, { family: 4, srcIp: '10.250.0.1', dstIp: '10.250.0.2', srcPort: 53, dstPort: 41234, payloadOffset: 28, payloadLength: 16 })
+  assert.deepEqual(out, { family: 4, protocol: 17, seq: 0, tcpFlags: 0, srcIp: '10.250.0.1', dstIp: '10.250.0.2', srcPort: 53, dstPort: 41234, payloadOffset: 28, payloadLength: 16 })
 })
 
 test('IPv4 with options: the payload starts after IHL*4 bytes', () => {
@@ -52,15 +52,21 @@ test('IPv4 headers that lie about their lengths are skipped with a reason', () =
   assert.equal(decode(ipv6({ src: '::1', dst: '::2' }, udp(53, 1, payload)), ETHERTYPE_IPV4).reason, 'bad-ip-header')
 })
 
-test('IPv4 TCP is skipped as tcp-unsupported, other protocols as not-udp', () => {
-  assert.equal(decode(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, Buffer.alloc(20))).reason, 'tcp-unsupported')
+test('IPv4/TCP: ports, sequence, flags and payload; a lying data offset is bad-tcp-header; other protocols not-udp', () => {
+  const { reason, out } = decode(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, tcp(53, 40001, 0xfffffff0, 0x18, payload)))
+  assert.equal(reason, null)
+  assert.deepEqual(out, { family: 4, protocol: 6, seq: 0xfffffff0, tcpFlags: 0x18, srcIp: '10.0.0.1', dstIp: '10.0.0.2', srcPort: 53, dstPort: 40001, payloadOffset: 40, payloadLength: 16 })
+  const lying = tcp(53, 1, 1, 0x10)
+  lying[12] = 15 << 4 // 60-byte header in a 20-byte segment
+  assert.equal(decode(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, lying)).reason, 'bad-tcp-header')
+  assert.equal(decode(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, Buffer.alloc(10))).reason, 'bad-tcp-header')
   assert.equal(decode(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 1 }, Buffer.alloc(8))).reason, 'not-udp')
 })
 
 test('IPv6/UDP: compressed canonical addresses', () => {
   const { reason, out } = decode(ipv6({ src: 'fd00:0:0:0:0:0:0:53', dst: '2001:db8:0:0:1:0:0:1' }, udp(53, 40000, payload)))
   assert.equal(reason, null)
-  assert.deepEqual(out, { family: 6, srcIp: 'fd00::53', dstIp: '2001:db8::1:0:0:1', srcPort: 53, dstPort: 40000, payloadOffset: 48, payloadLength: 16 })
+  assert.deepEqual(out, { family: 6, protocol: 17, seq: 0, tcpFlags: 0, srcIp: 'fd00::53', dstIp: '2001:db8::1:0:0:1', srcPort: 53, dstPort: 40000, payloadOffset: 48, payloadLength: 16 })
 })
 
 test('IPv6 hop-by-hop, routing and destination-options headers are skipped over', () => {
@@ -77,7 +83,11 @@ test('IPv6 hop-by-hop, routing and destination-options headers are skipped over'
 test('IPv6 fragment header, TCP, lying lengths', () => {
   const frag = { type: 44, body: Buffer.alloc(8) }
   assert.equal(decode(ipv6({ src: 'fd00::1', dst: 'fd00::2', extensions: [frag] }, udp(53, 1, payload))).reason, 'fragment')
-  assert.equal(decode(ipv6({ src: 'fd00::1', dst: 'fd00::2', nextHeader: 6 }, Buffer.alloc(20))).reason, 'tcp-unsupported')
+  const syn = decode(ipv6({ src: 'fd00::1', dst: 'fd00::2', nextHeader: 6 }, tcp(40000, 8080, 7, 0x02)))
+  assert.equal(syn.reason, null)
+  assert.equal(syn.out.protocol, 6)
+  assert.equal(syn.out.tcpFlags, 0x02)
+  assert.equal(syn.out.payloadLength, 0)
   assert.equal(decode(ipv6({ src: 'fd00::1', dst: 'fd00::2', nextHeader: 59 }, Buffer.alloc(4))).reason, 'not-udp')
   assert.equal(decode(ipv6({ src: 'fd00::1', dst: 'fd00::2', payloadLengthOverride: 500 }, udp(53, 1, payload))).reason, 'bad-ip-length')
   const longExt = { type: 60, body: Buffer.from([0, 200, 0, 0, 0, 0, 0, 0]) }
