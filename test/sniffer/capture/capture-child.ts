@@ -1,7 +1,7 @@
 /**
  * Child process for dns-capture.test.ts, run inside a namespace with
  * `ip netns exec NS node --import tsx capture-child.ts <device>`. Prints one JSON line
- * {"ready": linkType}, then {"response": ...} per DnsObservation; on the stdin line "stats" prints
+ * {"ready": linkType}, then {"response": ...} per DnsObservation and {"connect": ...} per first SYN; on the stdin line "stats" prints
  * {"stats": {...}}; exits when stdin closes or after 60 s at most.
  */
 import { createInterface } from 'node:readline'
@@ -21,6 +21,7 @@ const capture = startDnsCapture({
   metrics,
   log: createLogger({ level: 'warn', component: 'capture-child', destination: process.stderr }),
   onResponse: (response) => { print({ response }) },
+  onConnect: (connect) => { print({ connect }) },
   onSkip: (reason) => { skipped[reason] = (skipped[reason] ?? 0) + 1 }
 })
 print({ ready: capture.linkType })
@@ -31,9 +32,9 @@ const input = createInterface({ input: process.stdin })
 input.on('line', (line) => {
   if (line.trim() !== 'stats') return
   void (async () => {
-    const value = async (name: 'packets' | 'duplicatePackets' | 'dnsResponses'): Promise<number> => (await metrics[name].get()).values[0]?.value ?? 0
+    const value = async (name: 'packets' | 'duplicatePackets' | 'dnsResponses' | 'syns'): Promise<number> => (await metrics[name].get()).values[0]?.value ?? 0
     const errors = Object.fromEntries((await metrics.decodeErrors.get()).values.map((v) => [String(v.labels.reason), v.value]))
-    print({ stats: { packets: await value('packets'), duplicatePackets: await value('duplicatePackets'), dnsResponses: await value('dnsResponses'), errors, skipped } })
+    print({ stats: { packets: await value('packets'), duplicatePackets: await value('duplicatePackets'), dnsResponses: await value('dnsResponses'), syns: await value('syns'), errors, skipped } })
   })()
 })
 input.on('close', stop)

@@ -124,3 +124,84 @@ test('capture on `any` in a forwarding namespace counts a forwarded response onc
     cap.stop()
   }
 })
+
+function responseBuffer (id: number, name: string, type: 'A' | 'AAAA', data: string[]): Buffer {
+  return Buffer.from(response(id, name, type, data), 'hex')
+}
+
+async function tcpServer (port: number, messages: Buffer[]): Promise<void> {
+  const server = lab.spawnIn('s', [process.execPath, here('./tcp-child.cjs'), 'server', '::', String(port), JSON.stringify(messages.map((m) => m.toString('hex')))])
+  await jsonLines(server).next((v) => v.ready === true, 10_000)
+}
+
+async function tcpClient (mode: 'client' | 'connect', host: string, port: number): Promise<void> {
+  const client = lab.spawnIn('c', [process.execPath, here('./tcp-child.cjs'), mode, host, String(port)])
+  let stderr = ''
+  client.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+  const code = await new Promise<number | null>((resolve) => client.once('exit', resolve))
+  assert.equal(code, 0, `${mode} ${host} ${port} exited ${code}: ${stderr}`)
+}
+
+test('DNS over TCP (IPv4 and IPv6): a response split over segments and two pipelined in one, each counted once on `any`', async () => {
+  const cap = await startCapture('n', 'any')
+  try {
+    const big = Array.from({ length: 40 }, (_, i) => `192.0.2.${i + 10}`) // ~700 bytes: more than one write
+    await tcpServer(53, [
+      responseBuffer(301, 'tcp-split.example', 'A', big),
+      responseBuffer(302, 'tcp-two.example', 'AAAA', ['2001:db8::2']),
+      responseBuffer(303, 'tcp-three.example', 'A', ['192.0.2.3'])
+    ])
+    await tcpClient('client', ip.s4, 53)
+    await tcpClient('client', ip.s6, 53)
+    for (const client of [ip.c4, ip.c6]) {
+      for (const name of ['tcp-split.example', 'tcp-two.example', 'tcp-three.example']) {
+        await cap.lines.next((v) => v.response?.name === name && v.response.client === client, 10_000)
+      }
+    }
+    const stats = await cap.stats()
+    const split = cap.lines.all.find((v: any) => v.response?.name === 'tcp-split.example') as any
+    assert.deepEqual(split.response.answers, big)
+    const responses = cap.lines.all.filter((v: any) => v.response !== undefined)
+    assert.equal(responses.length, 6)
+    assert.equal(stats.dnsResponses, 6)
+    assert.deepEqual(stats.errors, {})
+  } finally {
+    cap.stop()
+  }
+})
+
+test('a UDP response with TC set is skipped as truncated (the TCP retry carries the answer)', async () => {
+  const cap = await startCapture('n', 'any')
+  try {
+    const tc = responseBuffer(401, 'tc.example', 'A', ['192.0.2.40'])
+    tc[2] = tc[2]! | 0x02
+    send('s', [
+      { src: ip.s4, dst: ip.c4, port: 40021, hex: tc.toString('hex') },
+      { src: ip.s4, dst: ip.c4, port: 40022, hex: response(402, 'after-tc.example', 'A', ['192.0.2.41']) }
+    ])
+    await cap.lines.next((v) => v.response?.name === 'after-tc.example', 10_000)
+    const stats = await cap.stats()
+    assert.equal(cap.lines.all.some((v: any) => v.response?.name === 'tc.example'), false)
+    assert.deepEqual(stats.skipped, { truncated: 1 })
+  } finally {
+    cap.stop()
+  }
+})
+
+test('a connection shorter than any scan is seen by its first SYN, IPv4 and IPv6, once on `any`', async () => {
+  const cap = await startCapture('n', 'any')
+  try {
+    await tcpServer(8080, [responseBuffer(501, 'unused.example', 'A', ['192.0.2.50'])])
+    await tcpClient('connect', ip.s4, 8080)
+    await tcpClient('connect', ip.s6, 8080)
+    const v4 = await cap.lines.next((v) => v.connect?.client === ip.c4, 10_000)
+    assert.deepEqual({ server: v4.connect.server, port: v4.connect.port }, { server: ip.s4, port: 8080 })
+    const v6 = await cap.lines.next((v) => v.connect?.client === ip.c6, 10_000)
+    assert.deepEqual({ server: v6.connect.server, port: v6.connect.port }, { server: ip.s6, port: 8080 })
+    const stats = await cap.stats()
+    assert.equal(stats.syns, 2)
+    assert.equal(cap.lines.all.filter((v: any) => v.connect !== undefined).length, 2)
+  } finally {
+    cap.stop()
+  }
+})

@@ -109,3 +109,18 @@ test('random bytes behind a valid response header never throw', () => {
     assert.ok(typeof result === 'string' || Array.isArray(result.answers))
   }
 })
+
+test('TC set (a UDP answer cut short) is skipped as truncated, not decoded and not an error', () => {
+  const buf = response('tc.example', [a('tc.example', '192.0.2.1')])
+  buf[2] = buf[2]! | 0x02
+  assert.equal(decodeDnsResponse(buf), 'truncated')
+  assert.equal(DNS_ERROR_REASONS.has('truncated'), false)
+})
+
+test('compression pointer loops end as malformed', () => {
+  const buf = response('loop.example', [a('loop.example', '192.0.2.1')])
+  // Point the question name at itself.
+  buf[12] = 0xc0
+  buf[13] = 12
+  assert.equal(decodeDnsResponse(buf), 'malformed')
+})
