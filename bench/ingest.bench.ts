@@ -47,7 +47,9 @@ async function measure (url: string, file: string) {
 const dir = await mkdtemp(join(tmpdir(), 'podmap-bench-ingest-'))
 try {
   const cluster = syntheticCluster(5000, 1000)
-  const bodies = Array.from({ length: 64 }, (_v, i) => JSON.stringify(syntheticReport(cluster, RECORDS, i + 1)))
+  // BENCH_FANOUT=all draws every client/server pair at random (the pessimistic case: tens of thousands of edges).
+  const fanOut = process.env.BENCH_FANOUT === 'all' ? Infinity : Number(process.env.BENCH_FANOUT ?? 5)
+  const bodies = Array.from({ length: 64 }, (_v, i) => JSON.stringify(syntheticReport(cluster, RECORDS, i + 1, Date.now(), fanOut)))
   const file = join(dir, 'bodies.jsonl')
   await writeFile(file, bodies.join('\n') + '\n')
   const log = createLogger({ level: 'warn', component: 'mapper' })
@@ -89,11 +91,11 @@ try {
   await map.close()
 
   const ratio = Number((podmap.perCpuSecond / reference.perCpuSecond).toFixed(3))
-  console.log(`cluster: 5000 pods, 1000 services; bodies of ${RECORDS} records (half DNS, half TCP); ${CONCURRENCY} in flight; ${SECONDS}s each`)
+  console.log(`cluster: 5000 pods, 1000 services; each workload calls ${fanOut} services; bodies of ${RECORDS} records (half DNS, half TCP); ${CONCURRENCY} in flight; ${SECONDS}s each`)
   console.log(`reference (JSON.parse + zod only): ${reference.perSecond} records/s wall, ${reference.perCpuSecond} records per CPU-second, errors ${reference.errors}`)
   console.log(`podmap (resolve + durable store):  ${podmap.perSecond} records/s wall, ${podmap.perCpuSecond} records per CPU-second, errors ${podmap.errors}, edges ${edges}`)
   console.log(`ratio to the ceiling (per CPU-second): ${ratio}`)
-  console.log(JSON.stringify({ bench: 'ingest', records: RECORDS, seconds: SECONDS, reference, podmap, ratio, edges }))
+  console.log(JSON.stringify({ bench: 'ingest', records: RECORDS, fanOut: Number.isFinite(fanOut) ? fanOut : 'all', seconds: SECONDS, reference, podmap, ratio, edges }))
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

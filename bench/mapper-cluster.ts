@@ -52,28 +52,48 @@ export function rng (seed: number): () => number {
   return () => { x ^= x << 13; x >>>= 0; x ^= x >> 17; x ^= x << 5; x >>>= 0; return x / 0x100000000 }
 }
 
-export function syntheticReport (c: SyntheticCluster, records: number, seed: number, now = Date.now()): Report {
+/**
+ * Realistic traffic: every workload has a fixed set of dependencies (`fanOut` Services and one or
+ * two external names, drawn once per workload), as services in a real cluster do; a report holds
+ * DNS answers and sessions from random pods to their own dependencies. Fewer fixed dependencies give
+ * fewer distinct edges; `fanOut` = Infinity makes every pair possible (the pessimistic case).
+ */
+export function syntheticReport (c: SyntheticCluster, records: number, seed: number, now = Date.now(), fanOut = 5): Report {
   const r = rng(seed)
   const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)] as T
+  const podsPerSvc = Math.max(1, Math.floor(c.podIps.length / c.services.length))
+  const deps = (podIndex: number): number[] => {
+    const w = Math.floor(podIndex / podsPerSvc)
+    const d = rng(w + 7)
+    return Array.from({ length: Number.isFinite(fanOut) ? fanOut : 1 }, () => Math.floor(d() * c.services.length))
+  }
+  const target = (podIndex: number) => {
+    if (!Number.isFinite(fanOut)) return pick(c.services)
+    return c.services[pick(deps(podIndex))] as SyntheticCluster['services'][number]
+  }
   const dns: Report['dns'] = []
   const sockets: Report['sockets'] = []
   for (let i = 0; i < records / 2; i++) {
-    const client = pick(c.podIps)
+    const pi = Math.floor(r() * c.podIps.length)
+    const client = c.podIps[pi] as string
     if (r() < 0.9) {
-      const s = pick(c.services)
+      const s = target(pi)
       dns.push({ client, name: `${s.name}.${s.namespace}.svc.cluster.local`, answers: [s.ip], ttl: 30, firstSeen: now - 4000, lastSeen: now, count: 1 + Math.floor(r() * 5) })
     } else {
-      const e = Math.floor(r() * 200)
+      const e = Number.isFinite(fanOut) ? Math.floor(pi / podsPerSvc) % 200 : Math.floor(r() * 200)
       dns.push({ client, name: `api-${e}.partner${e % 7}.example`, answers: [`198.51.100.${e % 250}`], ttl: 300, firstSeen: now - 4000, lastSeen: now, count: 1 })
     }
   }
   for (let i = 0; i < records / 2; i++) {
-    const client = pick(c.podIps)
+    const pi = Math.floor(r() * c.podIps.length)
+    const client = c.podIps[pi] as string
+    const s = target(pi)
     if (r() < 0.7) {
-      const s = pick(c.services)
       sockets.push({ client, server: s.ip, port: s.port, protocol: 'TCP', firstSeen: now - 4000, lastSeen: now, count: 1 })
     } else {
-      sockets.push({ client, server: pick(c.podIps), port: 8080, protocol: 'TCP', firstSeen: now - 4000, lastSeen: now, count: 1 })
+      // the server side of such a session, seen in the server pod's namespace: pod IP and target port
+      const serverPod = c.podIps[(c.services.indexOf(s) * podsPerSvc) % c.podIps.length] as string
+      sockets.push({ client, server: serverPod, port: 8080, protocol: 'TCP', firstSeen: now - 4000, lastSeen: now, count: 1 })
     }
   }
   return { version: 1, node: 'node-0', sentAt: now, dns, sockets }

@@ -6,7 +6,7 @@
 import type { Edge, Evidence, Identity, Port } from '../../src/contract/map.js'
 import { facetKey, hourOf, identityKey, parseFacet, type Call } from './call.js'
 
-export interface Bucket { first: number, last: number, facets: Map<string, number> }
+export interface Bucket { first: number, last: number, facets: Map<number, number> }
 
 export interface EdgeRecord {
   key: string
@@ -38,14 +38,36 @@ export function edgeKey (client: Identity, server: Identity): string {
 }
 
 export class EdgeStore {
+  /** edge key -> edge, for iteration */
   private readonly edges = new Map<string, EdgeRecord>()
+  /** client key -> server key -> edge: the hot-path lookup, on cached key strings (no concatenation) */
+  private readonly byClient = new Map<string, Map<string, EdgeRecord>>()
+
+  private lookup (client: Identity, server: Identity): EdgeRecord | undefined {
+    return this.byClient.get(identityKey(client))?.get(identityKey(server))
+  }
+
+  private insert (edge: EdgeRecord): void {
+    this.edges.set(edge.key, edge)
+    const ck = identityKey(edge.client)
+    let servers = this.byClient.get(ck)
+    if (!servers) { servers = new Map(); this.byClient.set(ck, servers) }
+    servers.set(identityKey(edge.server), edge)
+  }
+
+  private delete (edge: EdgeRecord): void {
+    this.edges.delete(edge.key)
+    const ck = identityKey(edge.client)
+    const servers = this.byClient.get(ck)
+    servers?.delete(identityKey(edge.server))
+    if (servers?.size === 0) this.byClient.delete(ck)
+  }
 
   add (call: Call): void {
-    const key = edgeKey(call.client, call.server)
-    let edge = this.edges.get(key)
+    let edge = this.lookup(call.client, call.server)
     if (!edge) {
-      edge = { key, client: call.client, server: call.server, firstSeen: call.first, lastSeen: call.last, count: 0, buckets: new Map() }
-      this.edges.set(key, edge)
+      edge = { key: edgeKey(call.client, call.server), client: call.client, server: call.server, firstSeen: call.first, lastSeen: call.last, count: 0, buckets: new Map() }
+      this.insert(edge)
     }
     if (call.server.service && !edge.server.service) edge.server = call.server
     if (call.addresses) {
@@ -69,21 +91,24 @@ export class EdgeStore {
 
   get size (): number { return this.edges.size }
 
-  clear (): void { this.edges.clear() }
+  clear (): void { this.edges.clear(); this.byClient.clear() }
 
   records (): IterableIterator<EdgeRecord> { return this.edges.values() }
 
-  get (key: string): EdgeRecord | undefined { return this.edges.get(key) }
 
   /** Restores a record as saved (used when loading a persisted state). */
-  restore (rec: EdgeRecord): void { this.edges.set(rec.key, rec) }
+  restore (rec: EdgeRecord): void {
+    const old = this.edges.get(rec.key)
+    if (old) this.delete(old)
+    this.insert(rec)
+  }
 
   /** Forgets buckets of hours that ended before `before`; an edge with no bucket left goes. */
   prune (before: number): number {
     let removed = 0
-    for (const [key, edge] of this.edges) {
+    for (const edge of [...this.edges.values()]) {
       for (const hour of edge.buckets.keys()) if (hour + 3_600_000 <= before) edge.buckets.delete(hour)
-      if (edge.buckets.size === 0) { this.edges.delete(key); removed++ } else {
+      if (edge.buckets.size === 0) { this.delete(edge); removed++ } else {
         let first = Infinity
         for (const b of edge.buckets.values()) if (b.first < first) first = b.first
         if (first > edge.firstSeen) edge.firstSeen = first
@@ -99,15 +124,15 @@ export class EdgeStore {
   rekey (from: Identity, to: Identity): number {
     const fromKey = identityKey(from)
     const moved: EdgeRecord[] = []
-    for (const [key, e] of this.edges) {
-      if (identityKey(e.client) === fromKey || identityKey(e.server) === fromKey) { moved.push(e); this.edges.delete(key) }
+    for (const e of this.edges.values()) {
+      if (identityKey(e.client) === fromKey || identityKey(e.server) === fromKey) moved.push(e)
     }
+    for (const e of moved) this.delete(e)
     for (const e of moved) {
       const client = identityKey(e.client) === fromKey ? { ...to } : e.client
       const server = identityKey(e.server) === fromKey ? { ...to, ...(e.server.service ? { service: e.server.service } : {}) } : e.server
-      const key = edgeKey(client, server)
-      const target = this.edges.get(key)
-      if (!target) { this.edges.set(key, { ...e, key, client, server }); continue }
+      const target = this.lookup(client, server)
+      if (!target) { this.insert({ ...e, key: edgeKey(client, server), client, server }); continue }
       mergeInto(target, e)
     }
     return moved.length

@@ -60,7 +60,7 @@ export class Resolver {
     const server = this.server(rec.server, rec.port, rec.protocol, at)
     const client = this.endpoint(rec.client, at)
     if (!client && !server.inCluster) return this.unresolved('unknown-endpoints', rec.count)
-    const clientId = client?.identity ?? { kind: 'External', name: rec.client }
+    const clientId = client?.identity ?? this.named('External', rec.client)
     if (this.isExcluded(clientId) || this.isExcluded(server.identity)) return this.unresolved('excluded-namespace', rec.count)
     out.push({
       client: clientId,
@@ -85,7 +85,7 @@ export class Resolver {
       server = this.clusterName(name, at)
       if (!server) return this.unresolved('unknown-cluster-name', rec.count)
     } else {
-      server = { kind: 'External', name }
+      server = this.named('External', name)
       for (const ip of rec.answers) this.externalNames.remember(ip, name, at)
     }
     if (this.isExcluded(client.identity) || this.isExcluded(server)) return this.unresolved('excluded-namespace', rec.count)
@@ -105,8 +105,28 @@ export class Resolver {
     const pod = this.index.podAt(ip, at)
     if (pod) return { identity: this.index.workloadOf(pod), pod, inCluster: true }
     const node = this.index.nodeByIp(ip)
-    if (node) return { identity: { kind: 'Node', name: node }, inCluster: true }
+    if (node) return { identity: this.named('Node', node), inCluster: true }
     return undefined
+  }
+
+  /** Node and External identities, one object per name (bounded), so their keys are computed once. */
+  private readonly namedIdentities = new Map<string, Identity>()
+  private named (kind: 'Node' | 'External', name: string): Identity {
+    const key = `${kind}/${name}`
+    let id = this.namedIdentities.get(key)
+    if (!id) {
+      if (this.namedIdentities.size >= 100_000) this.namedIdentities.clear()
+      id = { kind, name }
+      this.namedIdentities.set(key, id)
+    }
+    return id
+  }
+
+  /** Port objects, shared (calls keep them, so they must never be mutated). */
+  private readonly ports: Port[] = []
+  private port (port: number, protocol: 'TCP' | 'UDP'): Port {
+    const i = protocol === 'UDP' ? port + 65_536 : port
+    return (this.ports[i] ??= { port, protocol })
   }
 
   private server (ip: string, port: number, protocol: 'TCP' | 'UDP', at: number): Endpoint & { port: Port } {
@@ -117,9 +137,8 @@ export class Resolver {
       const np = this.index.serviceByNodePort(port)
       if (np) return this.viaService(np.service, np.port, port, protocol)
     }
-    if (ep) return { ...ep, port: { port, protocol } }
-    const name = this.externalNames.nameOf(ip)
-    return { identity: { kind: 'External', name: name ?? ip }, inCluster: false, port: { port, protocol } }
+    if (ep) return { identity: ep.identity, pod: ep.pod, inCluster: true, port: this.port(port, protocol) }
+    return { identity: this.named('External', this.externalNames.nameOf(ip) ?? ip), inCluster: false, port: this.port(port, protocol) }
   }
 
   private viaService (svc: ServiceInfo, sp: ServicePort | undefined, port: number, protocol: 'TCP' | 'UDP'): Endpoint & { port: Port } {
@@ -129,7 +148,7 @@ export class Resolver {
       if (typeof sp.targetPort === 'number') target = sp.targetPort
       else target = pod?.namedPorts.get(sp.targetPort) ?? (/^\d+$/.test(sp.targetPort) ? Number(sp.targetPort) : sp.port)
     }
-    return { identity: this.viaServiceIdentity(workload, svc.name), pod, inCluster: true, port: { port: target, protocol } }
+    return { identity: this.viaServiceIdentity(workload, svc.name), pod, inCluster: true, port: this.port(target, protocol) }
   }
 
   /** `{...workload, service}`, one object per pair, so keys computed from it are cached. */
