@@ -19,6 +19,8 @@ export interface EdgeRecord {
   count: number
   /** hour start (epoch ms) -> bucket */
   buckets: Map<number, Bucket>
+  /** The all-time API view, rendered once and dropped when the edge changes. */
+  view?: Edge
 }
 
 export interface EdgeFilter {
@@ -69,6 +71,7 @@ export class EdgeStore {
       edge = { key: edgeKey(call.client, call.server), client: call.client, server: call.server, firstSeen: call.first, lastSeen: call.last, count: 0, buckets: new Map() }
       this.insert(edge)
     }
+    edge.view = undefined
     if (call.server.service && !edge.server.service) edge.server = call.server
     if (call.addresses) {
       edge.addresses ??= new Set()
@@ -107,6 +110,7 @@ export class EdgeStore {
   prune (before: number): number {
     let removed = 0
     for (const edge of [...this.edges.values()]) {
+      edge.view = undefined
       for (const hour of edge.buckets.keys()) if (hour + 3_600_000 <= before) edge.buckets.delete(hour)
       if (edge.buckets.size === 0) { this.delete(edge); removed++ } else {
         let first = Infinity
@@ -132,7 +136,7 @@ export class EdgeStore {
       const client = identityKey(e.client) === fromKey ? { ...to } : e.client
       const server = identityKey(e.server) === fromKey ? { ...to, ...(e.server.service ? { service: e.server.service } : {}) } : e.server
       const target = this.lookup(client, server)
-      if (!target) { this.insert({ ...e, key: edgeKey(client, server), client, server }); continue }
+      if (!target) { this.insert({ ...e, key: edgeKey(client, server), client, server, view: undefined }); continue }
       mergeInto(target, e)
     }
     return moved.length
@@ -140,24 +144,36 @@ export class EdgeStore {
 
   /** The map as the API returns it, sorted by client then server. */
   list (filter: EdgeFilter = {}): Edge[] {
-    const out: Edge[] = []
+    const picked: EdgeRecord[] = []
     const ns = filter.namespaces && filter.namespaces.length > 0 ? new Set(filter.namespaces) : undefined
     for (const e of this.edges.values()) {
       if (ns && !(e.client.namespace !== undefined && ns.has(e.client.namespace)) && !(e.server.namespace !== undefined && ns.has(e.server.namespace))) continue
       if (filter.labelSelector && !filter.labelSelector(e.client) && !filter.labelSelector(e.server)) continue
-      const edge = toEdge(e, filter.since, filter.until)
+      picked.push(e)
+    }
+    picked.sort(compareRecords)
+    const windowed = filter.since !== undefined || filter.until !== undefined
+    const out: Edge[] = []
+    for (const e of picked) {
+      const edge = windowed ? toEdge(e, filter.since, filter.until) : (e.view ??= toEdge(e))
       if (edge) out.push(edge)
     }
-    out.sort(compareEdges)
     return out
   }
 }
 
-export function compareEdges (a: Edge, b: Edge): number {
-  return identityKey(a.client).localeCompare(identityKey(b.client)) || identityKey(a.server).localeCompare(identityKey(b.server))
+/** By client, then server (plain code-unit order: stable and fast). */
+function compareRecords (a: EdgeRecord, b: EdgeRecord): number {
+  const ac = identityKey(a.client)
+  const bc = identityKey(b.client)
+  if (ac !== bc) return ac < bc ? -1 : 1
+  const as = identityKey(a.server)
+  const bs = identityKey(b.server)
+  return as < bs ? -1 : as > bs ? 1 : 0
 }
 
 function mergeInto (target: EdgeRecord, e: EdgeRecord): void {
+  target.view = undefined
   if (e.server.service && !target.server.service) target.server = { ...target.server, service: e.server.service }
   target.firstSeen = Math.min(target.firstSeen, e.firstSeen)
   target.lastSeen = Math.max(target.lastSeen, e.lastSeen)
