@@ -1,9 +1,49 @@
 import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
 import { ConfigInvalid } from '../errors/codes.js'
-import { createMapperClient, type MapperClient } from './mapper-client.js'
+import { isCodedError } from '../errors/coded-error.js'
+import { findMapper, loadKubeConfig } from './kube-connect.js'
+import { createMapperClient, MapperUnreachable, type MapperClient } from './mapper-client.js'
+import { PortForwardFailed, startPortForward } from './port-forward.js'
 
-/** A client for the mapper named by --mapper-url, with the read token if one was given. */
-export async function connect (config: { mapperUrl: string, readTokenFile?: string }): Promise<MapperClient> {
+export interface ConnectConfig {
+  /** '' (or undefined): find the mapper through the Kubernetes API and port-forward to it. */
+  mapperUrl?: string
+  readTokenFile?: string
+  kubeconfig?: string
+  context?: string
+  mapperNamespace?: string
+}
+
+export interface MapperEndpoint {
+  /** The base URL to send requests to. */
+  url: string
+  /** How it was reached, for messages: the URL given, or `pod ns/name:port via port-forward`. */
+  via: string
+  /** The last port-forward failure, if any. */
+  forwardError: () => string | undefined
+  close: () => Promise<void>
+}
+
+/**
+ * Where the mapper is: --mapper-url if given; else the mapper Service's ready pod, port-forwarded
+ * through the API server of the kubeconfig to a local port (closed by close(), or at exit).
+ */
+export async function resolveMapper (config: ConnectConfig): Promise<MapperEndpoint> {
+  if (config.mapperUrl) return { url: config.mapperUrl, via: config.mapperUrl, forwardError: () => undefined, close: async () => {} }
+  const kc = loadKubeConfig({ paths: config.kubeconfig, context: config.context, homeDir: homedir() })
+  const target = await findMapper(kc, { namespace: config.mapperNamespace })
+  const forward = await startPortForward(kc, target)
+  return {
+    url: forward.url,
+    via: `pod ${target.namespace}/${target.pod}:${target.port} (Service ${target.service}) via port-forward`,
+    forwardError: forward.lastError,
+    close: forward.close
+  }
+}
+
+/** A client for the mapper (see resolveMapper), with the read token if one was given. */
+export async function connect (config: ConnectConfig): Promise<MapperClient & { close: () => Promise<void> }> {
   let token: string | undefined
   if (config.readTokenFile) {
     const path = config.readTokenFile
@@ -13,5 +53,19 @@ export async function connect (config: { mapperUrl: string, readTokenFile?: stri
     })).trim()
     if (token === '') throw ConfigInvalid(`--read-token-file: ${path} is empty`)
   }
-  return createMapperClient(config.mapperUrl, { token })
+  const endpoint = await resolveMapper(config)
+  const client = createMapperClient(endpoint.url, { token })
+  // Through a port-forward, "cannot reach 127.0.0.1:<port>" says nothing: say what the tunnel said.
+  const explain = (err: unknown): never => {
+    const forwardError = endpoint.forwardError()
+    if (forwardError !== undefined && isCodedError(err) && err.code === MapperUnreachable().code) {
+      throw PortForwardFailed(`cannot reach the mapper at ${endpoint.via}: ${forwardError}`)
+    }
+    throw err
+  }
+  return {
+    get: async (path, schema, query) => await client.get(path, schema, query).catch(explain),
+    post: async (path, body, schema) => await client.post(path, body, schema).catch(explain),
+    close: endpoint.close
+  }
 }

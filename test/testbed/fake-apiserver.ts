@@ -11,6 +11,7 @@ import { coreVersions, groupList, resourceByKind, resourceByPath, resourceList, 
 import { parseFieldSelector, parseLabelSelector, SelectorError, type Matcher } from './fake-apiserver-selectors.js'
 import { FakeStore, StoreError, type KubeObj, type ObjectRef } from './fake-apiserver-store.js'
 import { kubeconfigText, listBody, paginate, statusBody, tableBody, wantsTable } from './fake-apiserver-bodies.js'
+import { createPortForwardHandler, rejectUpgrade } from './fake-apiserver-portforward.js'
 
 export type { KubeObj, ObjectRef } from './fake-apiserver-store.js'
 
@@ -42,6 +43,10 @@ export interface FakeApiServer {
   requestCounts: () => Record<string, number>
   requestCount: (path: string, opts?: { watch?: boolean }) => number
   openWatches: () => number
+  /** While set, every pods/portforward upgrade is refused with this HTTP status (403 by default). */
+  refusePortForwards: (status?: number | false) => void
+  /** Port-forward WebSockets accepted so far, and TCP connections to pods open now. */
+  portForwards: () => { opened: number, active: number }
   close: () => Promise<void>
 }
 
@@ -62,6 +67,7 @@ export async function startFakeApiServer (opts: FakeApiServerOptions = {}): Prom
   const sockets = new Set<Socket>()
   let failures = { left: 0, status: 500 }
   let stalled = false
+  let forwardRefusal: number | undefined
 
   const send = (res: ServerResponse, code: number, body: object): void => {
     const text = JSON.stringify(body)
@@ -194,6 +200,22 @@ export async function startFakeApiServer (opts: FakeApiServerOptions = {}): Prom
       else res.destroy()
     }
   })
+  const forwards = createPortForwardHandler({
+    getPod: (namespace, name) => {
+      const def = resourceByKind('Pod')
+      return def ? store.get(def, namespace, name) : undefined
+    },
+    refusal: () => forwardRefusal
+  })
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname
+    counts.set(path, (counts.get(path) ?? 0) + 1)
+    try {
+      if (!forwards.handle(req, socket, head)) rejectUpgrade(socket, 404, 'NotFound', 'the server could not find the requested resource')
+    } catch (err) {
+      rejectUpgrade(socket, 500, 'InternalError', String(err))
+    }
+  })
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)) })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -235,8 +257,11 @@ export async function startFakeApiServer (opts: FakeApiServerOptions = {}): Prom
     requestCounts: () => Object.fromEntries(counts),
     requestCount: (path, o) => counts.get(path + (o?.watch === true ? '?watch' : '')) ?? 0,
     openWatches: () => watchers.size,
+    refusePortForwards: (status = 403) => { forwardRefusal = status === false ? undefined : status },
+    portForwards: () => ({ opened: forwards.opened(), active: forwards.active() }),
     close: async () => {
       for (const w of [...watchers]) w.close()
+      forwards.closeAll()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       for (const s of sockets) s.destroy()
       await closed
