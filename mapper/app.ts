@@ -6,6 +6,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Registry } from 'prom-client'
 import type { Logger } from '../src/log/logger.js'
 import { isCodedError } from '../src/errors/coded-error.js'
+import { Unauthorized } from '../src/errors/codes.js'
+import { TooManyReports, createRateLimiter, type RateLimitOptions } from './rate-limit.js'
 import type { Identity } from '../src/contract/map.js'
 import type { DurableMap } from './graph/durable-map.js'
 import type { Ingestor } from './graph/ingest.js'
@@ -32,6 +34,12 @@ export interface AppDeps {
   labelsOf: (id: Identity) => Array<Record<string, string>>
   ingestor: Ingestor
   checkToken: (authorization: string | undefined) => boolean
+  /** When set, every GET/HEAD /api/* needs this bearer token (--read-token-file); health, readiness and metrics stay open. */
+  checkReadToken?: (authorization: string | undefined) => boolean
+  /** Per-sniffer limit on POST /api/v1/reports (429 + Retry-After past it); none when omitted. */
+  reportRate?: RateLimitOptions
+  /** Longest time to receive a whole request (default 30 s). */
+  requestTimeoutMs?: number
   readiness: Readiness
   bodyLimit: number
   /** Folder of the web page's assets (mapper/web); found next to the code when omitted. */
@@ -48,8 +56,42 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit,
     // Failures are logged by the onResponse hook below; successful requests are counted, not logged.
     logController: new LogController({ disableRequestLogging: true }),
-    requestTimeout: 30_000
+    requestTimeout: deps.requestTimeoutMs ?? 30_000,
+    // Node checks request timeouts only every connectionsCheckingInterval (30 s by default), and
+    // enforces requestTimeout on a body only when headersTimeout is not longer: set both.
+    http: {
+      connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor((deps.requestTimeoutMs ?? 30_000) / 4))),
+      headersTimeout: Math.min(60_000, deps.requestTimeoutMs ?? 30_000),
+      requestTimeout: deps.requestTimeoutMs ?? 30_000
+    }
   })
+
+  const checkReadToken = deps.checkReadToken
+  if (checkReadToken) {
+    app.addHook('onRequest', async (req) => {
+      if ((req.method === 'GET' || req.method === 'HEAD') && req.url.startsWith('/api/') && !checkReadToken(req.headers.authorization)) {
+        throw Unauthorized('missing or invalid bearer token for the read API')
+      }
+    })
+  }
+
+  const reportRate = deps.reportRate
+  if (reportRate) {
+    const limit = createRateLimiter(reportRate)
+    // Keyed by the report's node name (else the address), and only once the token is right, so an
+    // unauthenticated flood cannot spend a real sniffer's budget.
+    app.addHook('preHandler', async (req, reply) => {
+      if (req.method !== 'POST' || req.routeOptions.url !== '/api/v1/reports' || !deps.checkToken(req.headers.authorization)) return
+      const node = (req.body as { node?: unknown } | null)?.node
+      const key = typeof node === 'string' && node.length > 0 && node.length <= 253 ? `node:${node}` : `ip:${req.ip}`
+      const d = limit(key, Date.now())
+      if (!d.allowed) {
+        deps.metrics.reports.inc({ outcome: 'rate-limited' })
+        void reply.header('retry-after', String(d.retryAfterSeconds))
+        throw TooManyReports(`too many reports from ${key}: at most ${reportRate.ratePerSecond}/s (burst ${reportRate.burst}); retry after ${d.retryAfterSeconds} s`)
+      }
+    })
+  }
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched'

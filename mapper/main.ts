@@ -26,6 +26,14 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     throw ConfigInvalid(`invalid configuration:\n  - --token-file: cannot read ${config.tokenFile}: ${err.message}`)
   })).trim()
   if (token === '') throw ConfigInvalid(`invalid configuration:\n  - --token-file: ${config.tokenFile} is empty`)
+  let readToken: string | undefined
+  if (config.readTokenFile !== undefined) {
+    const path = config.readTokenFile
+    readToken = (await readFile(path, 'utf8').catch((err: Error) => {
+      throw ConfigInvalid(`invalid configuration:\n  - --read-token-file: cannot read ${path}: ${err.message}`)
+    })).trim()
+    if (readToken === '') throw ConfigInvalid(`invalid configuration:\n  - --read-token-file: ${path} is empty`)
+  }
 
   const registry = createRegistry('mapper')
   const metrics = createMapperMetrics(registry)
@@ -87,6 +95,9 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     checkToken: createTokenCheck(token),
     readiness: { ready: () => informers.synced(), detail: () => informers.status() },
     bodyLimit: config.bodyLimit,
+    checkReadToken: readToken === undefined ? undefined : createTokenCheck(readToken),
+    reportRate: config.reportRate > 0 ? { ratePerSecond: config.reportRate, burst: config.reportBurst } : undefined,
+    requestTimeoutMs: config.requestTimeout,
     cluster: index,
     shadow
   })

@@ -41,9 +41,10 @@ export async function readyz (url: string): Promise<number> {
   }
 }
 
-/** `args` are appended to the mapper's command line; `{dir}` in them becomes the process's own temp directory. */
-export async function startMapperProcess (api: FakeApiServer, extraArgs: string[] = []): Promise<MapperProcess> {
+/** `extraArgs` are appended to the mapper's command line; `{dir}` in them becomes the process's own temp directory, where `files` are written first. */
+export async function startMapperProcess (api: FakeApiServer, extraArgs: string[] = [], files: Record<string, string> = {}): Promise<MapperProcess> {
   const dir = mkdtempSync('/tmp/podmap-rel-')
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, { mode: 0o600 })
   const args = extraArgs.map((a) => a.replaceAll('{dir}', dir))
   const token = `tok-${Math.random().toString(36).slice(2)}`
   writeFileSync(join(dir, 'token'), token + '\n', { mode: 0o600 })

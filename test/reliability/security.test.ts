@@ -1,0 +1,180 @@
+/**
+ * Security: the read API token (--read-token-file) and the CLI sending it; body, batch and rate
+ * limits; request timeouts; no token in logs, errors or metrics; npm audit; the mapper's
+ * ServiceAccount cannot read Secrets in the rendered chart.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { connect as netConnect } from 'node:net'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { createLogger, REDACT_PATHS } from '../../src/log/logger.js'
+import { createTokenCheck } from '../../mapper/auth.js'
+import { createRateLimiter } from '../../mapper/rate-limit.js'
+import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../testbed/fake-apiserver.js'
+import { shopObjects } from '../mapper/fixtures.js'
+import { render, type KubeDoc } from '../helm/helm-cli.js'
+import { appFixture, auth, TOKEN, validReport } from './app-fixture.js'
+import { startMapperProcess, type MapperProcess } from './mapper-process.js'
+import { recordFigure } from './figures.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const BIN = join(ROOT, 'bin', 'podmap.js')
+const READ_TOKEN = 'read-t0ken-abcdef-987654'
+const readAuth = { authorization: `Bearer ${READ_TOKEN}` }
+
+test('--read-token-file: every GET /api/* needs the read token; health, readiness and metrics stay open', async () => {
+  const { app, logged, registry } = await appFixture({ checkReadToken: createTokenCheck(READ_TOKEN) })
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: validReport() })).statusCode, 200, 'writes still use the report token')
+  let checked = 0
+  for (const url of ['/api/v1/map', '/api/v1/map?namespace=shop', '/api/v1/nonexistent']) {
+    for (const headers of [{}, { authorization: `Bearer ${TOKEN}` }, { authorization: `Bearer ${READ_TOKEN}x` }, { authorization: READ_TOKEN }]) {
+      const res = await app.inject({ method: 'GET', url, headers })
+      checked++
+      assert.equal(res.statusCode, 401, `${url} ${JSON.stringify(headers)}`)
+      assert.equal(res.json().code, 'PODMAP_ERR_UNAUTHORIZED')
+      assert.ok(!res.body.includes(READ_TOKEN) && !res.body.includes(TOKEN), 'the token is not echoed')
+    }
+  }
+  const ok = await app.inject({ method: 'GET', url: '/api/v1/map', headers: readAuth })
+  assert.equal(ok.statusCode, 200)
+  assert.equal(ok.json().edges.length, 1)
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/reports', headers: readAuth, payload: validReport() })).statusCode, 401, 'the read token cannot write')
+  for (const url of ['/healthz', '/readyz', '/metrics']) assert.equal((await app.inject(url)).statusCode, 200, url)
+  const metrics = await registry.metrics()
+  assert.ok(!metrics.includes(READ_TOKEN) && !metrics.includes(TOKEN))
+  assert.ok(!logged.join('').includes(READ_TOKEN) && !logged.join('').includes(TOKEN))
+  // Off by default: the same app without a read token serves GETs openly.
+  const open = await appFixture()
+  assert.equal((await open.app.inject('/api/v1/map')).statusCode, 200)
+  recordFigure({ area: 'security', test: 'read API token (--read-token-file)', figure: `${checked} GETs without the right read token -> 401 (no token echoed); with it 200; report token cannot read, read token cannot write; /healthz, /readyz, /metrics open`, inputs: checked, file: 'test/reliability/security.test.ts' })
+})
+
+let api: FakeApiServer
+let mapper: MapperProcess
+before(async () => {
+  api = await startFakeApiServer()
+  api.load(shopObjects().map(([, o]) => structuredClone(o) as KubeObj))
+  mapper = await startMapperProcess(api, ['--read-token-file', '{dir}/read-token', '--request-timeout', '1s', '--log-level', 'info'], { 'read-token': READ_TOKEN + '\n' })
+})
+after(async () => { await mapper?.cleanup(); await api?.close() })
+
+function cli (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 20_000, env: { PATH: process.env.PATH ?? '' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr })
+    })
+  })
+}
+
+test('the real mapper with --read-token-file: the CLI sends the token; without it one clear line, exit 1', async () => {
+  const file = join(mapper.dir, 'read-token')
+  const withToken = await cli(['list', '--mapper-url', mapper.url, '--read-token-file', file, '-o', 'json'])
+  assert.equal(withToken.code, 0, withToken.stderr)
+  assert.deepEqual(JSON.parse(withToken.stdout), { edges: [] })
+  const without = await cli(['list', '--mapper-url', mapper.url])
+  assert.equal(without.code, 1)
+  assert.match(without.stderr.split('\n')[0] ?? '', /^podmap list: .*401|unauthori[sz]ed|token/i)
+  const res = await fetch(`${mapper.url}/metrics`)
+  assert.equal(res.status, 200)
+  const text = await res.text()
+  assert.ok(!text.includes(READ_TOKEN) && !text.includes(mapper.token))
+  assert.ok(!mapper.logs.join('\n').includes(READ_TOKEN) && !mapper.logs.join('\n').includes(mapper.token), 'no token in the mapper\'s log')
+  recordFigure({ area: 'security', test: 'CLI sends the read token', figure: '`podmap list --read-token-file` -> exit 0 with the map; without it -> exit 1, one line naming the 401; no token in the process log or /metrics', inputs: 2, file: 'test/reliability/security.test.ts' })
+})
+
+test('request timeout: a client that sends half a request is cut off (408), the mapper keeps serving', async () => {
+  const port = Number(new URL(mapper.url).port)
+  const outcome = await new Promise<string>((resolve) => {
+    const sock = netConnect(port, '127.0.0.1', () => {
+      sock.write(`POST /api/v1/reports HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${mapper.token}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"version":`)
+    })
+    let data = ''
+    sock.on('data', (d) => { data += String(d) })
+    const guard = setTimeout(() => { sock.destroy(); resolve('still open after 20 s') }, 20_000)
+    sock.on('close', () => { clearTimeout(guard); resolve(data.split('\r\n')[0] ?? '') })
+    sock.on('error', () => {})
+  })
+  assert.match(outcome, /^HTTP\/1\.1 408 /, `the half request was answered 408: ${outcome}`)
+  assert.notEqual(outcome, 'still open after 20 s')
+  assert.equal((await fetch(`${mapper.url}/healthz`)).status, 200)
+  recordFigure({ area: 'security', test: 'request timeout', figure: `half a request held open: cut off by the 1 s --request-timeout (${outcome || 'closed'}); the mapper kept serving`, faults: 1, file: 'test/reliability/security.test.ts' })
+})
+
+test('rate limit per sniffer: past the burst a 429 with Retry-After; other sniffers and bad tokens do not share the budget', async () => {
+  const { app, store } = await appFixture({ reportRate: { ratePerSecond: 0.5, burst: 3 } })
+  const post = (node: string, headers: Record<string, string> = auth) => app.inject({ method: 'POST', url: '/api/v1/reports', headers, payload: validReport(node) })
+  for (let i = 0; i < 10; i++) assert.equal((await post('node-a', { authorization: 'Bearer nope' })).statusCode, 401, 'unauthenticated posts are refused, not counted')
+  for (let i = 0; i < 3; i++) assert.equal((await post('node-a')).statusCode, 200)
+  const before = JSON.stringify(store.list())
+  const limited = await post('node-a')
+  assert.equal(limited.statusCode, 429)
+  assert.equal(limited.json().code, 'PODMAP_ERR_RATE_LIMITED')
+  assert.match(limited.json().message, /node:node-a/)
+  const retryAfter = Number(limited.headers['retry-after'])
+  assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 2, `Retry-After ${String(limited.headers['retry-after'])}`)
+  assert.equal(JSON.stringify(store.list()), before, 'a limited report changes nothing')
+  assert.equal((await post('node-b')).statusCode, 200, 'another sniffer has its own budget')
+  // The bucket refills with time (clock passed in).
+  const limit = createRateLimiter({ ratePerSecond: 2, burst: 2 })
+  assert.deepEqual([limit('k', 0).allowed, limit('k', 0).allowed, limit('k', 0).allowed, limit('k', 499).allowed, limit('k', 500).allowed], [true, true, false, false, true])
+  const bounded = createRateLimiter({ ratePerSecond: 1, burst: 1, maxKeys: 100 })
+  for (let i = 0; i < 10_000; i++) bounded(`k${i}`, 0)
+  recordFigure({ area: 'security', test: 'rate limit per sniffer on POST /api/v1/reports', figure: 'burst 3 at 0.5/s: 4th report -> 429 + Retry-After 2, map unchanged; other node unaffected; 10 bad-token posts -> 401 without spending the budget; key table bounded (10,000 keys into 100)', inputs: 15, file: 'test/reliability/security.test.ts' })
+})
+
+test('pino redaction: no token in logs, wherever it sits', () => {
+  const lines: string[] = []
+  const log = createLogger({ level: 'trace', component: 'test', destination: new Writable({ write (c, _e, cb) { lines.push(String(c)); cb() } }) })
+  const secret = 'Zz-very-secret-token-42'
+  log.info({ req: { headers: { authorization: `Bearer ${secret}` } } }, 'request')
+  log.info({ headers: { authorization: `Bearer ${secret}` } }, 'headers')
+  log.info({ authorization: `Bearer ${secret}` }, 'bare')
+  log.info({ token: secret }, 'token')
+  log.warn({ config: { token: secret } }, 'nested')
+  log.child({ token: secret }).info('child bindings')
+  assert.equal(lines.length, 6)
+  for (const l of lines) {
+    assert.ok(!l.includes(secret), `leaked: ${l}`)
+    assert.ok(l.includes('[redacted]'), `redacted: ${l}`)
+  }
+  recordFigure({ area: 'security', test: 'pino redaction', figure: `${lines.length} log shapes carrying a token (${REDACT_PATHS.length} redact paths): 0 leaks`, inputs: lines.length, file: 'test/reliability/security.test.ts' })
+})
+
+/** Does this RBAC rule let its holder read (get/list/watch) core Secrets? */
+function grantsSecrets (rule: { apiGroups?: string[], resources?: string[], verbs?: string[], nonResourceURLs?: string[] }): boolean {
+  const groups = rule.apiGroups ?? []
+  const resources = rule.resources ?? []
+  const verbs = rule.verbs ?? []
+  return (groups.includes('') || groups.includes('*')) &&
+    (resources.includes('secrets') || resources.includes('*') || resources.some((r) => r.startsWith('secrets/'))) &&
+    verbs.some((v) => v === '*' || v === 'get' || v === 'list' || v === 'watch')
+}
+
+test('the chart: the mapper\'s ServiceAccount cannot read Secrets (rendered RBAC evaluated)', async () => {
+  assert.equal(grantsSecrets({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }), true, 'the evaluator sees a direct grant')
+  assert.equal(grantsSecrets({ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }), true, 'and a wildcard one')
+  let rulesChecked = 0
+  {
+    const docs: KubeDoc[] = await render([])
+    const sa = docs.find((d) => d.kind === 'ServiceAccount' && d.metadata.name.endsWith('-mapper'))
+    assert.ok(sa, 'the mapper has a ServiceAccount')
+    const bindings = docs.filter((d) => (d.kind === 'ClusterRoleBinding' || d.kind === 'RoleBinding') &&
+      ((d.subjects as Array<{ kind: string, name: string }> | undefined) ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === sa.metadata.name))
+    assert.ok(bindings.length > 0, 'the ServiceAccount is bound to a role')
+    for (const b of bindings) {
+      const ref = b.roleRef as { kind: string, name: string }
+      assert.ok(ref.kind === 'ClusterRole' || ref.kind === 'Role')
+      assert.ok(!['cluster-admin', 'admin', 'edit', 'view'].includes(ref.name), `bound to a built-in role: ${ref.name}`)
+      const role = docs.find((d) => d.kind === ref.kind && d.metadata.name === ref.name)
+      assert.ok(role, `role ${ref.name} is in the chart`)
+      const rules = (role.rules as Array<Parameters<typeof grantsSecrets>[0]> | undefined) ?? []
+      assert.ok(rules.length > 0)
+      assert.ok(role.aggregationRule === undefined, 'no aggregated role (its rules could grow)')
+      for (const r of rules) { rulesChecked++; assert.equal(grantsSecrets(r), false, `rule grants secrets: ${JSON.stringify(r)}`) }
+    }
+  }
+  recordFigure({ area: 'security', test: 'chart RBAC: the mapper cannot read Secrets', figure: `${rulesChecked} rendered rules bound to the mapper's ServiceAccount evaluated: none grants get/list/watch on secrets`, inputs: rulesChecked, file: 'test/reliability/security.test.ts' })
+})
