@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
 # The image test, end to end on a fresh machine (as root): installs buildah and debootstrap,
 # builds the local base image (base images cannot be pulled here), then runs test/images, which
-# builds both Dockerfiles and runs the results. Slow: minutes on a cold cache.
+# builds both Dockerfiles and runs the results (see test/images/images.image-test.ts).
+# The images are built from the committed tree of HEAD (git archive), so edits in progress in the
+# working tree neither break nor leak into the run; the Dockerfiles and .dockerignore still come
+# from the working tree. PODMAP_IMAGE_GIT_REF=<ref> builds another commit;
+# PODMAP_IMAGE_GIT_REF= (set, empty) builds the working tree as it is.
+# Measured on 2 cores: cold (no buildah, no base, no layers) about 8 min; warm about 1 min.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PODMAP_IMAGE_GIT_REF=${PODMAP_IMAGE_GIT_REF-HEAD}
+if [ -n "$PODMAP_IMAGE_GIT_REF" ]; then
+  git rev-parse --verify --quiet "$PODMAP_IMAGE_GIT_REF^{commit}" >/dev/null \
+    || { echo "test-images: $PODMAP_IMAGE_GIT_REF is not a commit" >&2; exit 1; }
+fi
 start=$SECONDS
-bash scripts/install-image-deps.sh
-bash scripts/build-base-image.sh
+phase () { echo "test-images: $1 in $((SECONDS - $2))s"; }
+t=$SECONDS; bash scripts/install-image-deps.sh; phase "image packages" "$t"
+t=$SECONDS; bash scripts/build-base-image.sh; phase "base image" "$t"
+echo "test-images: building from ${PODMAP_IMAGE_GIT_REF:-the working tree}"
+t=$SECONDS
 node --import tsx --test --test-timeout=2400000 test/images/*.image-test.ts
+phase "image builds and tests" "$t"
 echo "test-images: done in $((SECONDS - start))s"

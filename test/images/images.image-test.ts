@@ -1,10 +1,12 @@
 /**
- * Builds both images from the Dockerfiles with buildah and runs them: the mapper image's own
- * entrypoint must answer /healthz and /readyz against a fake API server, and the sniffer image
- * must load the `cap` addon against its run-time libpcap. Slow (minutes on a cold cache), so it is
- * named *.image-test.ts to stay out of `npm test`: run it through `bash scripts/test-images.sh`,
- * which first installs buildah and builds the local base. PODMAP_IMAGE_GIT_REF=HEAD builds from
- * the committed tree instead of the working tree.
+ * Builds both images from the Dockerfiles with buildah and runs them. The mapper image's own
+ * entrypoint must answer /healthz and /readyz against a fake API server, serve the web page and
+ * the SVG and PNG graphs of a posted report, and keep the map in its PODMAP_STATE_DIR (written by
+ * uid 10001) across a restart; its PNG renderer must find the fonts the image ships. The sniffer
+ * image must load the `cap` addon against its run-time libpcap. Slow (minutes on a cold cache), so
+ * it is named *.image-test.ts to stay out of `npm test`: run it through `npm run test:images`
+ * (scripts/test-images.sh), which first installs buildah, builds the local base and builds from
+ * HEAD. PODMAP_IMAGE_GIT_REF=REF builds the committed tree of REF instead of the working tree.
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -14,7 +16,9 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { startFakeApiServer, type FakeApiServer } from '../testbed/fake-apiserver.js'
+import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../testbed/fake-apiserver.js'
+import { IP, shopObjects } from '../mapper/fixtures.js'
+import { mapResponseSchema } from '../../src/contract/map.js'
 import { buildahAvailable, fromImage, imageConfig, imageExists, removeContainer, runIn, startIn } from './buildah.js'
 
 const exec = promisify(execFile)
@@ -23,6 +27,7 @@ const BASE = process.env.PODMAP_BASE_IMAGE ?? 'localhost/podmap-base:bookworm-no
 const TAG = 'test'
 const MAPPER = `localhost/podmap-mapper:${TAG}`
 const SNIFFER = `localhost/podmap-sniffer:${TAG}`
+const TOKEN = 'image-test-token'
 const containers: string[] = []
 
 before(async () => {
@@ -95,39 +100,162 @@ test('mapper image: non-root, node entrypoint, no HEALTHCHECK, no compiler', asy
   assert.equal(cc.stdout.trim(), 'none', cc.stderr)
 })
 
-test('mapper image: its entrypoint serves /healthz, then /readyz once informers sync, and the map', { timeout: 120_000 }, async () => {
-  const api: FakeApiServer = await startFakeApiServer({ bookmarkIntervalMs: 1000 })
+/** The kubeconfig and sniffer token the mapper image reads, in a folder mounted read-only at /cfg. */
+async function mapperConfigDir (api: FakeApiServer): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'podmap-image-'))
-  const ctr = await container(MAPPER)
-  let run: ReturnType<typeof startIn> | undefined
+  await api.writeKubeconfig(join(dir, 'kubeconfig'))
+  await writeFile(join(dir, 'token'), `${TOKEN}\n`)
+  await chmod(dir, 0o755)
+  await chmod(join(dir, 'kubeconfig'), 0o644)
+  await chmod(join(dir, 'token'), 0o644)
+  return dir
+}
+
+/** Runs the mapper image's own entrypoint and command in `ctr` and waits until /readyz is 200. */
+async function startMapper (ctr: string, cfg: string): Promise<{ run: ReturnType<typeof startIn>, base: string }> {
+  const port = await freePort()
+  const { config } = await imageConfig(MAPPER)
+  const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? []),
+    '--kubeconfig', '/cfg/kubeconfig', '--token-file', '/cfg/token', '--host', '127.0.0.1', '--port', String(port)]
+  const run = startIn(ctr, argv, [`${cfg}:/cfg:ro`])
+  const base = `http://127.0.0.1:${port}`
   try {
-    api.load([{ kind: 'Namespace', metadata: { name: 'shop' } }])
-    await api.writeKubeconfig(join(dir, 'kubeconfig'))
-    await writeFile(join(dir, 'token'), 'image-test-token\n')
-    await chmod(dir, 0o755)
-    await chmod(join(dir, 'kubeconfig'), 0o644)
-    await chmod(join(dir, 'token'), 0o644)
-    const port = await freePort()
-    const { config } = await imageConfig(MAPPER)
-    const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? []),
-      '--kubeconfig', '/cfg/kubeconfig', '--token-file', '/cfg/token', '--host', '127.0.0.1', '--port', String(port)]
-    run = startIn(ctr, argv, [`${dir}:/cfg:ro`])
-    const base = `http://127.0.0.1:${port}`
     const health = await poll(`${base}/healthz`, (r) => r.status === 200, 240)
     assert.equal(health?.status, 200, `no /healthz from the mapper image; its output:\n${run.output()}`)
     const ready = await poll(`${base}/readyz`, (r) => r.status === 200, 120)
     assert.equal(ready?.status, 200, `not ready; output:\n${run.output()}`)
-    const map = await get(`${base}/api/v1/map`)
+  } catch (err) {
+    await run.stop()
+    throw err
+  }
+  return { run, base }
+}
+
+test('mapper image: its entrypoint serves /healthz, then /readyz once informers sync, and the map', { timeout: 120_000 }, async () => {
+  const api: FakeApiServer = await startFakeApiServer({ bookmarkIntervalMs: 1000 })
+  api.load([{ kind: 'Namespace', metadata: { name: 'shop' } }])
+  const cfg = await mapperConfigDir(api)
+  const ctr = await container(MAPPER)
+  let run: ReturnType<typeof startIn> | undefined
+  try {
+    const started = await startMapper(ctr, cfg)
+    run = started.run
+    const map = await get(`${started.base}/api/v1/map`)
     assert.equal(map?.status, 200)
     assert.deepEqual((JSON.parse(map?.body ?? '{}') as { edges?: unknown[] }).edges, [])
-    const metrics = await get(`${base}/metrics`)
+    const metrics = await get(`${started.base}/metrics`)
     assert.equal(metrics?.status, 200)
     assert.match(metrics?.body ?? '', /^# HELP /m)
   } finally {
     await run?.stop()
     await api.close()
-    await rm(dir, { recursive: true, force: true })
+    await rm(cfg, { recursive: true, force: true })
   }
+})
+
+/** One sniffer report: checkout looked up and called the orders Service, on the fixture cluster. */
+function shopReport () {
+  const now = Date.now()
+  return {
+    version: 1,
+    node: 'node-a',
+    sentAt: now,
+    dns: [{ client: IP.checkout, name: 'orders.shop.svc.cluster.local', answers: [IP.ordersSvc], ttl: 30, firstSeen: now, lastSeen: now, count: 1 }],
+    sockets: [{ client: IP.checkout, server: IP.ordersSvc, port: 80, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 3 }]
+  }
+}
+
+async function shopEdges (base: string): Promise<string[]> {
+  const res = await get(`${base}/api/v1/map`)
+  assert.equal(res?.status, 200, res?.body)
+  const map = mapResponseSchema.parse(JSON.parse(res?.body ?? '{}'))
+  return map.edges.map((e) => `${e.client.namespace ?? ''}/${e.client.name} -> ${e.server.namespace ?? ''}/${e.server.name}`).sort()
+}
+
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+
+test('mapper image: web page, SVG and PNG graphs, and the map kept in PODMAP_STATE_DIR across a restart', { timeout: 240_000 }, async () => {
+  const api: FakeApiServer = await startFakeApiServer({ bookmarkIntervalMs: 1000 })
+  api.load(shopObjects().map(([, o]) => structuredClone(o) as KubeObj))
+  const cfg = await mapperConfigDir(api)
+  const ctr = await container(MAPPER)
+  let run: ReturnType<typeof startIn> | undefined
+  try {
+    const { config } = await imageConfig(MAPPER)
+    const stateDir = (config.Env ?? []).find((e) => e.startsWith('PODMAP_STATE_DIR='))?.slice('PODMAP_STATE_DIR='.length)
+    assert.ok(stateDir !== undefined && stateDir.startsWith('/'), `PODMAP_STATE_DIR in the image's environment: ${(config.Env ?? []).join(' ')}`)
+    let started = await startMapper(ctr, cfg)
+    run = started.run
+
+    const page = await fetch(`${started.base}/`, { signal: AbortSignal.timeout(5000) })
+    const html = await page.text()
+    assert.equal(page.status, 200, html)
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/)
+    assert.match(html, /<html/i)
+    const script = /src="(\/assets\/app\.js\?v=[^"]+)"/.exec(html)
+    assert.ok(script?.[1] !== undefined, 'the page links its versioned script')
+    const js = await get(`${started.base}${script[1]}`)
+    assert.equal(js?.status, 200, 'the linked script is served')
+
+    const post = await fetch(`${started.base}/api/v1/reports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(shopReport()),
+      signal: AbortSignal.timeout(5000)
+    })
+    assert.equal(post.status, 200, await post.text())
+    const edges = await shopEdges(started.base)
+    assert.deepEqual(edges, ['shop/checkout -> shop/orders'])
+
+    const svg = await fetch(`${started.base}/api/v1/graph?format=svg`, { signal: AbortSignal.timeout(30_000) })
+    const svgText = await svg.text()
+    assert.equal(svg.status, 200, svgText)
+    assert.match(svg.headers.get('content-type') ?? '', /^image\/svg\+xml/)
+    assert.match(svgText, /<svg[\s>]/)
+    assert.match(svgText, /checkout/)
+    assert.match(svgText, /orders/)
+
+    const png = await fetch(`${started.base}/api/v1/graph?format=png`, { signal: AbortSignal.timeout(30_000) })
+    const pngBytes = Buffer.from(await png.arrayBuffer())
+    assert.equal(png.status, 200, pngBytes.toString('utf8', 0, 500))
+    assert.equal(png.headers.get('content-type'), 'image/png')
+    assert.deepEqual(pngBytes.subarray(0, 8), PNG_MAGIC, 'PNG signature')
+    assert.ok(pngBytes.readUInt32BE(16) > 0 && pngBytes.readUInt32BE(20) > 0, 'IHDR width and height')
+
+    // Restart the entrypoint in the same container: the map comes back from the state directory,
+    // which uid 10001 wrote to.
+    await run.stop()
+    run = undefined
+    const files = await runIn(ctr, ['sh', '-c', `find ${stateDir} -mindepth 1 -type f -printf '%U %p\\n'`])
+    assert.equal(files.code, 0, files.stderr)
+    const owners = files.stdout.trim().split('\n').filter((l) => l !== '')
+    assert.ok(owners.length > 0, `the mapper wrote nothing under ${stateDir}`)
+    for (const line of owners) assert.match(line, /^10001 /, `state file not written by uid 10001: ${line}`)
+    started = await startMapper(ctr, cfg)
+    run = started.run
+    assert.deepEqual(await shopEdges(started.base), ['shop/checkout -> shop/orders'], 'the map survives a restart')
+  } finally {
+    await run?.stop()
+    await api.close()
+    await rm(cfg, { recursive: true, force: true })
+  }
+})
+
+test('mapper image: resvg draws text with the fonts the image ships', async () => {
+  const ctr = await container(MAPPER)
+  // Without any font, resvg lays out no glyphs and the text leaves every pixel transparent.
+  const script = [
+    "const { Resvg } = require('@resvg/resvg-js')",
+    "const svg = '<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"40\"><text x=\"5\" y=\"30\" font-family=\"DejaVu Sans\" font-size=\"24\">podmap</text></svg>'",
+    "const r = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render()",
+    'let inked = 0',
+    'for (let i = 3; i < r.pixels.length; i += 4) if (r.pixels[i] > 0) inked++',
+    'console.log(JSON.stringify({ inked }))'
+  ].join('\n')
+  const res = await runIn(ctr, ['node', '-e', script])
+  assert.equal(res.code, 0, res.stderr)
+  const { inked } = JSON.parse(res.stdout) as { inked: number }
+  assert.ok(inked > 100, `pixels inked by the text: ${inked}`)
 })
 
 test('sniffer image: root for its capabilities, node entrypoint, no HEALTHCHECK, no compiler', async () => {
