@@ -2,10 +2,11 @@
  * Dedupes observations between reports: one record per key with count and first/last seen. Bounded:
  * past `maxRecords` new keys are dropped and counted, never silently.
  */
-import type { DnsRecord, SocketRecord } from '../src/contract/report.js'
+import type { DnsRecord, PodRef, SocketRecord } from '../src/contract/report.js'
 
 export interface DnsObservation { client: string, name: string, answers: string[], ttl: number, at: number }
-export interface SessionObservation { client: string, server: string, port: number, protocol: 'TCP' | 'UDP' }
+/** A session; `clientPod` when a hostNetwork pod's process owned the client socket. */
+export interface SessionObservation { client: string, server: string, port: number, protocol: 'TCP' | 'UDP', clientPod?: PodRef }
 
 export interface Batch { dns: DnsRecord[], sockets: SocketRecord[] }
 
@@ -31,7 +32,7 @@ export class Collector {
   }
 
   addSession (o: SessionObservation, at: number): void {
-    const key = `${o.client}|${o.server}|${o.port}|${o.protocol}`
+    const key = o.clientPod === undefined ? `${o.client}|${o.server}|${o.port}|${o.protocol}` : `${o.client}|${o.server}|${o.port}|${o.protocol}|${o.clientPod.uid}`
     const rec = this.sockets.get(key)
     if (rec) {
       rec.count++
@@ -39,7 +40,9 @@ export class Collector {
       return
     }
     if (this.size >= this.maxRecords) { this.onDrop('collector-full', 1); return }
-    this.sockets.set(key, { client: o.client, server: o.server, port: o.port, protocol: o.protocol, firstSeen: at, lastSeen: at, count: 1 })
+    const created: SocketRecord = { client: o.client, server: o.server, port: o.port, protocol: o.protocol, firstSeen: at, lastSeen: at, count: 1 }
+    if (o.clientPod !== undefined) created.clientPod = o.clientPod.containerId === undefined ? { uid: o.clientPod.uid } : { uid: o.clientPod.uid, containerId: o.clientPod.containerId }
+    this.sockets.set(key, created)
   }
 
   /** Takes everything collected so far and starts empty. */

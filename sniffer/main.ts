@@ -2,7 +2,7 @@
  * The sniffer's composition root: config, capture, scanner, collector, reporter, health server,
  * shutdown. Nothing else in sniffer/ reads configuration or starts timers of its own accord.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, readlink } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { loadConfig } from '../src/config/options.js'
 import { createLogger } from '../src/log/logger.js'
@@ -42,7 +42,10 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
   })
   log.info({ device: config.interface, linkType: capture.linkType }, 'capturing DNS responses')
 
-  const scanner = createScanner({ procRoot: config.procRoot, metrics, log })
+  // The sniffer runs in the node's network namespace (hostNetwork): sockets found there belong to
+  // the node or to hostNetwork pods, told apart by the owning process's cgroup.
+  const hostNetns = await readlink('/proc/self/ns/net').catch(() => undefined)
+  const scanner = createScanner({ procRoot: config.procRoot, metrics, log, ...(hostNetns !== undefined ? { hostNetns } : {}) })
   let scanning = false
   const scanOnce = async (): Promise<void> => {
     if (scanning) return

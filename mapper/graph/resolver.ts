@@ -58,7 +58,7 @@ export class Resolver {
   socket (rec: SocketRecord, out: Call[]): void {
     const at = rec.lastSeen
     const server = this.server(rec.server, rec.port, rec.protocol, at)
-    const client = this.endpoint(rec.client, at)
+    const client = this.hostNetworkPod(rec.clientPod?.uid) ?? this.endpoint(rec.client, at)
     if (!client && !server.inCluster) return this.unresolved('unknown-endpoints', rec.count)
     const clientId = client?.identity ?? this.named('External', rec.client)
     if (this.isExcluded(clientId) || this.isExcluded(server.identity)) return this.unresolved('excluded-namespace', rec.count)
@@ -98,6 +98,13 @@ export class Resolver {
 
   private isExcluded (id: Identity): boolean {
     return id.namespace !== undefined && this.excluded.has(id.namespace)
+  }
+
+  /** A hostNetwork pod named by the sniffer (from its process's cgroup), if the informers know it. */
+  private hostNetworkPod (uid: string | undefined): Endpoint | undefined {
+    if (uid === undefined) return undefined
+    const pod = this.index.pods.get(uid)
+    return pod === undefined ? undefined : { identity: this.index.workloadOf(pod), pod, inCluster: true }
   }
 
   /** A client or server address: a pod (at that time) or a node. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { REPORT_VERSION, reportAckSchema, reportSchema } from '../../src/contract/report.js'
+import { SUPPORTED_REPORT_VERSIONS, reportAckSchema, reportSchema } from '../../src/contract/report.js'
 import { describeIssues } from '../../src/contract/issues.js'
 import { BadRequest, Unauthorized, UnsupportedReportVersion } from '../../src/errors/codes.js'
 import type { Ingestor } from '../graph/ingest.js'
@@ -36,9 +36,9 @@ export function reportsRoutes (deps: ReportsRouteDeps) {
         deps.metrics.reports.inc({ outcome: 'invalid' })
         throw BadRequest('body: expected a JSON object')
       }
-      if (body.version !== REPORT_VERSION) {
+      if (typeof body.version !== 'number' || !SUPPORTED_REPORT_VERSIONS.includes(body.version)) {
         deps.metrics.reports.inc({ outcome: 'invalid' })
-        throw UnsupportedReportVersion(`body.version: report version ${JSON.stringify(body.version)} is not supported; this mapper accepts version ${REPORT_VERSION}`)
+        throw UnsupportedReportVersion(`body.version: report version ${JSON.stringify(body.version)} is not supported; this mapper accepts versions ${SUPPORTED_REPORT_VERSIONS.join(', ')}`)
       }
       const parsed = reportSchema.safeParse(body)
       if (!parsed.success) {

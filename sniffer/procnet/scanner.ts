@@ -1,8 +1,9 @@
 /**
- * Walks <procRoot>/<pid> and reads each network namespace's TCP sockets ONCE: every read of
+ * Walks <procRoot>/<pid> and reads each network namespace's TCP and UDP sockets ONCE: every read of
  * /proc/<pid>/net/tcp walks a kernel hash table shared by all namespaces, so reading it per process
  * would cost (processes x sockets). Namespaces are found by readlink of <pid>/ns/net (needs root or
- * CAP_SYS_PTRACE) and read with bounded concurrency.
+ * CAP_SYS_PTRACE) and read with bounded concurrency. Client sockets of the node's own namespace
+ * (`hostNetns`) are attributed to their hostNetwork pod through /proc/<pid>/cgroup.
  */
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
@@ -10,6 +11,11 @@ import type { Logger } from '../../src/log/logger.js'
 import type { SnifferMetrics } from '../metrics.js'
 import { AddressCache, parseProcNet, TcpState, type ProcNetRow } from './parse.js'
 import { classifySessions, type Session } from './sessions.js'
+import type { PodRef } from './cgroup.js'
+import { createSocketOwners } from './socket-owners.js'
+
+/** A session, and for the node's own namespace the hostNetwork pod whose socket it was. */
+export type ScannedSession = Omit<Session, 'inodes'> & { clientPod?: PodRef }
 
 export type ScannerMetrics = Pick<SnifferMetrics, 'sockets' | 'scanNamespaces' | 'scanErrors' | 'scanDuration'>
 
@@ -20,11 +26,13 @@ export interface ScannerDeps {
   log: Logger
   /** Namespaces (and readlinks) in flight at once; 8 by default. */
   concurrency?: number
+  /** The node's own network namespace (readlink of /proc/self/ns/net): its client sockets get a clientPod where one owns them. */
+  hostNetns?: string
 }
 
 export interface ScanResult {
   /** Sessions of every namespace, deduped across namespaces (a same-node call is seen from both ends). */
-  sessions: Session[]
+  sessions: ScannedSession[]
   /** Network namespaces read. */
   namespaces: number
   durationMs: number
@@ -35,6 +43,10 @@ export interface Scanner {
 }
 
 const WANTED_STATES = [TcpState.ESTABLISHED, TcpState.LISTEN]
+/** UDP: 01 connected, 07 unconnected (bound: the listeners). */
+const WANTED_UDP_STATES = [0x01, 0x07]
+
+interface NamespaceRows { tcp: ProcNetRow[], udp: ProcNetRow[] }
 
 /** A process that exits mid-scan: its /proc entries vanish. Expected, not counted. */
 function vanished (err: unknown): boolean {
@@ -82,26 +94,35 @@ export function createScanner (deps: ScannerDeps): Scanner {
   }
 
   /** The namespace's rows, through the first of its pids that is still alive; undefined if none. */
-  const readNamespace = async (netns: string, pids: readonly string[]): Promise<ProcNetRow[] | undefined> => {
+  const readNamespace = async (netns: string, pids: readonly string[]): Promise<NamespaceRows | undefined> => {
     for (const pid of pids) {
-      let tcp: string | undefined
-      let tcp6: string | undefined
+      let files: Array<string | undefined>
       try {
-        [tcp, tcp6] = await Promise.all([readNet(pid, 'tcp'), readNet(pid, 'tcp6')])
+        files = await Promise.all([readNet(pid, 'tcp'), readNet(pid, 'tcp6'), readNet(pid, 'udp'), readNet(pid, 'udp6')])
       } catch (err) {
         countError(errorReason('read', err), err, { pid, netns })
         continue
       }
+      const [tcp, tcp6, udp, udp6] = files
       if (tcp === undefined) continue // gone: try the namespace's next process
-      // tcp6 is missing only where IPv6 is disabled.
-      const v4 = parseProcNet(tcp, { states: WANTED_STATES, cache })
-      const v6 = tcp6 === undefined ? { rows: [], badLines: 0 } : parseProcNet(tcp6, { states: WANTED_STATES, cache })
-      const bad = v4.badLines + v6.badLines
+      // The *6 files are missing only where IPv6 is disabled.
+      let bad = 0
+      const parse = (text: string | undefined, states: readonly number[]): ProcNetRow[] => {
+        if (text === undefined) return []
+        const result = parseProcNet(text, { states, cache })
+        bad += result.badLines
+        return result.rows
+      }
+      const rows = {
+        tcp: parse(tcp, WANTED_STATES).concat(parse(tcp6, WANTED_STATES)),
+        udp: parse(udp, WANTED_UDP_STATES).concat(parse(udp6, WANTED_UDP_STATES))
+      }
       if (bad > 0) metrics.scanErrors.inc({ reason: 'bad-line' }, bad)
-      return v6.rows.length === 0 ? v4.rows : v4.rows.concat(v6.rows)
+      return rows
     }
     return undefined
   }
+  const owners = createSocketOwners(procRoot, (reason) => metrics.scanErrors.inc({ reason }))
 
   return {
     async scan (): Promise<ScanResult> {
@@ -132,21 +153,51 @@ export function createScanner (deps: ScannerDeps): Scanner {
       })
       let read = 0
       const seen = new Set<string>()
-      const sessions: Session[] = []
+      const sessions: ScannedSession[] = []
+      const add = (session: ScannedSession): void => {
+        const key = `${session.client} ${session.server} ${session.port} ${session.protocol} ${session.clientPod?.uid ?? ''}`
+        if (seen.has(key)) return
+        seen.add(key)
+        sessions.push(session)
+      }
       await mapLimit([...namespaces], concurrency, async ([netns, nsPids]) => {
         const rows = await readNamespace(netns, nsPids)
         if (rows === undefined) return
         read++
-        for (const session of classifySessions(rows)) {
-          const key = `${session.client} ${session.server} ${session.port}`
-          if (seen.has(key)) continue
-          seen.add(key)
-          sessions.push(session)
+        const host = netns === deps.hostNetns
+        const found = [
+          ...classifySessions(rows.tcp, { protocol: 'TCP', inodes: host }),
+          ...classifySessions(rows.udp, { protocol: 'UDP', inodes: host })
+        ]
+        if (!host) { for (const s of found) add(s); return }
+        const wanted = new Set<number>()
+        for (const s of found) for (const inode of s.inodes ?? []) wanted.add(inode)
+        let byInode = new Map<number, PodRef>()
+        try { byInode = await owners.find(nsPids, wanted) } catch (err) { countError(errorReason('owners', err), err, { netns }) }
+        for (const { inodes, ...s } of found) {
+          // One session per owning pod; sockets no pod owns stay the node's.
+          const pods = new Map<string, PodRef | undefined>()
+          for (const inode of inodes ?? []) { const pod = byInode.get(inode); pods.set(pod?.uid ?? '', pod) }
+          if (pods.size === 0) pods.set('', undefined)
+          for (const pod of pods.values()) add(pod === undefined ? s : { ...s, clientPod: pod })
         }
       })
+      // The server's end of a hostNetwork pod's session (same node) shows only the node address:
+      // where the client's end named the pod, that view wins.
+      const attributed = new Set<string>()
+      for (const s of sessions) if (s.clientPod !== undefined) attributed.add(`${s.client} ${s.server} ${s.port} ${s.protocol}`)
+      if (attributed.size > 0) {
+        for (let i = sessions.length - 1; i >= 0; i--) {
+          const s = sessions[i]!
+          if (s.clientPod === undefined && attributed.has(`${s.client} ${s.server} ${s.port} ${s.protocol}`)) sessions.splice(i, 1)
+        }
+      }
       const durationMs = performance.now() - started
       metrics.scanDuration.observe(durationMs / 1000)
-      metrics.sockets.set({ protocol: 'TCP' }, sessions.length)
+      let udpCount = 0
+      for (const s of sessions) if (s.protocol === 'UDP') udpCount++
+      metrics.sockets.set({ protocol: 'TCP' }, sessions.length - udpCount)
+      metrics.sockets.set({ protocol: 'UDP' }, udpCount)
       metrics.scanNamespaces.set(read)
       return { sessions, namespaces: read, durationMs }
     }

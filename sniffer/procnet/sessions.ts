@@ -1,7 +1,9 @@
 /**
- * One network namespace's TCP sockets -> sessions "client talked to server on port".
+ * One network namespace's TCP (or UDP) sockets -> sessions "client talked to server on port".
  * A connection whose local port is one the namespace listens on (on that address or a wildcard) is
  * the server side; any other is the client side. Loopback on either end is skipped.
+ * UDP: a connected socket (state 01, remote address set) is a session; an unconnected bound one
+ * (state 07, remote port 0) plays the listener.
  */
 import { TcpState, type ProcNetRow } from './parse.js'
 
@@ -10,41 +12,61 @@ export interface Session {
   server: string
   /** The server's port. */
   port: number
-  protocol: 'TCP'
+  protocol: 'TCP' | 'UDP'
+  /** With `inodes: true`: the inodes of this namespace's client-side sockets of the session. */
+  inodes?: number[]
 }
+
+export interface ClassifyOptions {
+  protocol?: 'TCP' | 'UDP'
+  /** Keep the client-side socket inodes on each session (for attributing host-network sockets). */
+  inodes?: boolean
+}
+
+const UDP_CONNECTED = 0x01
+const UDP_UNCONNECTED = 0x07
 
 function isLoopback (ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1'
 }
 
-/** Rows from one namespace's tcp and tcp6 files (mapped addresses already IPv4, as parse gives them). */
-export function classifySessions (rows: readonly ProcNetRow[]): Session[] {
+/** Rows from one namespace's tcp and tcp6 (or udp and udp6) files (mapped addresses already IPv4, as parse gives them). */
+export function classifySessions (rows: readonly ProcNetRow[], options: ClassifyOptions = {}): Session[] {
+  const protocol = options.protocol ?? 'TCP'
+  const listenState = protocol === 'TCP' ? TcpState.LISTEN : UDP_UNCONNECTED
+  const sessionState = protocol === 'TCP' ? TcpState.ESTABLISHED : UDP_CONNECTED
   // Listeners: on a specific address, on 0.0.0.0 (IPv4 only), on :: (IPv6, and IPv4 unless V6ONLY,
   // which /proc does not show: dual-stack is the default, so it is assumed).
   const specific = new Set<string>()
   const any4 = new Set<number>()
   const any6 = new Set<number>()
   for (const row of rows) {
-    if (row.state !== TcpState.LISTEN) continue
+    if (row.state !== listenState) continue
+    if (protocol === 'UDP' && row.remotePort !== 0) continue
     if (row.localIp === '0.0.0.0') any4.add(row.localPort)
     else if (row.localIp === '::') any6.add(row.localPort)
     else specific.add(`${row.localIp} ${row.localPort}`)
   }
-  const seen = new Set<string>()
+  const seen = new Map<string, Session>()
   const sessions: Session[] = []
   for (const row of rows) {
-    if (row.state !== TcpState.ESTABLISHED) continue
+    if (row.state !== sessionState) continue
     if (isLoopback(row.localIp) || isLoopback(row.remoteIp)) continue
     if (row.remotePort === 0 || row.localPort === 0) continue
     const listening = any6.has(row.localPort) ||
       (any4.has(row.localPort) && !row.localIp.includes(':')) ||
       specific.has(`${row.localIp} ${row.localPort}`)
     const session: Session = listening
-      ? { client: row.remoteIp, server: row.localIp, port: row.localPort, protocol: 'TCP' }
-      : { client: row.localIp, server: row.remoteIp, port: row.remotePort, protocol: 'TCP' }
+      ? { client: row.remoteIp, server: row.localIp, port: row.localPort, protocol }
+      : { client: row.localIp, server: row.remoteIp, port: row.remotePort, protocol }
     const key = `${session.client} ${session.server} ${session.port}`
-    if (seen.has(key)) continue
-    seen.add(key)
+    const known = seen.get(key)
+    if (known !== undefined) {
+      if (options.inodes === true && !listening) known.inodes!.push(row.inode)
+      continue
+    }
+    if (options.inodes === true) session.inodes = listening ? [] : [row.inode]
+    seen.set(key, session)
     sessions.push(session)
   }
   return sessions

@@ -5,7 +5,12 @@
  */
 import { z } from 'zod'
 
-export const REPORT_VERSION = 1
+/**
+ * Version 2 (this one) adds `clientPod` to socket records; version 1 reports (no clientPod) are
+ * still accepted. A mapper refuses any other version with a 400 naming the versions it accepts.
+ */
+export const REPORT_VERSION = 2
+export const SUPPORTED_REPORT_VERSIONS: readonly number[] = [1, 2]
 export const MAX_RECORDS_PER_KIND = 20_000
 
 const epochMs = z.number().int().nonnegative()
@@ -22,19 +27,33 @@ export const dnsRecordSchema = z.object({
   count: z.number().int().positive()
 })
 
-/** One session: `client` talked to `server` on the server's `port`. */
+/**
+ * The pod a host-network socket belongs to, from the process's cgroup (kubepods path): the pod's
+ * UID, and the container's ID where the path names one.
+ */
+export const podRefSchema = z.object({
+  uid: z.string().regex(/^[0-9a-f-]{36}$/),
+  containerId: z.string().regex(/^[0-9a-f]{64}$/).optional()
+})
+
+/**
+ * One session: `client` talked to `server` on the server's `port`. `clientPod` (version 2) is set
+ * when the client socket was in the node's own network namespace and a pod's process owned it: the
+ * client is then that hostNetwork pod, not the node.
+ */
 export const socketRecordSchema = z.object({
   client: ip,
   server: ip,
   port: z.number().int().min(1).max(65535),
   protocol: z.enum(['TCP', 'UDP']),
+  clientPod: podRefSchema.optional(),
   firstSeen: epochMs,
   lastSeen: epochMs,
   count: z.number().int().positive()
 })
 
 export const reportSchema = z.object({
-  version: z.literal(REPORT_VERSION),
+  version: z.union([z.literal(1), z.literal(2)]),
   node: z.string().min(1).max(253),
   sentAt: epochMs,
   dns: z.array(dnsRecordSchema).max(MAX_RECORDS_PER_KIND),
@@ -43,6 +62,7 @@ export const reportSchema = z.object({
 
 export type DnsRecord = z.infer<typeof dnsRecordSchema>
 export type SocketRecord = z.infer<typeof socketRecordSchema>
+export type PodRef = z.infer<typeof podRefSchema>
 export type Report = z.infer<typeof reportSchema>
 
 export const reportAckSchema = z.object({

@@ -92,10 +92,10 @@ test('a malformed report gets 400 naming the field, and the stored map is unchan
 
 test('an unknown report version is refused with a clear 400', async () => {
   const { app } = await setup()
-  const res = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: { ...report(), version: 2 } })
+  const res = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: { ...report(), version: 3 } })
   assert.equal(res.statusCode, 400)
   assert.equal(res.json().code, 'PODMAP_ERR_REPORT_VERSION')
-  assert.match(res.json().message, /version 2 is not supported/)
+  assert.match(res.json().message, /version 3 is not supported; this mapper accepts versions 1, 2/)
 })
 
 test('invalid JSON is 400, an oversized body is 413, and neither is a 5xx', async () => {

@@ -47,3 +47,21 @@ test('only ESTABLISHED sockets make sessions', () => {
   const states = [TcpState.SYN_SENT, TcpState.SYN_RECV, TcpState.TIME_WAIT, TcpState.CLOSE_WAIT, TcpState.FIN_WAIT1]
   assert.deepEqual(classifySessions(states.map((s) => row('10.0.0.1', 40000, '10.0.0.2', 80, s))), [])
 })
+
+test('UDP: connected sockets are sessions, the right way round; unconnected ones are listeners, not sessions', () => {
+  const udp = (localIp: string, localPort: number, remoteIp: string, remotePort: number, state: number, inode = 1): ProcNetRow => ({ localIp, localPort, remoteIp, remotePort, state, inode })
+  const rows = [
+    udp('0.0.0.0', 5353, '0.0.0.0', 0, 0x07), // a bound server socket
+    udp('10.0.0.1', 41000, '10.0.0.9', 8125, 0x01, 11), // client: connected to a statsd server
+    udp('10.0.0.1', 41001, '10.0.0.9', 8125, 0x01, 12), // same session, another socket
+    udp('10.0.0.1', 5353, '10.0.0.7', 40000, 0x01, 13), // server side: connected back to a client
+    udp('10.0.0.1', 41002, '127.0.0.1', 53, 0x01) // loopback
+  ]
+  assert.deepEqual(classifySessions(rows, { protocol: 'UDP' }), [
+    { client: '10.0.0.1', server: '10.0.0.9', port: 8125, protocol: 'UDP' },
+    { client: '10.0.0.7', server: '10.0.0.1', port: 5353, protocol: 'UDP' }
+  ])
+  assert.deepEqual(classifySessions(rows, { protocol: 'UDP', inodes: true }).map((s) => s.inodes), [[11, 12], []])
+  // The fixture: one unconnected listener on :53, one connected client socket.
+  assert.deepEqual(classifySessions(fixture('udp'), { protocol: 'UDP' }), [{ client: '10.244.1.5', server: '10.96.0.10', port: 53, protocol: 'UDP' }])
+})

@@ -1,0 +1,125 @@
+/**
+ * Real scan of connected UDP sockets and of hostNetwork "pods": namespace `node` plays the node
+ * (the scanner is told it is the host namespace), `srv` a server elsewhere. In `node`, one process
+ * holds a TCP connection from inside a real cgroup v2 path of the systemd-driver form
+ * (kubepods.slice/.../kubepods-besteffort-pod<uid>.slice/cri-containerd-<id>.scope), another a
+ * connected UDP socket from a real cgroup v1 path of the cgroupfs form (pids:/kubepods/besteffort/
+ * pod<uid>/<id>), a third (no pod) a connected UDP socket over IPv6. The cgroups are created here
+ * and removed after. Needs root and this machine's hybrid cgroup layout; never skipped.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs'
+import { randomUUID, randomBytes } from 'node:crypto'
+import { Registry } from 'prom-client'
+import { createLogger } from '../../../src/log/logger.js'
+import { createSnifferMetrics } from '../../../sniffer/metrics.js'
+import { createScanner, type ScannedSession } from '../../../sniffer/procnet/scanner.js'
+import { createLab, jsonLines, requireRoot, type Lab } from '../capture/netns.js'
+
+const o = 1 + ((process.pid + 7) % 250)
+const ip = { n4: `10.252.${o}.1`, s4: `10.252.${o}.2`, n6: `fd00:252:${o}::1`, s6: `fd00:252:${o}::2` }
+const tcpPort = 19_000 + (process.pid % 500)
+const udpPort = 19_600 + (process.pid % 500)
+const pod1 = { uid: randomUUID(), containerId: randomBytes(32).toString('hex') }
+const pod2 = { uid: randomUUID(), containerId: randomBytes(32).toString('hex') }
+const V2 = '/sys/fs/cgroup/unified'
+const V1 = '/sys/fs/cgroup/pids'
+const v2Dirs = [`${V2}/kubepods.slice`, `${V2}/kubepods.slice/kubepods-besteffort.slice`,
+  `${V2}/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${pod1.uid.replaceAll('-', '_')}.slice`,
+  `${V2}/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${pod1.uid.replaceAll('-', '_')}.slice/cri-containerd-${pod1.containerId}.scope`]
+const v1Dirs = [`${V1}/kubepods`, `${V1}/kubepods/besteffort`, `${V1}/kubepods/besteffort/pod${pod2.uid}`, `${V1}/kubepods/besteffort/pod${pod2.uid}/${pod2.containerId}`]
+const created: string[] = []
+let lab: Lab
+let hostNetns: string
+
+const SERVERS = `
+const net = require('node:net'); const dgram = require('node:dgram')
+net.createServer((c) => { c.on('error', () => {}) }).listen(${tcpPort}, '::')
+const u4 = dgram.createSocket('udp4'); u4.bind(${udpPort}, '${ip.s4}')
+const u6 = dgram.createSocket('udp6'); u6.bind(${udpPort}, '${ip.s6}')
+setTimeout(() => console.log(JSON.stringify({ ready: true })), 200)
+setTimeout(() => process.exit(0), 60000)
+`
+// Waits for "go" on stdin (after being moved into its cgroup), then opens its socket and holds it.
+const holder = (kind: 'tcp' | 'udp4' | 'udp6', host: string, port: number): string => `
+const net = require('node:net'); const dgram = require('node:dgram')
+setTimeout(() => process.exit(0), 60000)
+process.stdin.once('data', () => {
+  if ('${kind}' === 'tcp') {
+    const s = net.connect({ host: '${host}', port: ${port} }, () => console.log(JSON.stringify({ ready: true })))
+    s.on('error', (e) => { console.error(e); process.exit(1) })
+  } else {
+    const s = dgram.createSocket('${kind}')
+    s.connect(${port}, '${host}', () => s.send('hello', () => console.log(JSON.stringify({ ready: true }))))
+  }
+})
+console.log(JSON.stringify({ started: true }))
+`
+
+function makeDirs (dirs: string[]): void {
+  for (const dir of dirs) {
+    if (!existsSync(dir)) { mkdirSync(dir); created.push(dir) }
+  }
+}
+
+async function hold (kind: 'tcp' | 'udp4' | 'udp6', host: string, port: number, cgroup?: string): Promise<number> {
+  const child = lab.spawnIn('node', [process.execPath, '-e', holder(kind, host, port)])
+  const lines = jsonLines(child)
+  await lines.next((v) => v.started === true, 15_000)
+  if (cgroup !== undefined) writeFileSync(`${cgroup}/cgroup.procs`, String(child.pid))
+  child.stdin!.write('go\n')
+  await lines.next((v) => v.ready === true, 15_000)
+  return child.pid!
+}
+
+before(async () => {
+  requireRoot()
+  assert.ok(existsSync(`${V2}/cgroup.procs`) && existsSync(`${V1}/cgroup.procs`), 'this test needs cgroup v2 at /sys/fs/cgroup/unified and v1 pids at /sys/fs/cgroup/pids (hybrid layout)')
+  lab = createLab('hostnet')
+  try {
+    lab.addNamespace('node')
+    lab.addNamespace('srv')
+    const tag = process.pid.toString(36)
+    lab.link({ ns: 'node', ifname: `hn${tag}`, addrs: [`${ip.n4}/30`, `${ip.n6}/64`] }, { ns: 'srv', ifname: `hs${tag}`, addrs: [`${ip.s4}/30`, `${ip.s6}/64`] })
+    const servers = lab.spawnIn('srv', [process.execPath, '-e', SERVERS])
+    await jsonLines(servers).next((v) => v.ready === true, 15_000)
+    makeDirs(v2Dirs)
+    makeDirs(v1Dirs)
+    await hold('tcp', ip.s4, tcpPort, v2Dirs.at(-1))
+    await hold('udp4', ip.s4, udpPort, v1Dirs.at(-1))
+    const plain = await hold('udp6', ip.s6, udpPort)
+    hostNetns = readlinkSync(`/proc/${plain}/ns/net`) // the "node" namespace plays the host's
+  } catch (err) {
+    cleanup()
+    throw err
+  }
+})
+
+function cleanup (): void {
+  lab?.destroy()
+  // Processes are gone (SIGKILLed by destroy): the cgroups are empty and can be removed, deepest first.
+  for (const dir of created.reverse()) {
+    for (let i = 0; i < 50; i++) {
+      try { rmdirSync(dir); break } catch { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100) }
+    }
+  }
+  created.length = 0
+}
+
+after(cleanup)
+
+test('connected UDP (IPv4 and IPv6) and TCP from hostNetwork processes: the right way round, attributed to their pods by cgroup (v2 systemd and v1 cgroupfs forms)', async () => {
+  const metrics = createSnifferMetrics(new Registry())
+  const scanner = createScanner({ procRoot: '/proc', metrics, log: createLogger({ level: 'warn', component: 'test' }), hostNetns })
+  const result = await scanner.scan()
+  const mine = (s: ScannedSession): boolean => [ip.s4, ip.s6].includes(s.server)
+  const found = result.sessions.filter(mine).sort((a, b) => `${a.protocol}${a.server}`.localeCompare(`${b.protocol}${b.server}`))
+  assert.deepEqual(found, [
+    { client: ip.n4, server: ip.s4, port: tcpPort, protocol: 'TCP', clientPod: pod1 },
+    { client: ip.n4, server: ip.s4, port: udpPort, protocol: 'UDP', clientPod: pod2 },
+    { client: ip.n6, server: ip.s6, port: udpPort, protocol: 'UDP' }
+  ])
+  const udp = (await metrics.sockets.get()).values.find((v) => v.labels.protocol === 'UDP')
+  assert.ok((udp?.value ?? 0) >= 2)
+})
