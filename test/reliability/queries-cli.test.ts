@@ -58,7 +58,7 @@ test('query parameters: random query strings are 200 or a 400 naming the paramet
 
 function run (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 20_000, env: { PATH: process.env.PATH ?? '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 20_000, env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent-podmap-home' } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0
       resolve({ code, stdout, stderr })
     })
@@ -70,7 +70,7 @@ test('CLI flags: bad flags and values give one clear first line and exit 2; an u
     { args: ['list', '--bogus', '--mapper-url', 'http://127.0.0.1:9'], code: 2, first: /^podmap list: invalid configuration/ },
     { args: ['list', '--mapper-url', 'not a url'], code: 2, first: /^podmap list: invalid configuration/ },
     { args: ['list', '--mapper-url', 'http://127.0.0.1:9', '-o', 'xml'], code: 2, first: /^podmap list: invalid configuration/ },
-    { args: ['list'], code: 2, first: /^podmap list: invalid configuration/ },
+    { args: ['list'], code: 1, first: /^podmap list: no kubeconfig to find the mapper with/ },
     { args: ['nosuchcommand'], code: 2, first: /^podmap: unknown command "nosuchcommand"/ },
     { args: ['mapper', '--port', '99999', '--token-file', '/nonexistent'], code: 1, first: /^podmap mapper: invalid configuration/ },
     { args: ['sniffer', '--report-interval', 'soon'], code: 1, first: /^podmap sniffer: invalid configuration/ },
