@@ -16,14 +16,32 @@ npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 [ -f "$npm_dir/bin/npm-cli.js" ] || { echo "base image: cannot find npm next to $(command -v npm)" >&2; exit 1; }
 work=$(mktemp -d /var/tmp/podmap-base.XXXXXX)
 ctr=
+# A failed debootstrap may leave /proc, /sys or /dev mounted inside the root: unmount them, and
+# never let rm cross into another file system.
+clear_rootfs () {
+  local m
+  for m in dev/pts dev sys proc; do
+    if mountpoint -q "$work/rootfs/$m" 2>/dev/null; then umount -l "$work/rootfs/$m" || true; fi
+  done
+  rm -rf --one-file-system "$work/rootfs"
+}
 cleanup () {
   if [ -n "$ctr" ]; then buildah umount "$ctr" >/dev/null 2>&1 || true; buildah rm "$ctr" >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
+  clear_rootfs
+  rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
-echo "base image: debootstrap bookworm (minbase) from $mirror"
-debootstrap --variant=minbase --include=ca-certificates bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
-  || { tail -20 "$work/debootstrap.log" >&2; exit 1; }
+# A mirror hiccup should not fail a CI run: up to 3 attempts, each from an empty directory.
+for attempt in 1 2 3; do
+  echo "base image: debootstrap bookworm (minbase) from $mirror (attempt $attempt)"
+  clear_rootfs
+  if debootstrap --variant=minbase --include=ca-certificates bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1; then
+    break
+  fi
+  tail -20 "$work/debootstrap.log" >&2
+  [ "$attempt" -lt 3 ] || { echo "base image: debootstrap failed 3 times" >&2; exit 1; }
+  sleep $((attempt * 10))
+done
 root=$work/rootfs
 install -D -m 0755 "$node_bin" "$root/usr/local/bin/node"
 # Node's headers, where the official image has them, so node-gyp builds `cap` without a download.
