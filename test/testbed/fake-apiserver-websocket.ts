@@ -99,6 +99,9 @@ export function acceptWebSocket (req: IncomingMessage, socket: Duplex, head: Buf
   }
 
   socket.on('data', (chunk: Buffer) => { buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]); parse() })
+  // The HTTP server's sockets allow half-open connections: a client gone without a close frame
+  // only shows as 'end', and 'close' would never come unless this side ends too.
+  socket.on('end', () => { socket.end(); finish() })
   socket.on('close', finish)
   socket.on('error', () => { socket.destroy(); finish() })
   // Handlers attach synchronously after accept; bytes that came with the upgrade wait one tick.

@@ -1,0 +1,111 @@
+/**
+ * `kubectl podmap list` with the real kubectl 1.33 on the shop testbed: kubectl finds the
+ * `kubectl-podmap` plugin on PATH and passes --kubeconfig through; the plugin finds the mapper
+ * Service in the fake API server and reaches the real mapper (root namespace, uplink address, as the
+ * pod's IP) through the API server's pods/portforward. Also `podmap list` with only KUBECONFIG set.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { shopScenario } from '../testbed/scenarios.js'
+import { mapperObjects } from '../testbed/fake-apiserver-portforward-objects.js'
+import { startStack, waitFor, BIN, type Stack } from './stack.js'
+import { runClient, startServer } from './traffic.js'
+import { mapResponseSchema } from '../../src/contract/map.js'
+
+const run = promisify(execFile)
+const KUBECTL = fileURLToPath(new URL('../../.tools/bin/kubectl', import.meta.url))
+const CHECKOUT = 'shop/checkout-7d9f8c6b5d-x2x7k'
+const ORDERS = 'shop/orders-5c4f7b9d8e-k8w2p'
+const NIGHTLY = 'batch/nightly-28000000-7qv4n'
+const LEDGER = 'db/ledger-0'
+const MAPPER_POD = 'podmap-mapper-6b7c9d8f5-q2w4e'
+const EXPECTED = [
+  'CronJob nightly > StatefulSet ledger',
+  'Deployment checkout > Deployment orders',
+  'Deployment checkout > External api.partner.example'
+]
+
+let stack: Stack
+let pluginDir: string
+let kubeconfig: string
+
+before(async () => {
+  if (!existsSync(KUBECTL)) throw new Error(`${KUBECTL} is missing: run scripts/install-kube-tools.sh`)
+  // The mapper's pod IP is the uplink address the sniffer reports to: leave podmap's own calls out,
+  // as an installation would.
+  stack = await startStack(shopScenario, { mapperArgs: ['--exclude-namespaces', 'podmap'] })
+  await startServer(stack.tb, ORDERS, [8080])
+  await startServer(stack.tb, LEDGER, [5432])
+  // The mapper as the chart installs it: its pod's IP is the uplink address it listens on.
+  const mapper = new URL(stack.mapperUrl)
+  const objs = mapperObjects({ podIP: mapper.hostname, port: Number(mapper.port) })
+  stack.api.load(objs.filter((o) => !(o.kind === 'Namespace' && stack.api.get({ kind: 'Namespace', name: o.metadata.name }))))
+  kubeconfig = join(stack.dir, 'kubeconfig')
+  pluginDir = join(stack.dir, 'plugins')
+  mkdirSync(pluginDir)
+  symlinkSync(BIN, join(pluginDir, 'kubectl-podmap'))
+
+  await Promise.all([
+    runClient(stack.tb, { pod: CHECKOUT, host: 'orders.shop.svc.cluster.local', port: 80 }),
+    runClient(stack.tb, { pod: NIGHTLY, host: 'ledger.db.svc.cluster.local', port: 5432 }),
+    runClient(stack.tb, { pod: CHECKOUT, host: 'api.partner.example', port: 443 })
+  ])
+  let seen = ''
+  await waitFor('three edges in the map', async () => {
+    const res = await fetch(`${stack.mapperUrl}/api/v1/map`)
+    const edges = mapResponseSchema.parse(await res.json()).edges
+    const keys = edges.map((e) => `${e.client.kind} ${e.client.name} > ${e.server.kind} ${e.server.name}`)
+    seen = keys.join('; ')
+    // Exactly the calls made is shop.test.ts's business; here they only have to be there.
+    return EXPECTED.every((k) => keys.includes(k)) ? edges : undefined
+  }, 20_000, 500).catch((err: Error) => {
+    throw new Error(`${err.message} (saw: ${seen})\nsniffer log:\n${stack.logs.sniffer.slice(-15).join('\n')}`)
+  })
+})
+
+after(async () => { await stack?.stop() })
+
+/** A user's environment: the plugin directory first on PATH, a HOME with no ~/.kube/config. */
+function userEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: `${pluginDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: stack.dir, ...extra }
+}
+
+function assertTable (stdout: string): void {
+  const lines = stdout.trim().split('\n')
+  assert.match(lines[0] ?? '', /^CLIENT\s+SERVER\s+SERVICE\s+PORTS\s+EVIDENCE\s+LAST SEEN$/)
+  assert.ok(lines.some((l) => /^Deployment shop\/checkout\s+Deployment shop\/orders\s+orders\s+8080\/TCP\s+dns,tcp/.test(l)), stdout)
+  assert.ok(lines.some((l) => /^\s+External api\.partner\.example\s+-\s+443\/TCP\s+dns,tcp/.test(l)), stdout)
+  assert.ok(lines.some((l) => /^CronJob batch\/nightly\s+StatefulSet db\/ledger\s+ledger\s+5432\/TCP\s+dns,tcp/.test(l)), stdout)
+}
+
+test('kubectl sees the plugin on PATH', async () => {
+  const { stdout } = await run(KUBECTL, ['plugin', 'list', '--name-only'], { env: userEnv(), timeout: 30_000 })
+  assert.match(stdout, /^kubectl-podmap$/m)
+})
+
+test('`kubectl podmap list --kubeconfig` prints the map through a port-forward to the mapper pod', async () => {
+  const path = `/api/v1/namespaces/podmap/pods/${MAPPER_POD}/portforward`
+  const before = stack.api.requestCount(path)
+  const { stdout, stderr } = await run(KUBECTL, ['podmap', 'list', '--kubeconfig', kubeconfig], { env: userEnv(), timeout: 60_000 })
+  assert.equal(stderr, '')
+  assertTable(stdout)
+  assert.ok(stack.api.requestCount(path) >= before + 2, 'the probe and the request went through the API server')
+  await waitFor('every tunnel to the pod closed once the command ended', async () => stack.api.portForwards().active === 0 ? true : undefined, 5000, 50)
+})
+
+test('`podmap list` with only KUBECONFIG set', async () => {
+  const { stdout, stderr } = await run(process.execPath, [BIN, 'list'], { env: userEnv({ KUBECONFIG: kubeconfig }), timeout: 60_000 })
+  assert.equal(stderr, '')
+  assertTable(stdout)
+})
+
+test('`kubectl podmap list -n batch`: kubectl passes the filter through to the plugin', async () => {
+  const { stdout } = await run(KUBECTL, ['podmap', 'list', '-n', 'batch', '-o', 'json', '--kubeconfig', kubeconfig], { env: userEnv(), timeout: 60_000 })
+  const edges = mapResponseSchema.parse(JSON.parse(stdout)).edges
+  assert.deepEqual(edges.map((e) => `${e.client.name}>${e.server.name}`), ['nightly>ledger'])
+})
