@@ -17,6 +17,9 @@ import { startDnsCapture } from './capture/dns-capture.js'
 import { LinkKind } from './capture/link-layer.js'
 import { createScanner } from './procnet/scanner.js'
 
+/** Longer than the capture's libpcap read timeout (100 ms). */
+const CAPTURE_DRAIN_MS = 250
+
 export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(snifferOptions, argv, env)
   const log = createLogger({ level: config.logLevel, component: 'sniffer' })
@@ -81,7 +84,16 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
   log.info({ port: config.metricsPort, node: config.nodeName, mapper: config.mapperUrl }, 'sniffer started')
 
   installShutdown(log, [
-    { name: 'stop capture and scans', run: () => { clearInterval(scanTimer); capture.close() } },
+    {
+      name: 'stop capture and scans',
+      run: async () => {
+        clearInterval(scanTimer)
+        // libpcap hands over a block at most one read timeout late: wait for it, so the last
+        // packets are decoded into the last batch, then close.
+        await new Promise((resolve) => setTimeout(resolve, CAPTURE_DRAIN_MS))
+        capture.close()
+      }
+    },
     { name: 'send the last batch', run: async () => { await scanOnce(); reporter.stop(); await reporter.flush() } },
     { name: 'close health server', run: () => new Promise<void>((resolve) => server.close(() => resolve())) }
   ])
