@@ -34,7 +34,7 @@ const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-co
 const outcomes = new Map()
 for (const line of readFileSync(tapFile, 'utf8').split('\n')) {
   const m = /^\s*(not ok|ok) \d+ - (.*?)(?: # (TODO|SKIP)\b(.*))?$/.exec(line)
-  if (!m || m[2].startsWith('/')) continue
+  if (!m || m[2].startsWith('/')) continue // a file's own line in multi-file runs
   outcomes.set(m[2], m[3] === 'TODO' ? `todo:${(m[4] ?? '').trim()}` : m[3] === 'SKIP' ? 'skipped' : m[1] === 'ok' ? 'pass' : 'FAIL')
 }
 
