@@ -5,8 +5,14 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import { createServer, connect as tcpConnect, type AddressInfo, type Server } from 'node:net'
 import { createRequire } from 'node:module'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.js'
 import { mapperObjects } from './fake-apiserver-portforward-objects.js'
 
@@ -98,4 +104,45 @@ test('HTTP errors before the upgrade: unknown pod 404, bad port 400, refused 403
     api.refusePortForwards(false)
   }
   assert.equal(api.requestCount(`/api/v1/namespaces/podmap/pods/${POD}/portforward`), 5, 'two forwards and three refusals')
+})
+
+const KUBECTL = fileURLToPath(new URL('../../.tools/bin/kubectl', import.meta.url))
+
+test('the real kubectl port-forward (SPDY/3.1 after its WebSocket tunnel is declined) carries bytes both ways', async () => {
+  assert.ok(existsSync(KUBECTL), `${KUBECTL} is missing: run scripts/install-kube-tools.sh`)
+  const dir = await mkdtemp(join(tmpdir(), 'podmap-kpf-'))
+  const kubeconfig = join(dir, 'kubeconfig')
+  await api.writeKubeconfig(kubeconfig)
+  const opened = api.portForwards().opened
+  // service/… makes kubectl resolve the Service, its selector's pod and the named target port itself.
+  const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, '-n', 'podmap', 'port-forward', 'service/podmap-mapper', '0:9090'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (c: Buffer) => { out += c.toString() })
+  child.stderr.on('data', (c: Buffer) => { err += c.toString() })
+  try {
+    await until('kubectl to listen', () => /Forwarding from 127\.0\.0\.1:\d+ -> \d+/.test(out) || child.exitCode !== null)
+    const m = /Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/.exec(out)
+    assert.ok(m, `kubectl said: ${out}${err}`)
+    assert.equal(Number(m[2]), echoPort, 'kubectl resolved the named target port to the container port')
+    const local = Number(m[1])
+    const roundTrip = async (size: number): Promise<void> => {
+      const payload = Buffer.alloc(size)
+      for (let i = 0; i < size; i++) payload[i] = (i * 7 + size) & 0xff
+      const got = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = []
+        let n = 0
+        const s = tcpConnect(local, '127.0.0.1', () => s.write(payload))
+        s.on('data', (c: Buffer) => { chunks.push(c); n += c.length; if (n >= size) { s.end(); resolve(Buffer.concat(chunks)) } })
+        s.on('error', reject)
+        s.setTimeout(10_000, () => { s.destroy(); reject(new Error(`timed out after ${n} of ${size} bytes; kubectl: ${err}`)) })
+      })
+      assert.ok(got.equals(payload), `${size} bytes echoed unchanged`)
+    }
+    await Promise.all([roundTrip(5), roundTrip(300_000), roundTrip(20_000)])
+    assert.equal(api.portForwards().opened, opened + 1, 'one SPDY connection carries every forwarded connection')
+  } finally {
+    child.kill('SIGTERM')
+    await rm(dir, { recursive: true, force: true })
+  }
 })

@@ -10,16 +10,22 @@
 import type { IncomingMessage } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { serveSpdyPortForward, spdyDictionary, type SpdyForwardTarget } from './fake-apiserver-portforward-spdy.js'
 import { acceptWebSocket, isWebSocketUpgrade, offeredProtocols } from './fake-apiserver-websocket.js'
 import { statusBody } from './fake-apiserver-bodies.js'
 import type { KubeObj } from './fake-apiserver-store.js'
 
 export const PORT_FORWARD_PROTOCOL = 'v4.channel.k8s.io'
+export const SPDY_PORT_FORWARD_PROTOCOL = 'portforward.k8s.io'
+const KUBECTL = fileURLToPath(new URL('../../.tools/bin/kubectl', import.meta.url))
 
 export interface PortForwardDeps {
   getPod: (namespace: string, name: string) => KubeObj | undefined
   /** When set, every forward is refused with this HTTP status (fault injection). */
   refusal: () => number | undefined
+  /** Where to read the SPDY/3 header dictionary from (default: .tools/bin/kubectl). */
+  kubectlBinary?: string
 }
 
 export interface PortForwardHandler {
@@ -44,6 +50,23 @@ export function createPortForwardHandler (deps: PortForwardDeps): PortForwardHan
   const upstreams = new Set<Socket>()
   let opened = 0
 
+  const spdy = (req: IncomingMessage, socket: Duplex, head: Buffer, target: SpdyForwardTarget): true => {
+    const versions = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((v) => v.trim())
+    if (!versions.includes(SPDY_PORT_FORWARD_PROTOCOL)) {
+      rejectUpgrade(socket, 400, 'BadRequest', `X-Stream-Protocol-Version must include ${SPDY_PORT_FORWARD_PROTOCOL}`)
+      return true
+    }
+    let dict: Buffer
+    try { dict = spdyDictionary(deps.kubectlBinary ?? KUBECTL) } catch (err) {
+      rejectUpgrade(socket, 400, 'BadRequest', `SPDY/3.1 port-forward unavailable: ${(err as Error).message}`)
+      return true
+    }
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${SPDY_PORT_FORWARD_PROTOCOL}\r\n\r\n`)
+    opened++
+    serveSpdyPortForward(socket, head, dict, target)
+    return true
+  }
+
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     const url = new URL(req.url ?? '/', 'http://fake')
     const m = PATH.exec(url.pathname)
@@ -55,14 +78,26 @@ export function createPortForwardHandler (deps: PortForwardDeps): PortForwardHan
       rejectUpgrade(socket, refused, refused === 403 ? 'Forbidden' : 'InternalError', `pods "${name}" is forbidden: port-forward refused by the fake API server`)
       return true
     }
+    const pod = deps.getPod(namespace, name)
+    if (!pod) {
+      rejectUpgrade(socket, 404, 'NotFound', `pods "${name}" not found`)
+      return true
+    }
+    const status = (pod.status ?? {}) as { phase?: string, podIP?: string }
+    if (status.phase !== 'Running' || !status.podIP) {
+      rejectUpgrade(socket, 400, 'BadRequest', `pod ${name} is not running (phase ${status.phase ?? 'unknown'}) or has no IP`)
+      return true
+    }
+    const podIP = status.podIP
     if (!isWebSocketUpgrade(req)) {
-      // kubectl falls back to SPDY/3.1 after a failed WebSocket upgrade; this server does not speak it.
-      rejectUpgrade(socket, 400, 'BadRequest', `upgrade "${req.headers.upgrade ?? ''}" is not supported by the fake API server: use a WebSocket with ${PORT_FORWARD_PROTOCOL}`)
+      if ((req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1') return spdy(req, socket, head, { podIP, namespace, name, upstreams })
+      rejectUpgrade(socket, 400, 'BadRequest', `upgrade "${req.headers.upgrade ?? ''}" is not supported by the fake API server: use a WebSocket with ${PORT_FORWARD_PROTOCOL}, or SPDY/3.1`)
       return true
     }
     const offered = offeredProtocols(req)
     const protocol = offered.length === 0 ? '' : offered.includes(PORT_FORWARD_PROTOCOL) ? PORT_FORWARD_PROTOCOL : undefined
     if (protocol === undefined) {
+      // kubectl offers SPDY tunnelled in a WebSocket first, then falls back to plain SPDY/3.1.
       rejectUpgrade(socket, 400, 'BadRequest', `none of the subprotocols ${offered.join(', ')} is supported: use ${PORT_FORWARD_PROTOCOL}`)
       return true
     }
@@ -79,17 +114,6 @@ export function createPortForwardHandler (deps: PortForwardDeps): PortForwardHan
       rejectUpgrade(socket, 400, 'BadRequest', 'at least one port must be given (?ports=N)')
       return true
     }
-    const pod = deps.getPod(namespace, name)
-    if (!pod) {
-      rejectUpgrade(socket, 404, 'NotFound', `pods "${name}" not found`)
-      return true
-    }
-    const status = (pod.status ?? {}) as { phase?: string, podIP?: string }
-    if (status.phase !== 'Running' || !status.podIP) {
-      rejectUpgrade(socket, 400, 'BadRequest', `pod ${name} is not running (phase ${status.phase ?? 'unknown'}) or has no IP`)
-      return true
-    }
-    const podIP = status.podIP
 
     const ws = acceptWebSocket(req, socket, head, protocol)
     opened++
