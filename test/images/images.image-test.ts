@@ -269,13 +269,15 @@ test('sniffer image: root for its capabilities, node entrypoint, no HEALTHCHECK,
   assert.equal(cc.stdout.trim(), 'none', cc.stderr)
 })
 
-test('sniffer image: loads `cap` against the run-time libpcap and lists devices', async () => {
+test('sniffer image: loads the patched `cap` against the run-time libpcap and lists devices', async () => {
   const ctr = await container(SNIFFER)
   const res = await runIn(ctr, ['node', '-e',
-    "const { Cap } = require('cap'); new Cap(); console.log(JSON.stringify({ devices: Cap.deviceList().map((d) => d.name) }))"])
+    "const { Cap } = require('cap'); const c = new Cap(); console.log(JSON.stringify({ devices: Cap.deviceList().map((d) => d.name), patched: typeof c.stats === 'function' }))"])
   assert.equal(res.code, 0, res.stderr)
-  const out = JSON.parse(res.stdout) as { devices: string[] }
+  const out = JSON.parse(res.stdout) as { devices: string[], patched: boolean }
   assert.ok(out.devices.includes('any'), `devices: ${out.devices.join(', ')}`)
+  // The sniffer refuses to start on a stock `cap`: patches/ must have been applied before the compile.
+  assert.equal(out.patched, true, 'cap in the image has stats() from patches/cap+0.2.1.patch')
   const help = await runIn(ctr, ['node', '/app/bin/podmap.js', 'sniffer', '--help'])
   assert.equal(help.code, 0, help.stderr)
   assert.match(help.stdout, /--proc-root/)
