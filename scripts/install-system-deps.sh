@@ -3,7 +3,7 @@
 # network-namespace testbed (dnsmasq, iproute2, nftables, tcpdump). Idempotent: installs only
 # what is missing, and runs `apt-get update` only when something is.
 set -euo pipefail
-pkgs=(libpcap-dev dnsmasq-base iproute2 nftables tcpdump procps iputils-ping unzip fonts-dejavu-core)
+pkgs=(libpcap-dev dnsmasq-base iproute2 nftables tcpdump procps iputils-ping unzip fonts-dejavu-core fontconfig-config)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -19,7 +19,7 @@ export function createImageRenderer (): ImageRenderer {
   return {
     svg,
     async png (dot) {
-      const image = new Resvg(await svg(dot), { background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 2 } })
+      const image = new Resvg(await svg(dot), { background: 'white', font: { loadSystemFonts: true, fontDirs: ['/usr/share/fonts'], defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 2 } })
       return image.render().asPng()
     }
   }
