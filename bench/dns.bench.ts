@@ -99,7 +99,7 @@ async function main (): Promise<void> {
 
     // Warm up (JIT, first allocations), then let the process settle.
     gen(2000, 4000)
-    await sleep(2000)
+    await sleep(5000)
     const idleRss = rssMiB(pid)
     // CPU with no traffic: the /proc scans, reports and timers every rate below also pays.
     const idleWindow = cpuWindow(pid)

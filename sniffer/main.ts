@@ -4,6 +4,7 @@
  */
 import { readFile, readlink } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
+import { networkInterfaces } from 'node:os'
 import { loadConfig } from '../src/config/options.js'
 import { createLogger } from '../src/log/logger.js'
 import { createRegistry } from '../src/metrics/registry.js'
@@ -13,6 +14,7 @@ import { snifferOptions } from './config.js'
 import { createSnifferMetrics } from './metrics.js'
 import { Collector } from './collector.js'
 import { createReporter } from './reporter.js'
+import { HostSynHold } from './host-syns.js'
 import { startDnsCapture } from './capture/dns-capture.js'
 import { LinkKind } from './capture/link-layer.js'
 import { createScanner } from './procnet/scanner.js'
@@ -32,6 +34,10 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
   const metrics = createSnifferMetrics(registry)
   const collector = new Collector(config.maxPendingRecords, (reason, n) => metrics.recordsDropped.inc({ reason }, n))
 
+  // SYNs from the node's own addresses may be a hostNetwork pod's: they wait for the next scan.
+  const hostIps = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)))
+  const hostSyns = new HostSynHold(hostIps, (o, at) => collector.addSession(o, at))
+
   const capture = startDnsCapture({
     device: config.interface,
     bufferSize: config.pcapBufferSize,
@@ -41,7 +47,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
     log,
     onResponse: (o) => collector.addDns(o),
     onSkip: (reason) => metrics.dnsSkipped.inc({ reason }),
-    ...(config.captureSyns ? { onConnect: (o: { client: string, server: string, port: number, at: number }) => collector.addSession({ client: o.client, server: o.server, port: o.port, protocol: 'TCP' }, o.at) } : {})
+    ...(config.captureSyns ? { onConnect: (o: { client: string, server: string, port: number, at: number }) => hostSyns.offer(o) } : {})
   })
   log.info({ device: config.interface, linkType: capture.linkType }, 'capturing DNS responses')
 
@@ -57,6 +63,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
       const at = Date.now()
       const result = await scanner.scan()
       for (const s of result.sessions) collector.addSession(s, at)
+      hostSyns.settle(at, result.sessions)
       log.debug({ sessions: result.sessions.length, namespaces: result.namespaces, ms: result.durationMs }, 'scan done')
     } catch (err) {
       log.error({ err }, 'scan failed')
@@ -94,7 +101,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
         capture.close()
       }
     },
-    { name: 'send the last batch', run: async () => { await scanOnce(); reporter.stop(); await reporter.flush() } },
+    { name: 'send the last batch', run: async () => { await scanOnce(); hostSyns.flush(); reporter.stop(); await reporter.flush() } },
     { name: 'close health server', run: () => new Promise<void>((resolve) => server.close(() => resolve())) }
   ])
 }

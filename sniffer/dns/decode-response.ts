@@ -73,9 +73,16 @@ export function decodeDnsResponse (buf: Buffer, offset = 0, length = buf.length 
   if (name.length > MAX_NAME_LENGTH) return 'malformed'
   const records: WireRecord[] = []
   for (let i = 0; i < ancount; i++) {
-    const owner = readName(buf, offset, off, end)
-    if (owner === null) return 'malformed'
-    off = nameEnd
+    // Most owners are a pointer to the question name (offset 12): no need to read it again.
+    let owner: string | null
+    if (buf[off] === 0xc0 && buf[off + 1] === HEADER_LENGTH && off + 1 < end) {
+      owner = name
+      off += 2
+    } else {
+      owner = readName(buf, offset, off, end)
+      if (owner === null) return 'malformed'
+      off = nameEnd
+    }
     if (off + 10 > end) return 'malformed'
     const type = (buf[off]! << 8) | buf[off + 1]!
     const ttl = buf.readUInt32BE(off + 4)
@@ -105,6 +112,8 @@ const MAX_POINTERS = 32
 
 interface WireRecord { type: number, name: string, ttl: number, data: string }
 
+const scratch = Buffer.alloc(256)
+
 /** Where the name read by the last readName() ends in the message (after its pointer or root label). */
 let nameEnd = 0
 
@@ -114,7 +123,8 @@ let nameEnd = 0
  * pointers are followed, so a pointer loop ends. Null if malformed.
  */
 function readName (buf: Buffer, base: number, at: number, limit: number): string | null {
-  let name = ''
+  // Labels are copied, lowercased, into one scratch buffer and turned into a string once.
+  let n = 0
   let off = at
   let end = -1
   let pointers = 0
@@ -131,13 +141,16 @@ function readName (buf: Buffer, base: number, at: number, limit: number): string
     }
     if ((len & 0xc0) !== 0) return null // extended label types
     if (off + 1 + len > limit) return null
-    const label = buf.toString('latin1', off + 1, off + 1 + len)
-    name = name === '' ? label : name + '.' + label
-    if (name.length > 255) return null
+    if (n + len + 1 > 255) return null
+    if (n > 0) scratch[n++] = 0x2e // '.'
+    for (let i = off + 1; i <= off + len; i++) {
+      const c = buf[i]!
+      scratch[n++] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c
+    }
     off += 1 + len
   }
   nameEnd = end < 0 ? off : end
-  return name.toLowerCase()
+  return n === 0 ? '' : scratch.toString('latin1', 0, n)
 }
 
 interface Owner {
@@ -148,6 +161,18 @@ interface Owner {
 }
 
 function followChain (name: string, records: readonly WireRecord[]): DnsResponse | DnsSkip {
+  // The common case: only addresses, all owned by the question name.
+  let direct = records.length > 0
+  for (const r of records) if (r.type === TYPE_CNAME || r.name !== name) { direct = false; break }
+  if (direct) {
+    const answers: string[] = []
+    let ttl = Infinity
+    for (const r of records) {
+      if (!answers.includes(r.data)) answers.push(r.data)
+      if (r.ttl < ttl) ttl = r.ttl
+    }
+    return { name, answers: answers.length > MAX_ANSWERS ? answers.slice(0, MAX_ANSWERS) : answers, ttl }
+  }
   const owners = new Map<string, Owner>()
   for (const record of records) {
     const ttl = record.ttl

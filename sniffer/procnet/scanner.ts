@@ -160,28 +160,48 @@ export function createScanner (deps: ScannerDeps): Scanner {
         seen.add(key)
         sessions.push(session)
       }
+      const perNamespace: Array<{ host: boolean, nsPids: readonly string[], netns: string, found: Session[] }> = []
       await mapLimit([...namespaces], concurrency, async ([netns, nsPids]) => {
         const rows = await readNamespace(netns, nsPids)
         if (rows === undefined) return
         read++
-        const host = netns === deps.hostNetns
-        const found = [
-          ...classifySessions(rows.tcp, { protocol: 'TCP', inodes: host }),
-          ...classifySessions(rows.udp, { protocol: 'UDP', inodes: host })
-        ]
-        if (!host) { for (const s of found) add(s); return }
+        perNamespace.push({
+          host: netns === deps.hostNetns,
+          nsPids,
+          netns,
+          found: [
+            ...classifySessions(rows.tcp, { protocol: 'TCP', inodes: true }),
+            ...classifySessions(rows.udp, { protocol: 'UDP', inodes: true })
+          ]
+        })
+      })
+      // Host namespace first: which pod owns each client socket, and so each client address:port.
+      const podByEndpoint = new Map<string, PodRef>()
+      for (const { host, nsPids, netns, found } of perNamespace) {
+        if (!host) continue
         const wanted = new Set<number>()
         for (const s of found) for (const inode of s.inodes ?? []) wanted.add(inode)
         let byInode = new Map<number, PodRef>()
         try { byInode = await owners.find(nsPids, wanted) } catch (err) { countError(errorReason('owners', err), err, { netns }) }
-        for (const { inodes, ...s } of found) {
-          // One session per owning pod; sockets no pod owns stay the node's.
+        for (const s of found) {
+          (s.inodes ?? []).forEach((inode, i) => {
+            const pod = byInode.get(inode)
+            const port = s.clientPorts?.[i]
+            if (pod !== undefined && port !== undefined) podByEndpoint.set(`${s.client} ${port} ${s.protocol}`, pod)
+          })
+        }
+      }
+      // Every namespace: a session whose client address:port is a hostNetwork pod's socket is that
+      // pod's, also seen from the server's end (where DNAT may have changed the server address).
+      for (const { found } of perNamespace) {
+        for (const { inodes: _inodes, clientPorts, ...s } of found) {
+          if (podByEndpoint.size === 0 || clientPorts === undefined) { add(s); continue }
           const pods = new Map<string, PodRef | undefined>()
-          for (const inode of inodes ?? []) { const pod = byInode.get(inode); pods.set(pod?.uid ?? '', pod) }
+          for (const port of clientPorts) { const pod = podByEndpoint.get(`${s.client} ${port} ${s.protocol}`); pods.set(pod?.uid ?? '', pod) }
           if (pods.size === 0) pods.set('', undefined)
           for (const pod of pods.values()) add(pod === undefined ? s : { ...s, clientPod: pod })
         }
-      })
+      }
       // The server's end of a hostNetwork pod's session (same node) shows only the node address:
       // where the client's end named the pod, that view wins.
       const attributed = new Set<string>()

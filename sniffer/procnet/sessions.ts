@@ -15,6 +15,8 @@ export interface Session {
   protocol: 'TCP' | 'UDP'
   /** With `inodes: true`: the inodes of this namespace's client-side sockets of the session. */
   inodes?: number[]
+  /** With `inodes: true`: the client's ports, one per connection (local ports on the client side, remote on the server side). */
+  clientPorts?: number[]
 }
 
 export interface ClassifyOptions {
@@ -62,10 +64,16 @@ export function classifySessions (rows: readonly ProcNetRow[], options: Classify
     const key = `${session.client} ${session.server} ${session.port}`
     const known = seen.get(key)
     if (known !== undefined) {
-      if (options.inodes === true && !listening) known.inodes!.push(row.inode)
+      if (options.inodes === true) {
+        if (!listening) known.inodes!.push(row.inode)
+        known.clientPorts!.push(listening ? row.remotePort : row.localPort)
+      }
       continue
     }
-    if (options.inodes === true) session.inodes = listening ? [] : [row.inode]
+    if (options.inodes === true) {
+      session.inodes = listening ? [] : [row.inode]
+      session.clientPorts = [listening ? row.remotePort : row.localPort]
+    }
     seen.set(key, session)
     sessions.push(session)
   }

@@ -1,0 +1,46 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { HostSynHold } from '../../sniffer/host-syns.js'
+import type { SessionObservation } from '../../sniffer/collector.js'
+
+const NODE = '192.168.1.10'
+const pod = { uid: '0d7f9a7c-5b1e-4c1a-9f3e-2a6b8c4d1e0f' }
+
+function setup (max?: number) {
+  const collected: string[] = []
+  const hold = new HostSynHold(new Set([NODE]), (o, at) => collected.push(`${o.client}>${o.server}:${o.port}@${at}`), max)
+  return { hold, collected }
+}
+
+test('a pod\'s SYN is collected at once; a SYN from the node waits for the next scan', () => {
+  const { hold, collected } = setup()
+  hold.offer({ client: '10.244.0.5', server: '10.96.0.1', port: 443, at: 1 })
+  hold.offer({ client: NODE, server: '10.96.0.1', port: 443, at: 2 })
+  assert.deepEqual(collected, ['10.244.0.5>10.96.0.1:443@1'])
+  assert.equal(hold.size, 1)
+})
+
+test('settle: covered by a pod-attributed session -> dropped; not covered -> the node\'s; newer than the scan -> kept', () => {
+  const { hold, collected } = setup()
+  hold.offer({ client: NODE, server: '10.96.0.1', port: 443, at: 10 }) // a hostNetwork pod's, still open at the scan
+  hold.offer({ client: NODE, server: '10.96.0.2', port: 80, at: 11 }) // closed before the scan: stays the node's
+  hold.offer({ client: NODE, server: '10.96.0.3', port: 80, at: 30 }) // after the scan started
+  const sessions: SessionObservation[] = [
+    { client: NODE, server: '10.96.0.1', port: 443, protocol: 'TCP', clientPod: pod },
+    { client: NODE, server: '10.96.0.2', port: 80, protocol: 'UDP', clientPod: pod } // other protocol: does not cover
+  ]
+  hold.settle(20, sessions)
+  assert.deepEqual(collected, [`${NODE}>10.96.0.2:80@11`])
+  assert.equal(hold.size, 1)
+  hold.flush()
+  assert.deepEqual(collected, [`${NODE}>10.96.0.2:80@11`, `${NODE}>10.96.0.3:80@30`])
+  assert.equal(hold.size, 0)
+})
+
+test('bounded: past max, node SYNs are collected at once', () => {
+  const { hold, collected } = setup(1)
+  hold.offer({ client: NODE, server: '10.0.0.1', port: 1, at: 1 })
+  hold.offer({ client: NODE, server: '10.0.0.2', port: 2, at: 2 })
+  assert.equal(hold.size, 1)
+  assert.deepEqual(collected, [`${NODE}>10.0.0.2:2@2`])
+})
