@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { ConfigInvalid } from '../errors/codes.js'
 import { isCodedError } from '../errors/coded-error.js'
-import { findMapper, loadKubeConfig } from './kube-connect.js'
+import { findMapper, KubeApiFailed, loadKubeConfig } from './kube-connect.js'
 import { createMapperClient, MapperUnreachable, type MapperClient } from './mapper-client.js'
 import { PortForwardFailed, startPortForward } from './port-forward.js'
 
@@ -13,6 +13,8 @@ export interface ConnectConfig {
   kubeconfig?: string
   context?: string
   mapperNamespace?: string
+  /** Milliseconds allowed for finding the mapper and opening the forward (default 15 s). */
+  requestTimeout?: number
 }
 
 export interface MapperEndpoint {
@@ -32,8 +34,15 @@ export interface MapperEndpoint {
 export async function resolveMapper (config: ConnectConfig): Promise<MapperEndpoint> {
   if (config.mapperUrl) return { url: config.mapperUrl, via: config.mapperUrl, forwardError: () => undefined, close: async () => {} }
   const kc = loadKubeConfig({ paths: config.kubeconfig, context: config.context, homeDir: homedir() })
-  const target = await findMapper(kc, { namespace: config.mapperNamespace })
-  const forward = await startPortForward(kc, target)
+  const server = kc.getCurrentCluster()?.server ?? 'the cluster'
+  const ms = config.requestTimeout ?? 15_000
+  const abort = new AbortController()
+  const target = await withTimeout(findMapper(kc, { namespace: config.mapperNamespace, signal: abort.signal }), ms, () => {
+    abort.abort()
+    return KubeApiFailed(`no answer from the Kubernetes API at ${server} within ${ms} ms while looking for the mapper (--request-timeout)`)
+  })
+  const forward = await withTimeout(startPortForward(kc, target), ms,
+    () => PortForwardFailed(`port-forward to pod ${target.namespace}/${target.pod}:${target.port} through ${server} not open within ${ms} ms (--request-timeout)`))
   return {
     url: forward.url,
     via: `pod ${target.namespace}/${target.pod}:${target.port} (Service ${target.service}) via port-forward`,
@@ -68,4 +77,11 @@ export async function connect (config: ConnectConfig): Promise<MapperClient & { 
     post: async (path, body, schema) => await client.post(path, body, schema).catch(explain),
     close: endpoint.close
   }
+}
+
+/** The promise, or `fail()` after `ms` (the timer does not keep the process alive). */
+async function withTimeout<T> (p: Promise<T>, ms: number, fail: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(fail()), ms); timer.unref() })
+  try { return await Promise.race([p, expired]) } finally { clearTimeout(timer) }
 }

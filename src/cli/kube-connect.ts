@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Pod, type V1Service, type V1ServicePort } from '@kubernetes/client-node'
+import { CoreV1Api, DiscoveryV1Api, KubeConfig, setHeaderMiddleware, type ConfigurationOptions, type ObservableMiddleware, type V1Pod, type V1Service, type V1ServicePort } from '@kubernetes/client-node'
 import { createError } from '../errors/coded-error.js'
 
 export const KubeconfigMissing = createError('PODMAP_ERR_KUBECONFIG', 'no usable kubeconfig', 1)
@@ -77,19 +77,26 @@ const statusOf = (err: unknown): number | undefined => {
 export interface FindMapperOptions {
   /** Where podmap is installed; undefined: search every namespace by label, then `podmap`. */
   namespace?: string
+  /** Aborts every API request still in flight (client-node has no per-call timeout). */
+  signal?: AbortSignal
 }
 
 export async function findMapper (kc: KubeConfig, opts: FindMapperOptions = {}): Promise<MapperTarget> {
   const core = kc.makeApiClient(CoreV1Api)
   const discovery = kc.makeApiClient(DiscoveryV1Api)
   const server = kc.getCurrentCluster()?.server ?? 'the cluster'
+  // A middleware, after client-node's own, names the client and hands the signal to the fetch.
+  const signal = opts.signal
+  const ua = setHeaderMiddleware('User-Agent', 'podmap-cli')
+  const tagged: ObservableMiddleware = { pre: (ctx) => { if (signal) ctx.setSignal(signal); return ua.pre(ctx) }, post: (ctx) => ua.post(ctx) }
+  const o: ConfigurationOptions<ObservableMiddleware> = { middleware: [tagged], middlewareMergeStrategy: 'append' }
   const api = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
     try { return await call() } catch (err) {
       throw KubeApiFailed(`cannot ${what} through the Kubernetes API at ${server}: ${describeKubeError(err)}`)
     }
   }
   const byName = async (namespace: string): Promise<V1Service[]> => {
-    try { return [await core.readNamespacedService({ name: DEFAULT_SERVICE, namespace })] } catch (err) {
+    try { return [await core.readNamespacedService({ name: DEFAULT_SERVICE, namespace }, o)] } catch (err) {
       if (statusOf(err) === 404) return []
       throw KubeApiFailed(`cannot read Service ${namespace}/${DEFAULT_SERVICE} through the Kubernetes API at ${server}: ${describeKubeError(err)}`)
     }
@@ -99,12 +106,12 @@ export async function findMapper (kc: KubeConfig, opts: FindMapperOptions = {}):
   let searched: string
   if (opts.namespace !== undefined) {
     const namespace = opts.namespace
-    services = (await api(`list Services in ${namespace}`, () => core.listNamespacedService({ namespace, labelSelector: MAPPER_SERVICE_SELECTOR }))).items
+    services = (await api(`list Services in ${namespace}`, () => core.listNamespacedService({ namespace, labelSelector: MAPPER_SERVICE_SELECTOR }, o))).items
     if (services.length === 0) services = await byName(namespace)
     searched = `in namespace ${namespace} (label ${MAPPER_SERVICE_SELECTOR}, or named ${DEFAULT_SERVICE})`
   } else {
     try {
-      services = (await core.listServiceForAllNamespaces({ labelSelector: MAPPER_SERVICE_SELECTOR })).items
+      services = (await core.listServiceForAllNamespaces({ labelSelector: MAPPER_SERVICE_SELECTOR }, o)).items
     } catch (err) {
       // A user allowed only some namespaces cannot list across all: fall back to the default one.
       if (statusOf(err) !== 403) throw KubeApiFailed(`cannot list Services through the Kubernetes API at ${server}: ${describeKubeError(err)}`)
@@ -125,7 +132,7 @@ export async function findMapper (kc: KubeConfig, opts: FindMapperOptions = {}):
   if (!svcPort) throw MapperNotFound(`Service ${namespace}/${service} has no ports`)
 
   const slices = (await api(`list EndpointSlices of ${namespace}/${service}`, () =>
-    discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` }))).items
+    discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` }, o))).items
   const candidates: Array<{ pod: string, port: number }> = []
   for (const slice of slices) {
     const port = slice.ports?.find((p) => (p.name ?? '') === (svcPort.name ?? ''))?.port
@@ -138,7 +145,7 @@ export async function findMapper (kc: KubeConfig, opts: FindMapperOptions = {}):
   if (candidates.length === 0) {
     const selector = Object.entries(svc.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',')
     if (selector !== '') {
-      const pods = (await api(`list the pods of ${namespace}/${service}`, () => core.listNamespacedPod({ namespace, labelSelector: selector }))).items
+      const pods = (await api(`list the pods of ${namespace}/${service}`, () => core.listNamespacedPod({ namespace, labelSelector: selector }, o))).items
       for (const pod of pods) {
         if (!isReady(pod) || !pod.metadata?.name) continue
         const port = targetPort(svcPort, pod)

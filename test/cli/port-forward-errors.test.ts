@@ -105,3 +105,23 @@ test('the API server refuses the port-forward, or nothing listens on the pod\'s 
     for (const o of objs.reverse()) api.remove(o)
   }
 })
+
+test('an API server that never answers: --request-timeout, then exit (nothing left holding the process)', async () => {
+  const held: import('node:net').Socket[] = []
+  const silent = createServer((s) => { held.push(s) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const hung = join(dir, 'hung-kubeconfig')
+  await writeFile(hung, kubeconfigText(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`))
+  try {
+    // The aborted request must not keep the process alive: execFile's own limit is far below the
+    // 60 s the server would hold the connection.
+    const r = await run(process.execPath, [BIN, 'list', '--request-timeout', '1s'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: hung }, timeout: 20_000 })
+      .then(() => ({ code: 0, stderr: '' }), (err: { code: number | null, stderr: string, killed?: boolean }) => ({ code: err.killed === true ? -1 : err.code, stderr: err.stderr }))
+    assert.equal(r.code, 1, `exit code (-1: killed, the process hung); stderr: ${r.stderr}`)
+    assert.match(r.stderr, /^podmap list: no answer from the Kubernetes API at http:\/\/127\.0\.0\.1:\d+ within 1000 ms while looking for the mapper \(--request-timeout\)\n$/)
+    assert.ok(held.length >= 1, 'the request reached the silent server')
+  } finally {
+    for (const s of held) s.destroy()
+    silent.close()
+  }
+})
