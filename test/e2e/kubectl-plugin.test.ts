@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -108,4 +108,20 @@ test('`kubectl podmap list -n batch`: kubectl passes the filter through to the p
   const { stdout } = await run(KUBECTL, ['podmap', 'list', '-n', 'batch', '-o', 'json', '--kubeconfig', kubeconfig], { env: userEnv(), timeout: 60_000 })
   const edges = mapResponseSchema.parse(JSON.parse(stdout)).edges
   assert.deepEqual(edges.map((e) => `${e.client.name}>${e.server.name}`), ['nightly>ledger'])
+})
+
+test('`kubectl port-forward service/podmap-mapper` reaches the real mapper through the fake API server', async () => {
+  const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, '-n', 'podmap', 'port-forward', 'service/podmap-mapper', '0:9090'], { env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (c: Buffer) => { out += c.toString() })
+  child.stderr.on('data', (c: Buffer) => { out += c.toString() })
+  try {
+    const local = await waitFor('kubectl to listen', async () => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1], 15_000, 100)
+    const res = await fetch(`http://127.0.0.1:${local}/api/v1/map?namespace=batch`, { signal: AbortSignal.timeout(10_000) })
+    assert.equal(res.status, 200)
+    const edges = mapResponseSchema.parse(await res.json()).edges
+    assert.deepEqual(edges.map((e) => `${e.client.name}>${e.server.name}`), ['nightly>ledger'])
+  } finally {
+    child.kill('SIGTERM')
+  }
 })
