@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { resetResponseSchema } from '../../contract/snapshots.js'
 import { clientOptions } from '../client-options.js'
 import { createMapperClient } from '../mapper-client.js'
+import { resolveMapper } from '../connect.js'
 import { parseClientArgs } from '../parse-client-args.js'
 import type { Command } from '../main.js'
 
@@ -17,7 +18,7 @@ export const resetCommand: Command = {
     const c = parseClientArgs('reset', resetOptions, argv)
     if (!c) return 0
     const token = (await readFile(c.tokenFile, 'utf8')).trim()
-    const r = await createMapperClient(c.mapperUrl, { token }).post('/api/v1/reset', {}, resetResponseSchema)
+    const r = await createMapperClient((await resolveMapper(c)).url, { token }).post('/api/v1/reset', {}, resetResponseSchema)
     process.stdout.write(`map cleared: ${r.removedEdges} edges removed (snapshots kept)\n`)
     return 0
   }

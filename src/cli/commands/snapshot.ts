@@ -5,6 +5,7 @@ import { UsageError } from '../../errors/codes.js'
 import { usage } from '../../config/options.js'
 import { clientOptions } from '../client-options.js'
 import { createMapperClient } from '../mapper-client.js'
+import { resolveMapper } from '../connect.js'
 import { parseClientArgs } from '../parse-client-args.js'
 import type { Command } from '../main.js'
 
@@ -20,7 +21,7 @@ export const snapshotCommand: Command = {
     if (!c) return 0
     const [action, name] = c.positionals
     const token = c.tokenFile ? (await readFile(c.tokenFile, 'utf8')).trim() : undefined
-    const client = createMapperClient(c.mapperUrl, { token })
+    const client = createMapperClient((await resolveMapper(c)).url, { token })
     if (action === 'list' || action === undefined) {
       const { snapshots } = await client.get('/api/v1/snapshots', snapshotListSchema)
       if (snapshots.length === 0) process.stdout.write('no snapshots\n')

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import { resolveMapper } from '../connect.js'
 import { z } from 'zod'
 import { graphFormatSchema } from '../../contract/export.js'
 import { errorBodySchema } from '../../contract/error.js'
@@ -26,7 +27,8 @@ export const visualizeCommand: Command = {
     if (!config) return 0
     if (config.format === 'png' && config.output === undefined) throw UsageError(`--format png needs -o FILE\n\n${usage('visualize', visualizeOptions)}`)
     const token = config.readTokenFile ? (await readFile(config.readTokenFile, 'utf8')).trim() : undefined
-    const url = new URL('/api/v1/graph', config.mapperUrl)
+    const endpoint = await resolveMapper(config)
+    const url = new URL('/api/v1/graph', endpoint.url)
     const query = { format: config.format, namespace: config.namespace, labelSelector: config.labelSelector, since: config.since, until: config.until }
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v)
     let res: Response
@@ -34,7 +36,7 @@ export const visualizeCommand: Command = {
       res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(60_000) })
     } catch (err) {
       const cause = (err as { cause?: { code?: string, message?: string } }).cause
-      throw MapperUnreachable(`cannot reach the mapper at ${config.mapperUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`)
+      throw MapperUnreachable(`cannot reach the mapper at ${endpoint.via}: ${cause?.code ?? cause?.message ?? (err as Error).message}`)
     }
     const body = Buffer.from(await res.arrayBuffer())
     if (!res.ok) {
