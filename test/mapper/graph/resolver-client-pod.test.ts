@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { Resolver } from '../../../mapper/graph/resolver.js'
 import type { Call } from '../../../mapper/graph/call.js'
 import { reportSchema } from '../../../src/contract/report.js'
+import type { PodObject } from '../../../mapper/kube/objects.js'
 import { shopIndex, IP, T0 } from '../fixtures.js'
 
 const AGENT_UID = '0d7f9a7c-5b1e-4c1a-9f3e-2a6b8c4d1e0f'
@@ -10,12 +11,13 @@ const AGENT_UID = '0d7f9a7c-5b1e-4c1a-9f3e-2a6b8c4d1e0f'
 function setup () {
   const index = shopIndex()
   index.upsert('DaemonSet', { kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'kube-system', uid: 'ds-agent' } }, T0 - 3_000_000)
-  index.upsert('Pod', {
+  const agent: PodObject = {
     kind: 'Pod',
     metadata: { name: 'agent-x1', namespace: 'kube-system', uid: AGENT_UID, ownerReferences: [{ kind: 'DaemonSet', name: 'agent', uid: 'ds-agent', controller: true }] },
     spec: { nodeName: 'node-a', hostNetwork: true, containers: [{}] },
     status: { phase: 'Running', podIP: IP.node, podIPs: [{ ip: IP.node }] }
-  }, T0 - 3_000_000)
+  }
+  index.upsert('Pod', agent, T0 - 3_000_000)
   return new Resolver(index, { clusterDomain: 'cluster.local', excludeNamespaces: [], onUnresolved: () => {} })
 }
 
