@@ -91,9 +91,9 @@ export function startDnsCapture (options: DnsCaptureOptions): DnsCapture {
       // instead of V2's fixed snaplen-sized slots; the timeout bounds the delay at low rates.
       immediate: false,
       timeout: options.timeoutMs ?? 100,
-      // Not promiscuous: the node's namespace sees its veths' traffic without it; a bridge
-      // device would need it.
-      promisc: false,
+      // Promiscuous as stock cap was: no effect on `any`, but a bridge device given with
+      // --interface shows forwarded packets only to a promiscuous capture.
+      promisc: true,
       batch: true,
       ...(options.linkType !== undefined ? { linkType: options.linkType } : {})
     })

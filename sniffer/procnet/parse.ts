@@ -158,7 +158,8 @@ export function parseProcNet (text: string, options: ParseOptions = {}): ParseRe
       if (d < 0 || d > 9) { ok = false; break }
       inode = inode * 10 + d
     }
-    if (!ok) { badLines++; continue }
+    // Past 2^53 the number would be rounded: a different socket's inode. Kernel inodes fit easily.
+    if (!ok || inode > Number.MAX_SAFE_INTEGER) { badLines++; continue }
     rows.push({ localIp: local.ip, localPort: local.port, remoteIp: remote.ip, remotePort: remote.port, state, inode })
   }
   return { rows, badLines }

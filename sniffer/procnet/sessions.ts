@@ -3,7 +3,8 @@
  * A connection whose local port is one the namespace listens on (on that address or a wildcard) is
  * the server side; any other is the client side. Loopback on either end is skipped.
  * UDP: a connected socket (state 01, remote address set) is a session; an unconnected bound one
- * (state 07, remote port 0) plays the listener.
+ * (state 07, remote port 0) plays the listener. Sessions to port 53 (the resolver's own sockets)
+ * are left to the DNS capture.
  */
 import { TcpState, type ProcNetRow } from './parse.js'
 
@@ -25,6 +26,7 @@ export interface ClassifyOptions {
   inodes?: boolean
 }
 
+const DNS_PORT = 53
 const UDP_CONNECTED = 0x01
 const UDP_UNCONNECTED = 0x07
 
@@ -61,6 +63,9 @@ export function classifySessions (rows: readonly ProcNetRow[], options: Classify
     const session: Session = listening
       ? { client: row.remoteIp, server: row.localIp, port: row.localPort, protocol }
       : { client: row.localIp, server: row.remoteIp, port: row.remotePort, protocol }
+    // A session to port 53 is a name lookup: the capture already turns its answer into 'dns'
+    // evidence; as a session it would add an edge to the cluster DNS from every pod.
+    if (session.port === DNS_PORT) continue
     const key = `${session.client} ${session.server} ${session.port}`
     const known = seen.get(key)
     if (known !== undefined) {
