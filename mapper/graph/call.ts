@@ -61,6 +61,7 @@ export function facetFromText (text: string): number {
 
 export const HOUR_MS = 3_600_000
 
+/** Hours since the epoch: a small integer, so bucket maps hash it fast. */
 export function hourOf (t: number): number {
-  return t - (t % HOUR_MS)
+  return Math.floor(t / HOUR_MS)
 }

@@ -4,7 +4,7 @@
  * that any time window can be answered, and retention can forget old hours.
  */
 import type { Edge, Evidence, Identity, Port } from '../../src/contract/map.js'
-import { facetKey, hourOf, identityKey, parseFacet, type Call } from './call.js'
+import { HOUR_MS, facetKey, hourOf, identityKey, parseFacet, type Call } from './call.js'
 
 export interface Bucket { first: number, last: number, facets: Map<number, number> }
 
@@ -17,7 +17,7 @@ export interface EdgeRecord {
   firstSeen: number
   lastSeen: number
   count: number
-  /** hour start (epoch ms) -> bucket */
+  /** hours since the epoch -> bucket */
   buckets: Map<number, Bucket>
   /** The all-time API view, rendered once and dropped when the edge changes. */
   view?: Edge
@@ -111,7 +111,7 @@ export class EdgeStore {
     let removed = 0
     for (const edge of [...this.edges.values()]) {
       edge.view = undefined
-      for (const hour of edge.buckets.keys()) if (hour + 3_600_000 <= before) edge.buckets.delete(hour)
+      for (const hour of edge.buckets.keys()) if ((hour + 1) * HOUR_MS <= before) edge.buckets.delete(hour)
       if (edge.buckets.size === 0) { this.delete(edge); removed++ } else {
         let first = Infinity
         for (const b of edge.buckets.values()) if (b.first < first) first = b.first

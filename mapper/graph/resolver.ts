@@ -79,17 +79,36 @@ export class Resolver {
     const at = rec.lastSeen
     const client = this.endpoint(rec.client, at)
     if (!client) return this.unresolved('unknown-client', rec.count)
-    const name = rec.name.toLowerCase().replace(/\.$/, '')
-    let server: Identity | undefined
-    if (this.isClusterName(name)) {
-      server = this.clusterName(name, at)
-      if (!server) return this.unresolved('unknown-cluster-name', rec.count)
+    const resolved = this.resolveName(rec.name, at)
+    let server: Identity
+    if (resolved.cluster) {
+      if (!resolved.server) return this.unresolved('unknown-cluster-name', rec.count)
+      server = resolved.server
     } else {
-      server = this.named('External', name)
-      for (const ip of rec.answers) this.externalNames.remember(ip, name, at)
+      server = resolved.server as Identity
+      for (const ip of rec.answers) this.externalNames.remember(ip, resolved.name, at)
     }
     if (this.isExcluded(client.identity) || this.isExcluded(server)) return this.unresolved('excluded-namespace', rec.count)
     out.push({ client: client.identity, server, evidence: 'dns', addresses: server.kind === 'External' ? rec.answers : undefined, first: rec.firstSeen, last: rec.lastSeen, count: rec.count })
+  }
+
+  /**
+   * A queried name, normalised and resolved, memoised per cluster-index version (names repeat in
+   * every report). Pod-IP names (`a-b-c-d.ns.pod…`) depend on the time, so they are not memoised.
+   */
+  private readonly names = new Map<string, { version: number, name: string, cluster: boolean, server?: Identity }>()
+  private resolveName (raw: string, at: number): { name: string, cluster: boolean, server?: Identity } {
+    const hit = this.names.get(raw)
+    if (hit && hit.version === this.index.version) return hit
+    const name = raw.toLowerCase().replace(/\.$/, '')
+    const cluster = this.isClusterName(name)
+    const server = cluster ? this.clusterName(name, at) : this.named('External', name)
+    const entry = { version: this.index.version, name, cluster, server }
+    if (!(cluster && name.includes('.pod.'))) {
+      if (this.names.size >= 100_000) this.names.clear()
+      this.names.set(raw, entry)
+    }
+    return entry
   }
 
   private unresolved (reason: UnresolvedReason, count: number): void {

@@ -4,7 +4,7 @@
  * renames, retention prunes). Plain JSON: readable with jq when something needs explaining.
  */
 import type { Edge, Evidence, Identity } from '../../src/contract/map.js'
-import { facetFromText, facetText, type Call } from './call.js'
+import { HOUR_MS, facetFromText, facetText, type Call } from './call.js'
 import type { Bucket, EdgeRecord } from './edge-store.js'
 
 export const STATE_FORMAT = 1
@@ -18,7 +18,7 @@ export interface SavedEdge {
   f: number
   l: number
   n: number
-  /** [hour, first, last, [[facet, count], ...]] */
+  /** [hour start (epoch ms), first, last, [[facet, count], ...]] */
   b: Array<[number, number, number, Array<[string, number]>]>
 }
 
@@ -34,13 +34,13 @@ export interface Checkpoint {
 export function saveEdge (e: EdgeRecord): SavedEdge {
   const out: SavedEdge = { c: e.client, s: e.server, f: e.firstSeen, l: e.lastSeen, n: e.count, b: [] }
   if (e.addresses) out.a = [...e.addresses]
-  for (const [hour, b] of e.buckets) out.b.push([hour, b.first, b.last, [...b.facets].map(([f, n]) => [facetText(f), n])])
+  for (const [hour, b] of e.buckets) out.b.push([hour * HOUR_MS, b.first, b.last, [...b.facets].map(([f, n]) => [facetText(f), n])])
   return out
 }
 
 export function loadEdge (key: string, s: SavedEdge): EdgeRecord {
   const buckets = new Map<number, Bucket>()
-  for (const [hour, first, last, facets] of s.b) buckets.set(hour, { first, last, facets: new Map(facets.map(([f, n]) => [facetFromText(f), n])) })
+  for (const [hourStart, first, last, facets] of s.b) buckets.set(Math.floor(hourStart / HOUR_MS), { first, last, facets: new Map(facets.map(([f, n]) => [facetFromText(f), n])) })
   return { key, client: s.c, server: s.s, ...(s.a ? { addresses: new Set(s.a) } : {}), firstSeen: s.f, lastSeen: s.l, count: s.n, buckets }
 }
 

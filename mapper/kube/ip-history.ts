@@ -36,6 +36,13 @@ export class IpHistory<T> {
   at (ip: string, time: number): T | undefined {
     const list = this.byIp.get(ip)
     if (!list || list.length === 0) return undefined
+    if (list.length === 1) {
+      // The common case: one tenancy. Inside it, or near enough.
+      const t = list[0] as Tenancy<T>
+      if (t.from <= time && time < t.to) return t.holder
+      const d = time < t.from ? t.from - time : time - t.to
+      return d <= this.slackMs ? t.holder : undefined
+    }
     let best: Tenancy<T> | undefined
     for (const t of list) {
       if (t.from <= time && time < t.to && (!best || t.from >= best.from)) best = t
