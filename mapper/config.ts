@@ -17,5 +17,6 @@ export const mapperOptions = {
   'exclude-namespaces': { schema: stringList(), help: 'comma-separated namespaces left out of the map (default none)' },
   'body-limit': { schema: z.coerce.number().int().min(1024).default(16 << 20), help: 'largest report body in bytes (default 16 MiB)' },
   'informer-backoff-max': { schema: duration('30s'), help: 'longest wait before restarting a failed informer (default 30s)' },
+  'informer-stall-timeout': { schema: duration('180s'), help: 'a watch that delivers nothing (no event, no bookmark, no end) for this long is restarted, and /readyz reports 503 meanwhile (default 180s)' },
   'log-level': { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'), help: 'log level (default info)' }
 } satisfies OptionSpecs

@@ -62,7 +62,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
   }
 
   const kubeConfig = loadKubeConfig(config.kubeconfig)
-  const informers = await startInformers({ kubeConfig, sink: index, log, backoffMaxMs: config.informerBackoffMax })
+  const informers = await startInformers({ kubeConfig, sink: index, log, backoffMaxMs: config.informerBackoffMax, stallTimeoutMs: config.informerStallTimeout })
   log.info('informers synced')
   const informerGauges = setInterval(() => {
     const now = Date.now()

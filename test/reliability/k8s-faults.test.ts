@@ -13,6 +13,7 @@ import { mapResponseSchema } from '../../src/contract/map.js'
 import { readyz, startMapperProcess, type MapperProcess } from './mapper-process.js'
 import { recordFigure } from './figures.js'
 
+const STALL_TIMEOUT_S = 3
 let api: FakeApiServer
 let mapper: MapperProcess
 const CHECKOUT_POD = { kind: 'Pod', namespace: 'shop', name: 'checkout-7d9f8c6b5d-x2k4p' }
@@ -21,7 +22,8 @@ const NIGHTLY_POD = { kind: 'Pod', namespace: 'batch', name: 'nightly-28000000-q
 before(async () => {
   api = await startFakeApiServer({ bookmarkIntervalMs: 1000 })
   api.load(shopObjects().map(([, o]) => structuredClone(o) as KubeObj))
-  mapper = await startMapperProcess(api, ['--informer-backoff-max', '2s', '--log-level', 'warn'])
+  // Bookmarks every second keep a healthy watch well inside the 3 s stall timeout.
+  mapper = await startMapperProcess(api, ['--informer-backoff-max', '2s', '--informer-stall-timeout', `${STALL_TIMEOUT_S}s`, '--log-level', 'warn'])
 })
 
 after(async () => {
@@ -111,21 +113,34 @@ test('history expired (410 Gone on resume): informers relist, and the map is rig
   figures.push('410 Gone on resume: relisted')
 })
 
-test('a stalled watch (headers, then nothing): the mapper keeps serving, and recovers when events flow again', async () => {
+test('a stalled watch (headers, then nothing): the stall detector (--informer-stall-timeout) turns /readyz 503, the map is served throughout, and it recovers by itself', async () => {
+  const stallsBefore = mapper.logs.filter((l) => l.includes('informer watch stalled')).length
+  const watchesBefore = api.openWatches()
   api.stallWatches(true)
   faults++
-  setPodIp(CHECKOUT_POD, '10.1.0.53') // not delivered while stalled
-  for (let i = 0; i < 5; i++) {
+  const stalledAt = Date.now()
+  setPodIp(CHECKOUT_POD, '10.1.0.53') // not delivered by the stalled watch (the detector's restart re-lists it)
+  let mapServed = 0
+  let notReadyAt: number | undefined
+  await waitFor('/readyz 503 from the stall detector', async () => {
     const res = await fetch(`${mapper.url}/api/v1/map`)
-    assert.equal(res.status, 200)
+    assert.equal(res.status, 200, 'the map is served while the watches are stalled')
     await res.text()
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
+    mapServed++
+    if ((await readyz(mapper.url)) === 503) notReadyAt = Date.now()
+    return notReadyAt
+  }, STALL_TIMEOUT_S * 1000 + 20_000, 100)
+  const detectedAfterMs = (notReadyAt ?? 0) - stalledAt
+  // Not before the timeout: healthy bookmarks were arriving every second until the stall began.
+  assert.ok(detectedAfterMs >= STALL_TIMEOUT_S * 1000 - 1000, `stall reported after ${detectedAfterMs} ms, before the ${STALL_TIMEOUT_S} s timeout`)
+  const stalls = mapper.logs.filter((l) => l.includes('informer watch stalled')).length - stallsBefore
+  assert.ok(stalls > 0, 'the stall was logged')
+  // Events flow again; nobody cuts the watches: the detector restarts them on its own.
   api.stallWatches(false)
-  api.cutWatches() // the stall detector (180 s by default) would do this; the informers test covers it with a short timeout
-  await untilReady(30_000)
+  const notReadyPolls = await untilReady(STALL_TIMEOUT_S * 1000 + 30_000)
+  assert.ok(api.openWatches() >= watchesBefore, 'watches reopened')
   await waitFor('checkout at 10.1.0.53', async () => (await callerOf('10.1.0.53')).includes('Deployment/checkout') ? true : undefined, 15_000, 300)
-  figures.push('stalled watches: map served throughout, recovered')
+  figures.push(`stalled watches (--informer-stall-timeout ${STALL_TIMEOUT_S}s, no cut): /readyz 503 after ${(detectedAfterMs / 1000).toFixed(1)} s, ${stalls} stalls logged, map served ${mapServed}x throughout, ready again by itself (${notReadyPolls} polls not ready after the stall ended)`)
   recordFigure({
     area: 'faults',
     test: 'Kubernetes API faults against the real mapper process',
