@@ -19,8 +19,9 @@ export interface EdgeRecord {
   count: number
   /** hours since the epoch -> bucket */
   buckets: Map<number, Bucket>
-  /** The all-time API view, rendered once and dropped when the edge changes. */
+  /** The all-time API view (and its JSON), rendered once and dropped when the edge changes. */
   view?: Edge
+  viewJson?: string
 }
 
 export interface EdgeFilter {
@@ -49,7 +50,11 @@ export class EdgeStore {
     return this.byClient.get(identityKey(client))?.get(identityKey(server))
   }
 
+  /** Every record in list order, kept until an edge is added or removed (not when one changes). */
+  private sorted?: EdgeRecord[]
+
   private insert (edge: EdgeRecord): void {
+    this.sorted = undefined
     this.edges.set(edge.key, edge)
     const ck = identityKey(edge.client)
     let servers = this.byClient.get(ck)
@@ -58,6 +63,7 @@ export class EdgeStore {
   }
 
   private delete (edge: EdgeRecord): void {
+    this.sorted = undefined
     this.edges.delete(edge.key)
     const ck = identityKey(edge.client)
     const servers = this.byClient.get(ck)
@@ -72,6 +78,7 @@ export class EdgeStore {
       this.insert(edge)
     }
     edge.view = undefined
+    edge.viewJson = undefined
     if (call.server.service && !edge.server.service) edge.server = call.server
     if (call.addresses) {
       edge.addresses ??= new Set()
@@ -94,7 +101,7 @@ export class EdgeStore {
 
   get size (): number { return this.edges.size }
 
-  clear (): void { this.edges.clear(); this.byClient.clear() }
+  clear (): void { this.edges.clear(); this.byClient.clear(); this.sorted = undefined }
 
   records (): IterableIterator<EdgeRecord> { return this.edges.values() }
 
@@ -111,6 +118,7 @@ export class EdgeStore {
     let removed = 0
     for (const edge of [...this.edges.values()]) {
       edge.view = undefined
+      edge.viewJson = undefined
       for (const hour of edge.buckets.keys()) if ((hour + 1) * HOUR_MS <= before) edge.buckets.delete(hour)
       if (edge.buckets.size === 0) { this.delete(edge); removed++ } else {
         let first = Infinity
@@ -136,7 +144,7 @@ export class EdgeStore {
       const client = identityKey(e.client) === fromKey ? { ...to } : e.client
       const server = identityKey(e.server) === fromKey ? { ...to, ...(e.server.service ? { service: e.server.service } : {}) } : e.server
       const target = this.lookup(client, server)
-      if (!target) { this.insert({ ...e, key: edgeKey(client, server), client, server, view: undefined }); continue }
+      if (!target) { this.insert({ ...e, key: edgeKey(client, server), client, server, view: undefined, viewJson: undefined }); continue }
       mergeInto(target, e)
     }
     return moved.length
@@ -144,21 +152,42 @@ export class EdgeStore {
 
   /** The map as the API returns it, sorted by client then server. */
   list (filter: EdgeFilter = {}): Edge[] {
-    const picked: EdgeRecord[] = []
-    const ns = filter.namespaces && filter.namespaces.length > 0 ? new Set(filter.namespaces) : undefined
-    for (const e of this.edges.values()) {
-      if (ns && !(e.client.namespace !== undefined && ns.has(e.client.namespace)) && !(e.server.namespace !== undefined && ns.has(e.server.namespace))) continue
-      if (filter.labelSelector && !filter.labelSelector(e.client) && !filter.labelSelector(e.server)) continue
-      picked.push(e)
-    }
-    picked.sort(compareRecords)
-    const windowed = filter.since !== undefined || filter.until !== undefined
     const out: Edge[] = []
-    for (const e of picked) {
+    const windowed = filter.since !== undefined || filter.until !== undefined
+    for (const e of this.pick(filter)) {
       const edge = windowed ? toEdge(e, filter.since, filter.until) : (e.view ??= toEdge(e))
       if (edge) out.push(edge)
     }
     return out
+  }
+
+  /** `{"edges":[...]}` as the API sends it: unchanged edges reuse their JSON. */
+  listJson (filter: EdgeFilter = {}): string {
+    const parts: string[] = []
+    const windowed = filter.since !== undefined || filter.until !== undefined
+    for (const e of this.pick(filter)) {
+      if (windowed) {
+        const edge = toEdge(e, filter.since, filter.until)
+        if (edge) parts.push(JSON.stringify(edge))
+      } else {
+        if (e.viewJson === undefined) {
+          e.view ??= toEdge(e)
+          e.viewJson = JSON.stringify(e.view)
+        }
+        parts.push(e.viewJson)
+      }
+    }
+    return `{"edges":[${parts.join(',')}]}`
+  }
+
+  private pick (filter: EdgeFilter): EdgeRecord[] {
+    this.sorted ??= [...this.edges.values()].sort(compareRecords)
+    const ns = filter.namespaces && filter.namespaces.length > 0 ? new Set(filter.namespaces) : undefined
+    if (!ns && !filter.labelSelector) return this.sorted
+    return this.sorted.filter((e) => {
+      if (ns && !(e.client.namespace !== undefined && ns.has(e.client.namespace)) && !(e.server.namespace !== undefined && ns.has(e.server.namespace))) return false
+      return !filter.labelSelector || filter.labelSelector(e.client) || filter.labelSelector(e.server)
+    })
   }
 }
 
@@ -174,6 +203,7 @@ function compareRecords (a: EdgeRecord, b: EdgeRecord): number {
 
 function mergeInto (target: EdgeRecord, e: EdgeRecord): void {
   target.view = undefined
+  target.viewJson = undefined
   if (e.server.service && !target.server.service) target.server = { ...target.server, service: e.server.service }
   target.firstSeen = Math.min(target.firstSeen, e.firstSeen)
   target.lastSeen = Math.max(target.lastSeen, e.lastSeen)
