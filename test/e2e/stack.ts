@@ -27,6 +27,8 @@ export interface Stack {
   logs: { mapper: string[], sniffer: string[] }
   /** Starts the mapper again (same state dir and port); `kill` says how the running one ends. */
   restartMapper: (kill?: 'SIGTERM' | 'SIGKILL') => Promise<void>
+  /** SIGTERMs the sniffer (waits for its exit) and starts a new one the same way; resolves once it is healthy. */
+  restartSniffer: () => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -128,13 +130,18 @@ export async function startStack (scenario: Scenario, opts: StackOptions = {}): 
     mapper = await startMapper()
 
     const snifferUrl = `http://${uplink.nodeIp}:9476`
-    sniffer = tb.spawn('node', [process.execPath, BIN, 'sniffer',
-      '--mapper-url', mapperUrl, '--token-file', tokenFile,
-      '--node-name', tb.nodeName, '--metrics-host', uplink.nodeIp, '--metrics-port', '9476',
-      '--scan-interval', '500ms', '--report-interval', '1s',
-      ...(opts.snifferArgs ?? [])])
-    capture(sniffer, logs.sniffer)
-    await waitFor('the sniffer to be healthy', () => httpOk(`${snifferUrl}/healthz`), 30_000)
+    const startSniffer = async (): Promise<ChildProcess> => {
+      const child = (tb as Testbed).spawn('node', [process.execPath, BIN, 'sniffer',
+        '--mapper-url', mapperUrl, '--token-file', tokenFile,
+        '--node-name', (tb as Testbed).nodeName, '--metrics-host', (uplink as Uplink).nodeIp, '--metrics-port', '9476',
+        '--scan-interval', '500ms', '--report-interval', '1s',
+        ...(opts.snifferArgs ?? [])])
+      capture(child, logs.sniffer)
+      sniffer = child // stop() ends it even if it never gets healthy
+      await waitFor('the sniffer to be healthy', () => httpOk(`${snifferUrl}/healthz`), 30_000)
+      return child
+    }
+    sniffer = await startSniffer()
 
     const stack: Stack = {
       tb, api, mapperUrl, snifferUrl, token, dir, mapper, sniffer, logs, stop,
@@ -147,6 +154,11 @@ export async function startStack (scenario: Scenario, opts: StackOptions = {}): 
         await stopChild(mapper)
         mapper = await startMapper()
         stack.mapper = mapper
+      },
+      restartSniffer: async () => {
+        await stopChild(sniffer)
+        sniffer = await startSniffer()
+        stack.sniffer = sniffer
       }
     }
     return stack
