@@ -29,7 +29,8 @@ const scenario: Scenario = {
   pods: [...shopScenario.pods, { name: 'agent-k2x9p', namespace: 'kube-system', labels: { app: 'agent' }, owner: { kind: 'DaemonSet', name: 'agent' }, hostNetwork: true }]
 }
 
-const V2 = '/sys/fs/cgroup/unified'
+// Hybrid layouts (this machine) mount cgroup v2 at unified/; pure v2 hosts at the root.
+const V2 = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup'
 const cgroupDirs: string[] = []
 let stack: Stack
 

@@ -23,7 +23,8 @@ const tcpPort = 19_000 + (process.pid % 500)
 const udpPort = 19_600 + (process.pid % 500)
 const pod1 = { uid: randomUUID(), containerId: randomBytes(32).toString('hex') }
 const pod2 = { uid: randomUUID(), containerId: randomBytes(32).toString('hex') }
-const V2 = '/sys/fs/cgroup/unified'
+// Hybrid layouts (this machine) mount cgroup v2 at unified/; pure v2 hosts at the root.
+const V2 = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup'
 const V1 = '/sys/fs/cgroup/pids'
 const v2Dirs = [`${V2}/kubepods.slice`, `${V2}/kubepods.slice/kubepods-besteffort.slice`,
   `${V2}/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${pod1.uid.replaceAll('-', '_')}.slice`,
