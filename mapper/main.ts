@@ -2,12 +2,11 @@
  * The mapper's composition root: config, token, informers (awaiting first sync), resolver, store,
  * app, listen, shutdown.
  */
-import { readFile } from 'node:fs/promises'
 import { loadConfig } from '../src/config/options.js'
+import { readTokenFile } from '../src/config/token-file.js'
 import { createLogger } from '../src/log/logger.js'
 import { createRegistry } from '../src/metrics/registry.js'
 import { installShutdown } from '../src/lifecycle/shutdown.js'
-import { ConfigInvalid } from '../src/errors/codes.js'
 import { mapperOptions } from './config.js'
 import { createMapperMetrics } from './metrics.js'
 import { ClusterIndex } from './kube/cluster-index.js'
@@ -22,18 +21,8 @@ import { createShadowService } from './policy/shadow-service.js'
 export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(mapperOptions, argv, env)
   const log = createLogger({ level: config.logLevel, component: 'mapper' })
-  const token = (await readFile(config.tokenFile, 'utf8').catch((err: Error) => {
-    throw ConfigInvalid(`invalid configuration:\n  - --token-file: cannot read ${config.tokenFile}: ${err.message}`)
-  })).trim()
-  if (token === '') throw ConfigInvalid(`invalid configuration:\n  - --token-file: ${config.tokenFile} is empty`)
-  let readToken: string | undefined
-  if (config.readTokenFile !== undefined) {
-    const path = config.readTokenFile
-    readToken = (await readFile(path, 'utf8').catch((err: Error) => {
-      throw ConfigInvalid(`invalid configuration:\n  - --read-token-file: cannot read ${path}: ${err.message}`)
-    })).trim()
-    if (readToken === '') throw ConfigInvalid(`invalid configuration:\n  - --read-token-file: ${path} is empty`)
-  }
+  const token = await readTokenFile('token-file', config.tokenFile)
+  const readToken = config.readTokenFile !== undefined ? await readTokenFile('read-token-file', config.readTokenFile) : undefined
 
   const registry = createRegistry('mapper')
   const metrics = createMapperMetrics(registry)

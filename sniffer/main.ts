@@ -2,14 +2,14 @@
  * The sniffer's composition root: config, capture, scanner, collector, reporter, health server,
  * shutdown. Nothing else in sniffer/ reads configuration or starts timers of its own accord.
  */
-import { readFile, readlink } from 'node:fs/promises'
+import { readlink } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { networkInterfaces } from 'node:os'
 import { loadConfig } from '../src/config/options.js'
+import { readTokenFile } from '../src/config/token-file.js'
 import { createLogger } from '../src/log/logger.js'
 import { createRegistry } from '../src/metrics/registry.js'
 import { installShutdown } from '../src/lifecycle/shutdown.js'
-import { ConfigInvalid } from '../src/errors/codes.js'
 import { snifferOptions } from './config.js'
 import { createSnifferMetrics } from './metrics.js'
 import { Collector } from './collector.js'
@@ -25,10 +25,7 @@ const CAPTURE_DRAIN_MS = 250
 export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(snifferOptions, argv, env)
   const log = createLogger({ level: config.logLevel, component: 'sniffer' })
-  const token = (await readFile(config.tokenFile, 'utf8').catch((err: Error) => {
-    throw ConfigInvalid(`invalid configuration:\n  - --token-file: cannot read ${config.tokenFile}: ${err.message}`)
-  })).trim()
-  if (token === '') throw ConfigInvalid(`invalid configuration:\n  - --token-file: ${config.tokenFile} is empty`)
+  const token = await readTokenFile('token-file', config.tokenFile)
 
   const registry = createRegistry('sniffer')
   const metrics = createSnifferMetrics(registry)

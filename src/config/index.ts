@@ -1,2 +1,3 @@
 export * from './duration.js'
 export * from './options.js'
+export * from './token-file.js'

@@ -1,36 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
-import { buildApp } from '../../mapper/app.js'
-import { createMapperMetrics } from '../../mapper/metrics.js'
-import { createRegistry } from '../../src/metrics/registry.js'
-import { createLogger } from '../../src/log/logger.js'
-import { DurableMap } from '../../mapper/graph/durable-map.js'
-import { Resolver } from '../../mapper/graph/resolver.js'
-import { createIngestor } from '../../mapper/graph/ingest.js'
-import { createTokenCheck } from '../../mapper/auth.js'
-import { shopIndex, IP, T0 } from './fixtures.js'
-
-const TOKEN = 's3cret-token-value'
+import { buildTestApp, TEST_TOKEN as TOKEN } from './test-app.js'
+import { IP, T0 } from './fixtures.js'
 
 async function setup () {
-  const logged: string[] = []
-  const sink = new Writable({ write (chunk, _enc, cb) { logged.push(String(chunk)); cb() } })
-  const log = createLogger({ level: 'info', component: 'mapper', destination: sink })
-  const registry = createRegistry('mapper')
-  const metrics = createMapperMetrics(registry)
-  const map = new DurableMap({ log })
-  const store = map.store
-  const resolver = new Resolver(shopIndex(), { clusterDomain: 'cluster.local', excludeNamespaces: [], onUnresolved: (reason, n) => metrics.unresolved.inc({ reason }, n) })
-  const app = await buildApp({
-    log, registry, metrics, map,
-    labelsOf: () => [],
-    ingestor: createIngestor({ resolver, map, metrics }),
-    checkToken: createTokenCheck(TOKEN),
-    readiness: { ready: () => true, detail: () => ({}) },
-    bodyLimit: 64 * 1024
-  })
-  return { app, store, logged }
+  const { app, map, logged } = await buildTestApp()
+  return { app, store: map.store, logged }
 }
 
 const report = () => ({
