@@ -106,11 +106,9 @@ test('mutated tcp/tcp6/udp/udp6 lines are skipped and counted, never thrown; cle
   })
 })
 
-// Loud: a known sniffer bug, reported to the lead (sniffer/** is not ours to edit). The issue asks
-// for huge inodes to be skipped and counted; the parser accepts them and rounds the number, so the
-// socket would be matched to the wrong process (or none). node:test runs a todo test but does not
-// fail the suite on it; remove `todo` once sniffer/procnet/parse.ts refuses inodes above 2^53.
-test('an inode beyond Number.MAX_SAFE_INTEGER is a bad line, not a rounded row', { todo: 'SNIFFER BUG: parse.ts accepts and rounds huge inodes (reported)' }, () => {
+// Regression: the parser used to accept such an inode and round it, so the socket would be matched
+// to the wrong process (or none). The issue asks for huge inodes to be skipped and counted.
+test('an inode beyond Number.MAX_SAFE_INTEGER is a bad line, not a rounded row', () => {
   const line = '   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 123456789012345678901234 1 0000000000000000 100 0 0 10 0'
   const { rows, badLines } = parseProcNet(line)
   assert.equal(badLines, 1)
