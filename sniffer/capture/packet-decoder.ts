@@ -73,7 +73,11 @@ export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, l
   }
   const flows = deps.tcpFlows ?? new TcpDnsFlows({
     onMessage: (client, message) => { decodeMessage(client, message, 0, message.length) },
-    onDrop: (reason) => { metrics.decodeErrors.inc({ reason }) }
+    onDrop: (reason) => { metrics.decodeErrors.inc({ reason }) },
+    onSegment: (outcome) => {
+      if (outcome === 'tcp-duplicate') metrics.duplicatePackets.inc()
+      else onSkip?.(outcome)
+    }
   })
   const flagsOf = { syn: false, fin: false, rst: false }
 
@@ -88,7 +92,9 @@ export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, l
       if (at - lastExpiry >= 1000) { lastExpiry = at; flows.expire(at) }
       return
     }
-    if ((tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN || onConnect === undefined) return
+    // Anything else the capture filter let through (only port-53 segments and first SYNs are asked
+    // for): counted, never silently passed over.
+    if ((tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN || onConnect === undefined) { metrics.decodeErrors.inc({ reason: 'unexpected-tcp' }); return }
     // The same SYN on a second veth, possibly after DNAT changed its destination: the client's
     // address, port and initial sequence number stay the same.
     if (recent.check(`S ${datagram.srcIp} ${datagram.srcPort} ${datagram.seq}`, at)) { metrics.duplicatePackets.inc(); return }

@@ -15,11 +15,19 @@ export type TcpDnsDrop =
   | 'tcp-flow-evicted' // too many flows at once: the least recently used one lost its partial message
   | 'tcp-flow-expired' // a partial message that waited longer than the idle timeout
 
+/** What became of a segment that completed no message: every segment is accounted for. */
+export type TcpSegmentOutcome =
+  | 'tcp-control' // no payload (SYN-ACK, ACK, FIN, RST)
+  | 'tcp-duplicate' // every byte already seen (the other veth's copy, a retransmission)
+  | 'tcp-partial' // it completed no message: its bytes wait for the rest (or held only empty ones)
+
 export interface TcpDnsFlowsOptions {
   maxFlows?: number
   idleMs?: number
   onMessage: (client: string, message: Buffer) => void
   onDrop: (reason: TcpDnsDrop) => void
+  /** A segment that completed no message (a message dropped later is reported by onDrop too). */
+  onSegment?: (outcome: TcpSegmentOutcome) => void
 }
 
 interface Flow {
@@ -61,15 +69,21 @@ export class TcpDnsFlows {
   segment (client: string, clientPort: number, seq: number, flags: { syn: boolean, fin: boolean, rst: boolean }, payload: Buffer, at: number): void {
     const key = `${client} ${clientPort}`
     let flow = this.flows.get(key)
-    if (flags.rst) { if (flow !== undefined) this.flows.delete(key); return }
+    if (flags.rst) {
+      if (flow !== undefined) this.flows.delete(key)
+      this.options.onSegment?.('tcp-control')
+      return
+    }
     if (flags.syn) {
       // SYN-ACK: the data starts at seq + 1. A fresh connection replaces a stale flow.
       this.flows.delete(key)
       this.insert(key, { next: (seq + 1) % SEQ_MOD, parts: [], bytes: 0, lastAt: at })
+      this.options.onSegment?.('tcp-control')
       return
     }
     if (payload.length === 0) {
       if (flags.fin && flow !== undefined && flow.bytes === 0) this.flows.delete(key)
+      this.options.onSegment?.('tcp-control')
       return
     }
     if (flow === undefined) {
@@ -90,11 +104,11 @@ export class TcpDnsFlows {
       flow.bytes = 0
       flow.next = seq
     } else if (d < 0) {
-      if (-d >= payload.length) return // all of it seen already (the other veth's copy, a retransmission)
+      if (-d >= payload.length) { this.options.onSegment?.('tcp-duplicate'); return } // the other veth's copy, a retransmission
       data = payload.subarray(-d)
     }
     flow.next = (flow.next + data.length) % SEQ_MOD
-    this.consume(client, flow, data)
+    if (this.consume(client, flow, data) === 0) this.options.onSegment?.('tcp-partial')
     if (flags.fin && flow.bytes === 0) this.flows.delete(key)
   }
 
@@ -118,17 +132,19 @@ export class TcpDnsFlows {
     this.flows.set(key, flow)
   }
 
-  private consume (client: string, flow: Flow, data: Buffer): void {
+  /** Appends a segment's new bytes; returns how many (non-empty) messages it completed. */
+  private consume (client: string, flow: Flow, data: Buffer): number {
     // Fast path: nothing buffered and whole messages in this segment, decoded in place.
     let off = 0
+    let completed = 0
     if (flow.bytes === 0) {
       while (data.length - off >= 2) {
         const length = data.readUInt16BE(off)
         if (data.length - off - 2 < length) break
-        if (length > 0) this.options.onMessage(client, data.subarray(off + 2, off + 2 + length))
+        if (length > 0) { this.options.onMessage(client, data.subarray(off + 2, off + 2 + length)); completed++ }
         off += 2 + length
       }
-      if (off === data.length) return
+      if (off === data.length) return completed
     }
     const rest = Buffer.from(data.subarray(off)) // copy: the capture buffer is reused
     flow.parts.push(rest)
@@ -139,12 +155,13 @@ export class TcpDnsFlows {
       if (joined.length - 2 < length) {
         flow.parts = [joined]
         if (flow.bytes > MAX_MESSAGE) { flow.parts = []; flow.bytes = 0 } // cannot happen: length <= 65535
-        return
+        return completed
       }
-      if (length > 0) this.options.onMessage(client, joined.subarray(2, 2 + length))
+      if (length > 0) { this.options.onMessage(client, joined.subarray(2, 2 + length)); completed++ }
       const remaining = joined.subarray(2 + length)
       flow.parts = remaining.length > 0 ? [remaining] : []
       flow.bytes = remaining.length
     }
+    return completed
   }
 }

@@ -28,6 +28,8 @@ export type DnsSkip =
   | 'cname-loop' // the CNAME chain comes back on itself
   | 'cname-chain-too-long' // more than MAX_CNAME_CHAIN CNAMEs
   | 'malformed' // not a DNS message: too short, or dns-packet could not decode it
+  | 'tcp-control' // a TCP segment from port 53 without payload (handshake, ACK, FIN, RST)
+  | 'tcp-partial' // a TCP segment whose bytes wait in its flow for the rest of the message
 
 /** Reasons that mean the bytes were broken, as opposed to a valid message that carries nothing for us. */
 export const DNS_ERROR_REASONS: ReadonlySet<DnsSkip> = new Set<DnsSkip>(['malformed'])
