@@ -7,18 +7,10 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { Writable } from 'node:stream'
 import { parseAllDocuments } from 'yaml'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../mapper/app.js'
-import { createMapperMetrics } from '../../mapper/metrics.js'
-import { createRegistry } from '../../src/metrics/registry.js'
-import { createLogger } from '../../src/log/logger.js'
-import { DurableMap } from '../../mapper/graph/durable-map.js'
-import { Resolver } from '../../mapper/graph/resolver.js'
-import { createIngestor } from '../../mapper/graph/ingest.js'
-import { createTokenCheck } from '../../mapper/auth.js'
-import { shopIndex, IP } from '../mapper/fixtures.js'
+import { IP } from '../mapper/fixtures.js'
+import { buildTestApp } from '../mapper/test-app.js'
 import { BIN } from '../e2e/stack.js'
 
 const run = promisify(execFile)
@@ -38,21 +30,7 @@ async function podmap (...args: string[]): Promise<{ code: number, stdout: strin
 }
 
 before(async () => {
-  const log = createLogger({ level: 'info', component: 'mapper', destination: new Writable({ write (_c, _e, cb) { cb() } }) })
-  const registry = createRegistry('mapper')
-  const metrics = createMapperMetrics(registry)
-  const index = shopIndex()
-  const map = new DurableMap({ log })
-  const resolver = new Resolver(index, { clusterDomain: 'cluster.local', excludeNamespaces: [], onUnresolved: () => {} })
-  app = await buildApp({
-    log, registry, metrics, map,
-    labelsOf: (id) => index.workloadPods(id).map((p) => p.labels),
-    ingestor: createIngestor({ resolver, map, metrics }),
-    checkToken: createTokenCheck(TOKEN),
-    readiness: { ready: () => true, detail: () => ({}) },
-    bodyLimit: 256 * 1024,
-    cluster: index
-  })
+  ;({ app } = await buildTestApp({ token: TOKEN, bodyLimit: 256 * 1024 }))
   const now = Date.now()
   const res = await app.inject({
     method: 'POST', url: '/api/v1/reports', headers: { authorization: `Bearer ${TOKEN}` },

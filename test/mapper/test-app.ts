@@ -1,6 +1,6 @@
 /** The mapper app over the fixture cluster, with an in-memory map: for inject() tests. */
 import { Writable } from 'node:stream'
-import { buildApp } from '../../mapper/app.js'
+import { buildApp, type AppDeps } from '../../mapper/app.js'
 import { createMapperMetrics } from '../../mapper/metrics.js'
 import { createRegistry } from '../../src/metrics/registry.js'
 import { createLogger } from '../../src/log/logger.js'
@@ -12,7 +12,15 @@ import { shopIndex } from './fixtures.js'
 
 export const TEST_TOKEN = 's3cret-token-value'
 
-export async function buildTestApp (opts: { bodyLimit?: number } = {}) {
+export interface TestAppOptions {
+  bodyLimit?: number
+  /** The write token (default TEST_TOKEN). */
+  token?: string
+  /** Any other app dependency to set or override (read token, rate limit, shadow, ...). */
+  extra?: Partial<AppDeps>
+}
+
+export async function buildTestApp (opts: TestAppOptions = {}) {
   const logged: string[] = []
   const sink = new Writable({ write (chunk, _enc, cb) { logged.push(String(chunk)); cb() } })
   const log = createLogger({ level: 'info', component: 'mapper', destination: sink })
@@ -28,9 +36,11 @@ export async function buildTestApp (opts: { bodyLimit?: number } = {}) {
     map,
     labelsOf: (id) => index.workloadPods(id).map((p) => p.labels),
     ingestor: createIngestor({ resolver, map, metrics }),
-    checkToken: createTokenCheck(TEST_TOKEN),
+    checkToken: createTokenCheck(opts.token ?? TEST_TOKEN),
     readiness: { ready: () => true, detail: () => ({}) },
-    bodyLimit: opts.bodyLimit ?? 64 * 1024
+    bodyLimit: opts.bodyLimit ?? 64 * 1024,
+    cluster: index,
+    ...opts.extra
   })
   return { app, map, index, logged, registry }
 }

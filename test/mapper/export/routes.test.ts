@@ -1,39 +1,16 @@
 /** The export, graph and shadow routes through inject(), on the fixture cluster and one real report. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
 import { parseAllDocuments } from 'yaml'
-import { buildApp } from '../../../mapper/app.js'
-import { createMapperMetrics } from '../../../mapper/metrics.js'
-import { createRegistry } from '../../../src/metrics/registry.js'
-import { createLogger } from '../../../src/log/logger.js'
-import { DurableMap } from '../../../mapper/graph/durable-map.js'
-import { Resolver } from '../../../mapper/graph/resolver.js'
-import { createIngestor } from '../../../mapper/graph/ingest.js'
-import { createTokenCheck } from '../../../mapper/auth.js'
 import { shadowResponseSchema } from '../../../src/contract/shadow.js'
 import { kubeListSchema } from '../../../src/contract/export.js'
-import { shopIndex, IP, T0 } from '../fixtures.js'
+import { IP, T0 } from '../fixtures.js'
+import { buildTestApp } from '../test-app.js'
 
 const TOKEN = 'route-test-token'
 
 async function setup () {
-  const sink = new Writable({ write (_c, _e, cb) { cb() } })
-  const log = createLogger({ level: 'info', component: 'mapper', destination: sink })
-  const registry = createRegistry('mapper')
-  const metrics = createMapperMetrics(registry)
-  const map = new DurableMap({ log })
-  const index = shopIndex()
-  const resolver = new Resolver(index, { clusterDomain: 'cluster.local', excludeNamespaces: [], onUnresolved: () => {} })
-  const app = await buildApp({
-    log, registry, metrics, map,
-    labelsOf: (id) => index.workloadPods(id).map((p) => p.labels),
-    ingestor: createIngestor({ resolver, map, metrics }),
-    checkToken: createTokenCheck(TOKEN),
-    readiness: { ready: () => true, detail: () => ({}) },
-    bodyLimit: 256 * 1024,
-    cluster: index
-  })
+  const { app, index } = await buildTestApp({ token: TOKEN, bodyLimit: 256 * 1024 })
   const now = Date.now()
   const res = await app.inject({
     method: 'POST',
