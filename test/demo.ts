@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { shopScenario } from './testbed/scenarios.js'
 import { startStack, waitFor, BIN, type Stack } from './e2e/stack.js'
-import { runClient, startServer } from './e2e/traffic.js'
+import { makeShopCalls, startShopServers } from './e2e/traffic.js'
 
 const say = (s: string): void => { process.stdout.write(s + '\n') }
 
@@ -18,14 +18,9 @@ async function main (): Promise<void> {
   try {
     stack = await startStack(shopScenario)
     say(`mapper at ${stack.mapperUrl}, sniffer capturing in ${stack.tb.nodeNs}`)
-    await startServer(stack.tb, 'shop/orders-5c4f7b9d8e-k8w2p', [8080])
-    await startServer(stack.tb, 'db/ledger-0', [5432])
+    await startShopServers(stack.tb)
     say('calls: checkout -> orders.shop.svc.cluster.local:80, nightly -> ledger.db.svc.cluster.local:5432, checkout -> api.partner.example:443')
-    await Promise.all([
-      runClient(stack.tb, { pod: 'shop/checkout-7d9f8c6b5d-x2x7k', host: 'orders.shop.svc.cluster.local', port: 80 }),
-      runClient(stack.tb, { pod: 'batch/nightly-28000000-7qv4n', host: 'ledger.db.svc.cluster.local', port: 5432 }),
-      runClient(stack.tb, { pod: 'shop/checkout-7d9f8c6b5d-x2x7k', host: 'api.partner.example', port: 443 })
-    ])
+    await makeShopCalls(stack.tb)
     const url = stack.mapperUrl
     await waitFor('three edges in the map', async () => {
       const body = await (await fetch(`${url}/api/v1/map`)).json() as { edges: Array<{ evidence: string[] }> }

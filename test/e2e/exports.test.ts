@@ -10,27 +10,18 @@ import { promisify } from 'node:util'
 import { parseAllDocuments } from 'yaml'
 import { shopScenario } from '../testbed/scenarios.js'
 import { startStack, waitFor, BIN, type Stack } from './stack.js'
-import { runClient, startServer } from './traffic.js'
+import { makeShopCalls, startShopServers } from './traffic.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
 import { kubeListSchema, type KubeObjectOut } from '../../src/contract/export.js'
 import { shadowResponseSchema, type NetworkPolicy } from '../../src/contract/shadow.js'
 
-const CHECKOUT = 'shop/checkout-7d9f8c6b5d-x2x7k'
-const ORDERS = 'shop/orders-5c4f7b9d8e-k8w2p'
-const NIGHTLY = 'batch/nightly-28000000-7qv4n'
-const LEDGER = 'db/ledger-0'
 
 let stack: Stack
 
 before(async () => {
   stack = await startStack(shopScenario)
-  await startServer(stack.tb, ORDERS, [8080])
-  await startServer(stack.tb, LEDGER, [5432])
-  await Promise.all([
-    runClient(stack.tb, { pod: CHECKOUT, host: 'orders.shop.svc.cluster.local', port: 80 }),
-    runClient(stack.tb, { pod: NIGHTLY, host: 'ledger.db.svc.cluster.local', port: 5432 }),
-    runClient(stack.tb, { pod: CHECKOUT, host: 'api.partner.example', port: 443 })
-  ])
+  await startShopServers(stack.tb)
+  await makeShopCalls(stack.tb)
   await waitFor('the three edges with ports and addresses', async () => {
     const edges = mapResponseSchema.parse(await (await fetch(`${stack.mapperUrl}/api/v1/map`)).json()).edges
     const ready = edges.length === 3 && edges.every((e) => e.ports.length > 0 && e.evidence.includes('tcp')) &&

@@ -14,15 +14,11 @@ import { promisify } from 'node:util'
 import { shopScenario } from '../testbed/scenarios.js'
 import { mapperObjects } from '../testbed/fake-apiserver-portforward-objects.js'
 import { startStack, waitFor, BIN, type Stack } from './stack.js'
-import { runClient, startServer } from './traffic.js'
+import { makeShopCalls, startShopServers } from './traffic.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
 
 const run = promisify(execFile)
 const KUBECTL = fileURLToPath(new URL('../../.tools/bin/kubectl', import.meta.url))
-const CHECKOUT = 'shop/checkout-7d9f8c6b5d-x2x7k'
-const ORDERS = 'shop/orders-5c4f7b9d8e-k8w2p'
-const NIGHTLY = 'batch/nightly-28000000-7qv4n'
-const LEDGER = 'db/ledger-0'
 const MAPPER_POD = 'podmap-mapper-6b7c9d8f5-q2w4e'
 const EXPECTED = [
   'CronJob nightly > StatefulSet ledger',
@@ -39,8 +35,7 @@ before(async () => {
   // The mapper's pod IP is the uplink address the sniffer reports to: leave podmap's own calls out,
   // as an installation would.
   stack = await startStack(shopScenario, { mapperArgs: ['--exclude-namespaces', 'podmap'] })
-  await startServer(stack.tb, ORDERS, [8080])
-  await startServer(stack.tb, LEDGER, [5432])
+  await startShopServers(stack.tb)
   // The mapper as the chart installs it: its pod's IP is the uplink address it listens on.
   const mapper = new URL(stack.mapperUrl)
   const objs = mapperObjects({ podIP: mapper.hostname, port: Number(mapper.port) })
@@ -50,11 +45,7 @@ before(async () => {
   mkdirSync(pluginDir)
   symlinkSync(BIN, join(pluginDir, 'kubectl-podmap'))
 
-  await Promise.all([
-    runClient(stack.tb, { pod: CHECKOUT, host: 'orders.shop.svc.cluster.local', port: 80 }),
-    runClient(stack.tb, { pod: NIGHTLY, host: 'ledger.db.svc.cluster.local', port: 5432 }),
-    runClient(stack.tb, { pod: CHECKOUT, host: 'api.partner.example', port: 443 })
-  ])
+  await makeShopCalls(stack.tb)
   let seen = ''
   await waitFor('three edges in the map', async () => {
     const res = await fetch(`${stack.mapperUrl}/api/v1/map`)

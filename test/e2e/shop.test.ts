@@ -9,20 +9,16 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { shopScenario } from '../testbed/scenarios.js'
 import { startStack, waitFor, BIN, type Stack } from './stack.js'
-import { runClient, startServer } from './traffic.js'
+import { SHOP, makeShopCalls, runClient, startShopServers } from './traffic.js'
 import { mapResponseSchema, type Edge } from '../../src/contract/map.js'
 
-const CHECKOUT = 'shop/checkout-7d9f8c6b5d-x2x7k'
-const ORDERS = 'shop/orders-5c4f7b9d8e-k8w2p'
-const NIGHTLY = 'batch/nightly-28000000-7qv4n'
-const LEDGER = 'db/ledger-0'
+const { orders: ORDERS, nightly: NIGHTLY } = SHOP
 
 let stack: Stack
 
 before(async () => {
   stack = await startStack(shopScenario)
-  await startServer(stack.tb, ORDERS, [8080])
-  await startServer(stack.tb, LEDGER, [5432])
+  await startShopServers(stack.tb)
 })
 
 after(async () => { await stack?.stop() })
@@ -36,11 +32,7 @@ async function map (query = ''): Promise<Edge[]> {
 }
 
 test('the map holds exactly the calls made: Service, headless StatefulSet via CronJob, external name', async () => {
-  await Promise.all([
-    runClient(stack.tb, { pod: CHECKOUT, host: 'orders.shop.svc.cluster.local', port: 80 }),
-    runClient(stack.tb, { pod: NIGHTLY, host: 'ledger.db.svc.cluster.local', port: 5432 }),
-    runClient(stack.tb, { pod: CHECKOUT, host: 'api.partner.example', port: 443 })
-  ])
+  await makeShopCalls(stack.tb)
   const expected = [
     {
       client: { kind: 'CronJob', namespace: 'batch', name: 'nightly' },

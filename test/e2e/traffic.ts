@@ -18,3 +18,26 @@ export async function runClient (tb: Testbed, c: ClientRun): Promise<Record<stri
   const last = r.stdout.trim().split('\n').pop() ?? '{}'
   return JSON.parse(last) as Record<string, unknown>
 }
+
+/** The shop scenario's pods (test/testbed/scenarios.ts) by role. */
+export const SHOP = {
+  checkout: 'shop/checkout-7d9f8c6b5d-x2x7k',
+  orders: 'shop/orders-5c4f7b9d8e-k8w2p',
+  nightly: 'batch/nightly-28000000-7qv4n',
+  ledger: 'db/ledger-0'
+} as const
+
+/** Servers in orders (8080) and ledger-0 (5432). */
+export async function startShopServers (tb: Testbed): Promise<void> {
+  await startServer(tb, SHOP.orders, [8080])
+  await startServer(tb, SHOP.ledger, [5432])
+}
+
+/** The three calls of the shop: checkout -> orders Service, nightly -> ledger (headless), checkout -> external. */
+export async function makeShopCalls (tb: Testbed): Promise<void> {
+  await Promise.all([
+    runClient(tb, { pod: SHOP.checkout, host: 'orders.shop.svc.cluster.local', port: 80 }),
+    runClient(tb, { pod: SHOP.nightly, host: 'ledger.db.svc.cluster.local', port: 5432 }),
+    runClient(tb, { pod: SHOP.checkout, host: 'api.partner.example', port: 443 })
+  ])
+}
