@@ -1,30 +1,19 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, TEST_TOKEN } from '../mapper/test-app.js'
 import { IP } from '../mapper/fixtures.js'
-import { BIN } from '../e2e/stack.js'
+import { runPodmap } from './run-podmap.js'
 
-const run = promisify(execFile)
 let app: FastifyInstance
 let url: string
 let dir: string
 let tokenFile: string
 
-async function podmap (...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-  try {
-    const r = await run(process.execPath, [BIN, ...args])
-    return { code: 0, stdout: r.stdout, stderr: r.stderr }
-  } catch (err) {
-    const e = err as { code: number, stdout: string, stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const podmap = async (...args: string[]) => await runPodmap(args)
 
 async function report (client: string, server: string, port: number): Promise<void> {
   const now = Date.now()

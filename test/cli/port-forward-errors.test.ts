@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { BIN } from '../e2e/stack.js'
+import { runPodmap, type PodmapResult } from './run-podmap.js'
 import { startFakeApiServer, type FakeApiServer } from '../testbed/fake-apiserver.js'
 import { mapperObjects } from '../testbed/fake-apiserver-portforward-objects.js'
 import { kubeconfigText } from '../testbed/fake-apiserver-bodies.js'
@@ -22,15 +23,9 @@ let dir: string
 let api: FakeApiServer
 let kubeconfig: string
 
-async function podmap (env: Record<string, string>, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-  const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir }
-  try {
-    const r = await run(process.execPath, [BIN, ...args], { env: { ...base, ...env }, timeout: 60_000 })
-    return { code: 0, stdout: r.stdout, stderr: r.stderr }
-  } catch (err) {
-    const e = err as { code: number, stdout: string, stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+async function podmap (env: Record<string, string>, ...args: string[]): Promise<PodmapResult> {
+  // A clean environment: no PODMAP_MAPPER_URL or KUBECONFIG of the caller's leaks in.
+  return await runPodmap(args, { env, home: dir })
 }
 
 /** Exit 1, nothing on stdout, exactly one line on stderr matching `pattern`. */

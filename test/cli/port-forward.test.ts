@@ -5,36 +5,26 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, connect as tcpConnect, type AddressInfo, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, TEST_TOKEN } from '../mapper/test-app.js'
 import { IP } from '../mapper/fixtures.js'
-import { BIN } from '../e2e/stack.js'
+import { runPodmap, type PodmapResult } from './run-podmap.js'
 import { startFakeApiServer, type FakeApiServer } from '../testbed/fake-apiserver.js'
 import { mapperObjects } from '../testbed/fake-apiserver-portforward-objects.js'
 import { findMapper, loadKubeConfig } from '../../src/cli/kube-connect.js'
 import { startPortForward } from '../../src/cli/port-forward.js'
 
-const run = promisify(execFile)
 let app: FastifyInstance
 let mapperPort: number
 let dir: string
 
-async function podmap (env: Record<string, string>, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+async function podmap (env: Record<string, string>, ...args: string[]): Promise<PodmapResult> {
   // A clean environment: no PODMAP_MAPPER_URL or KUBECONFIG of the caller's leaks in.
-  const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir }
-  try {
-    const r = await run(process.execPath, [BIN, ...args], { env: { ...base, ...env }, timeout: 60_000 })
-    return { code: 0, stdout: r.stdout, stderr: r.stderr }
-  } catch (err) {
-    const e = err as { code: number, stdout: string, stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+  return await runPodmap(args, { env, home: dir })
 }
 
 async function withApi<T> (fn: (api: FakeApiServer, kubeconfig: string) => Promise<T>): Promise<T> {
