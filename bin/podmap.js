@@ -17,4 +17,12 @@ if (existsSync(source)) {
 }
 const entry = useSource ? new URL('../src/cli/main.ts', import.meta.url) : new URL('../dist/src/cli/main.js', import.meta.url)
 const { main } = await import(entry.href)
-process.exitCode = await main(process.argv.slice(2))
+// Hold the event loop until the command has finished: a client command's port-forward handles are
+// unref'd so that they never keep the process alive afterwards, and without this a request still in
+// flight through them could let the loop drain first (exit code 13, unsettled top-level await).
+const hold = setInterval(() => {}, 1 << 30)
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} finally {
+  clearInterval(hold)
+}
