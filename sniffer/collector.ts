@@ -3,8 +3,9 @@
  * past `maxRecords` new keys are dropped and counted, never silently.
  */
 import type { DnsRecord, PodRef, SocketRecord } from '../src/contract/report.js'
+import type { DnsObservation } from './capture/packet-decoder.js'
 
-export interface DnsObservation { client: string, name: string, answers: string[], ttl: number, at: number }
+export type { DnsObservation }
 /** A session; `clientPod` when a hostNetwork pod's process owned the client socket. */
 export interface SessionObservation { client: string, server: string, port: number, protocol: 'TCP' | 'UDP', clientPod?: PodRef }
 
