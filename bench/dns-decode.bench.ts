@@ -1,6 +1,6 @@
 /** In-process cost of the capture pipeline per DNS response (no libpcap): node --import tsx bench/dns-decode.bench.ts */
 import dnsPacket from 'dns-packet'
-import { Registry } from 'prom-client'
+import { Registry } from '../src/metrics/lean-registry.js'
 import { createSnifferMetrics } from '../sniffer/metrics.js'
 import { createPacketDecoder } from '../sniffer/capture/packet-decoder.js'
 import { decodeDnsResponse } from '../sniffer/dns/decode-response.js'

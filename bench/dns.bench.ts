@@ -8,7 +8,7 @@
  * real `podmap sniffer` on its default device (any) reporting to a stand-in mapper over an uplink,
  * and tcpdump with the same kind of filter and buffer. Per rate: responses decoded by the sniffer
  * (its /metrics), libpcap drops, CPU % of one core (/proc/<pid>/stat), RSS; tcpdump's own counts.
- * The sniffer runs compiled (plain node, as in the image); --tsx runs the sources through tsx.
+ * The sniffer runs as its image runs it: bundled (scripts/bundle-sniffer.mjs), plain node; --tsx runs the sources through tsx.
  * Needs root. Options: --rates 5000,20000,... --seconds 5 --settle=5 --sniffer-arg=--pcap-link-type=sll2 --tsx
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
@@ -22,7 +22,7 @@ import { createUplink } from '../test/e2e/uplink.js'
 import { cpuWindow, rssBreakdownMiB, rssMiB } from './lib/proc-usage.js'
 import { parsePromText } from './lib/prom-text.js'
 import { startMapperSink } from './lib/mapper-sink.js'
-import { buildPodmap } from './lib/built-podmap.js'
+import { buildSnifferBundle } from './lib/built-podmap.js'
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: string): string => {
@@ -79,7 +79,7 @@ async function main (): Promise<void> {
     const uplink = await createUplink(nodeNs, 53, `bd${tag}`)
     sink = await startMapperSink(uplink.rootIp, token)
 
-    const podmap = args.includes('--tsx') ? [process.execPath, BIN] : buildPodmap()
+    const podmap = args.includes('--tsx') ? [process.execPath, BIN] : buildSnifferBundle()
     sniffer = lab.spawnIn('node', [podmap[0]!, ...nodeFlags, ...podmap.slice(1), 'sniffer', '--mapper-url', sink.url,
       '--token-file', join(dir, 'token'), '--metrics-host', uplink.nodeIp, '--metrics-port', '9476',
       '--node-name', 'bench', '--log-level', 'warn', ...snifferExtra])
@@ -170,7 +170,7 @@ async function main (): Promise<void> {
       sinkReports: sink.reports,
       snifferArgs: snifferExtra,
       nodeFlags,
-      runtime: args.includes('--tsx') ? 'tsx' : 'compiled',
+      runtime: args.includes('--tsx') ? 'tsx' : 'bundle',
       rows
     }
     console.log(`highest lossless rate ${summary.highestLosslessRate}/s (tcpdump ${summary.tcpdumpHighestLosslessRate}/s, ratio ${summary.ratioToTcpdump}); ` +

@@ -32,7 +32,7 @@ const nodeFlags = args.filter((a) => a.startsWith('--node-flag=')).map((a) => a.
 const HOLDER_SRC = fileURLToPath(new URL('./lib/conn-holder.c', import.meta.url))
 
 const SCAN_CHILD = `
-import { Registry } from 'prom-client'
+import { Registry } from './src/metrics/lean-registry.js'
 import { createInterface } from 'node:readline'
 import { readFileSync } from 'node:fs'
 import { createSnifferMetrics } from './sniffer/metrics.js'

@@ -1,22 +1,22 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { hostname } from 'node:os'
 import { duration, port, type OptionSpecs } from '../src/config/options.js'
 
 /** Every `podmap sniffer` option; each is also read from PODMAP_<NAME>. */
 export const snifferOptions = {
-  'node-name': { schema: z.string().min(1).default(hostname()), help: 'this node\'s name (default: $NODE_NAME, else the host name)', env: ['NODE_NAME'] },
-  interface: { schema: z.string().min(1).default('any'), help: 'device to capture DNS responses on (default any)' },
-  'proc-root': { schema: z.string().min(1).default('/proc'), help: 'where the host\'s /proc is mounted (default /proc; /host/proc in a cluster)' },
+  'node-name': { schema: z._default(z.string().check(z.minLength(1)), hostname()), help: 'this node\'s name (default: $NODE_NAME, else the host name)', env: ['NODE_NAME'] },
+  interface: { schema: z._default(z.string().check(z.minLength(1)), 'any'), help: 'device to capture DNS responses on (default any)' },
+  'proc-root': { schema: z._default(z.string().check(z.minLength(1)), '/proc'), help: 'where the host\'s /proc is mounted (default /proc; /host/proc in a cluster)' },
   'scan-interval': { schema: duration('5s'), help: 'how often to read /proc/<pid>/net/tcp* (default 5s)' },
   'report-interval': { schema: duration('5s'), help: 'how often to send a batch to the mapper (default 5s)' },
   'mapper-url': { schema: z.url(), help: 'the mapper\'s base URL, e.g. http://podmap-mapper:9090' },
-  'token-file': { schema: z.string().min(1), help: 'file holding the bearer token for POST /api/v1/reports' },
+  'token-file': { schema: z.string().check(z.minLength(1)), help: 'file holding the bearer token for POST /api/v1/reports' },
   'metrics-port': { schema: port(9476), help: 'port for /healthz and /metrics (default 9476)' },
-  'metrics-host': { schema: z.string().default('0.0.0.0'), help: 'address for /healthz and /metrics (default 0.0.0.0)' },
-  'max-pending-records': { schema: z.coerce.number().int().min(100).default(200_000), help: 'records kept for retry while the mapper is unreachable (default 200000)' },
-  'pcap-buffer-size': { schema: z.coerce.number().int().min(1 << 20).default(16 << 20), help: 'libpcap kernel buffer in bytes (default 16 MiB: lossless at 150,000 DNS responses/s, see BENCHMARKS.md)' },
-  'pcap-snaplen': { schema: z.coerce.number().int().min(256).max(262_144).default(4096), help: 'bytes kept of each captured packet (default 4096)' },
-  'pcap-link-type': { schema: z.enum(['default', 'sll', 'sll2']).default('default'), help: 'link type to ask libpcap for on the any device: default, sll or sll2 (default: libpcap\'s choice)' },
-  'capture-syns': { schema: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'), help: 'also capture the first SYN of each TCP connection, for connections shorter than a scan (default true)' },
-  'log-level': { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'), help: 'log level (default info)' }
+  'metrics-host': { schema: z._default(z.string(), '0.0.0.0'), help: 'address for /healthz and /metrics (default 0.0.0.0)' },
+  'max-pending-records': { schema: z._default(z.coerce.number().check(z.int(), z.minimum(100)), 200_000), help: 'records kept for retry while the mapper is unreachable (default 200000)' },
+  'pcap-buffer-size': { schema: z._default(z.coerce.number().check(z.int(), z.minimum(1 << 20)), 16 << 20), help: 'libpcap kernel buffer in bytes (default 16 MiB: lossless at 150,000 DNS responses/s, see BENCHMARKS.md)' },
+  'pcap-snaplen': { schema: z._default(z.coerce.number().check(z.int(), z.minimum(256), z.maximum(262_144)), 4096), help: 'bytes kept of each captured packet (default 4096)' },
+  'pcap-link-type': { schema: z._default(z.enum(['default', 'sll', 'sll2']), 'default'), help: 'link type to ask libpcap for on the any device: default, sll or sll2 (default: libpcap\'s choice)' },
+  'capture-syns': { schema: z.pipe(z._default(z.enum(['true', 'false']), 'true'), z.transform((v) => v === 'true')), help: 'also capture the first SYN of each TCP connection, for connections shorter than a scan (default true)' },
+  'log-level': { schema: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']), 'info'), help: 'log level (default info)' }
 } satisfies OptionSpecs

@@ -8,10 +8,9 @@ import { networkInterfaces } from 'node:os'
 import { loadConfig } from '../src/config/options.js'
 import { readTokenFile } from '../src/config/token-file.js'
 import { createLogger } from '../src/log/logger.js'
-import { createRegistry } from '../src/metrics/registry.js'
 import { installShutdown } from '../src/lifecycle/shutdown.js'
 import { snifferOptions } from './config.js'
-import { createSnifferMetrics } from './metrics.js'
+import { createSnifferMetrics, createSnifferRegistry } from './metrics.js'
 import { Collector } from './collector.js'
 import { createReporter } from './reporter.js'
 import { HostSynHold } from './host-syns.js'
@@ -27,7 +26,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
   const log = createLogger({ level: config.logLevel, component: 'sniffer' })
   const token = await readTokenFile('token-file', config.tokenFile)
 
-  const registry = createRegistry('sniffer')
+  const registry = createSnifferRegistry()
   const metrics = createSnifferMetrics(registry)
   const collector = new Collector(config.maxPendingRecords, (reason, n) => metrics.recordsDropped.inc({ reason }, n))
 
@@ -103,7 +102,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
   ])
 }
 
-async function listenHealth (host: string, port: number, registry: ReturnType<typeof createRegistry>, beforeScrape: () => void): Promise<Server> {
+async function listenHealth (host: string, port: number, registry: ReturnType<typeof createSnifferRegistry>, beforeScrape: () => void): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (path === '/healthz') {

@@ -1,4 +1,11 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectProcessMetrics } from '../src/metrics/lean-registry.js'
+
+/** The sniffer's registry: its own metrics (below) plus the process metrics, prefixed podmap_sniffer_. */
+export function createSnifferRegistry (): Registry {
+  const registry = new Registry()
+  collectProcessMetrics(registry, 'podmap_sniffer_')
+  return registry
+}
 
 /** Every sniffer metric, created once on the process registry and handed to the parts that count. */
 export function createSnifferMetrics (registry: Registry) {

@@ -4,7 +4,9 @@
  * refuses as invalid (4xx other than 408/429) cannot succeed by retrying: it is dropped and counted.
  * Sending never blocks capture: it runs on a timer, one request at a time.
  */
-import { MAX_RECORDS_PER_KIND, REPORT_VERSION, type Report } from '../src/contract/report.js'
+import { MAX_RECORDS_PER_KIND, REPORT_VERSION } from '../src/contract/report-limits.js'
+import type { Report } from '../src/contract/report.js'
+import { postJson, type PostJson } from './http-post.js'
 import type { Logger } from '../src/log/logger.js'
 import type { Batch, Collector } from './collector.js'
 import type { SnifferMetrics } from './metrics.js'
@@ -18,8 +20,8 @@ export interface ReporterOptions {
   collector: Collector
   metrics: SnifferMetrics
   log: Logger
-  /** Injected for tests; defaults to global fetch. */
-  fetch?: typeof fetch
+  /** Injected for tests; defaults to postJson over node:http. */
+  post?: PostJson
   requestTimeoutMs?: number
 }
 
@@ -34,8 +36,8 @@ export interface Reporter {
 const recordsOf = (b: Batch): number => b.dns.length + b.sockets.length
 
 export function createReporter (opts: ReporterOptions): Reporter {
-  const doFetch = opts.fetch ?? fetch
-  const url = new URL('/api/v1/reports', opts.mapperUrl).toString()
+  const post = opts.post ?? postJson
+  const url = new URL('/api/v1/reports', opts.mapperUrl)
   const pending: Batch[] = []
   let pendingCount = 0
   let timer: NodeJS.Timeout | undefined
@@ -63,22 +65,16 @@ export function createReporter (opts: ReporterOptions): Reporter {
   async function sendOne (batch: Batch): Promise<'ok' | 'retry' | 'rejected'> {
     const report: Report = { version: REPORT_VERSION, node: opts.nodeName, sentAt: Date.now(), dns: batch.dns, sockets: batch.sockets }
     try {
-      const res = await doFetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
-        body: JSON.stringify(report),
-        signal: AbortSignal.timeout(opts.requestTimeoutMs ?? 10_000)
-      })
-      const text = await res.text()
-      if (res.ok) return 'ok'
+      const res = await post(url, JSON.stringify(report), { authorization: `Bearer ${opts.token}` }, opts.requestTimeoutMs ?? 10_000)
+      if (res.status >= 200 && res.status < 300) return 'ok'
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-        opts.log.error({ status: res.status, body: text.slice(0, 500) }, 'mapper refused a report')
+        opts.log.error({ status: res.status, body: res.text.slice(0, 500) }, 'mapper refused a report')
         return 'rejected'
       }
       opts.log.warn({ status: res.status }, 'mapper answered an error; will retry')
       return 'retry'
     } catch (err) {
-      opts.log.warn({ err: (err as Error).message, url }, 'mapper unreachable; will retry')
+      opts.log.warn({ err: (err as Error).message, url: url.href }, 'mapper unreachable; will retry')
       return 'retry'
     }
   }

@@ -1,5 +1,7 @@
 /**
- * The podmap command as an image runs it: TypeScript compiled with tsconfig.build.json into
+ * The podmap command as an image runs it. The sniffer: bundled by scripts/bundle-sniffer.mjs into
+ * node_modules/.cache/podmap-sniffer.mjs (next to node_modules, so `cap` resolves). Everything else:
+ * TypeScript compiled with tsconfig.build.json into
  * node_modules/.cache/podmap-bench-dist (so node_modules resolves), run by plain node without tsx
  * (whose loader thread alone adds tens of MB of resident memory).
  */
@@ -19,4 +21,11 @@ export function buildPodmap (): string[] {
   }
   writeFileSync(`${out}/run.mjs`, "const { main } = await import('./src/cli/main.js')\nprocess.exitCode = await main(process.argv.slice(2))\n")
   return [process.execPath, `${out}/run.mjs`]
+}
+
+/** Bundles the sniffer as its image does and returns the argv prefix that runs it ([node, bundle]). */
+export function buildSnifferBundle (): string[] {
+  const out = `${root}node_modules/.cache/podmap-sniffer.mjs`
+  execFileSync(process.execPath, [`${root}scripts/bundle-sniffer.mjs`, '--outfile', out], { stdio: 'pipe' })
+  return [process.execPath, out]
 }

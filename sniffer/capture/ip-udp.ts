@@ -23,6 +23,9 @@ export interface Datagram {
   tcpFlags: number
   srcIp: string
   dstIp: string
+  /** Where the source and destination address bytes (4 or 16) start in the frame. */
+  srcIpOffset: number
+  dstIpOffset: number
   srcPort: number
   dstPort: number
   /** Offset and length of the UDP or TCP payload in the frame. */
@@ -31,7 +34,7 @@ export interface Datagram {
 }
 
 export function createDatagram (): Datagram {
-  return { family: 4, protocol: IPPROTO_UDP, seq: 0, tcpFlags: 0, srcIp: '', dstIp: '', srcPort: 0, dstPort: 0, payloadOffset: 0, payloadLength: 0 }
+  return { family: 4, protocol: IPPROTO_UDP, seq: 0, tcpFlags: 0, srcIp: '', dstIp: '', srcIpOffset: 0, dstIpOffset: 0, srcPort: 0, dstPort: 0, payloadOffset: 0, payloadLength: 0 }
 }
 
 /** Why a packet was skipped at the IP or UDP layer. */
@@ -71,6 +74,8 @@ export function decodeIpUdp (frame: Uint8Array, length: number, ipOffset: number
     out.family = 4
     out.srcIp = formatIpv4(frame, off + 12)
     out.dstIp = formatIpv4(frame, off + 16)
+    out.srcIpOffset = off + 12
+    out.dstIpOffset = off + 16
     end = off + totalLength // Ethernet padding after it is ignored
     off += headerLength
   } else if (etherType === ETHERTYPE_IPV6) {
@@ -103,6 +108,8 @@ export function decodeIpUdp (frame: Uint8Array, length: number, ipOffset: number
     out.family = 6
     out.srcIp = formatIpv6(frame, base + 8)
     out.dstIp = formatIpv6(frame, base + 24)
+    out.srcIpOffset = base + 8
+    out.dstIpOffset = base + 24
   } else {
     return 'bad-ip-header'
   }

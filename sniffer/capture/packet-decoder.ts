@@ -40,7 +40,7 @@ export interface PacketDecoderDeps {
   onSkip?: (reason: DnsSkip) => void
   /** Clock for `at` and the duplicate window; Date.now by default. */
   now?: () => number
-  /** Duplicate window; a 1 s one by default. */
+  /** Duplicate window for DNS responses; a 1 s one by default. SYNs get their own of the same length. */
   recent?: RecentKeys
   /** A connection's first SYN (SYN without ACK); SYNs are ignored without it. */
   onConnect?: (observation: ConnectObservation) => void
@@ -50,11 +50,26 @@ export interface PacketDecoderDeps {
 
 const MAX_EXCEPTION_LOGS = 10
 
+/**
+ * An address as one 32-bit key word: IPv4 exactly; IPv6 folded from its four words. A false
+ * repeat would need two IPv6 clients whose folds collide to also share port, DNS id and length
+ * (or port and sequence number) within one window.
+ */
+function addressWord (frame: Uint8Array, offset: number, family: 4 | 6): number {
+  const w = (o: number): number => (frame[o]! << 24) | (frame[o + 1]! << 16) | (frame[o + 2]! << 8) | frame[o + 3]!
+  if (family === 4) return w(offset)
+  let h = Math.imul(w(offset) ^ 0x9e3779b9, 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13) ^ w(offset + 4), 0xc2b2ae35)
+  h = Math.imul(h ^ (h >>> 16) ^ w(offset + 8), 0x27d4eb2f)
+  return h ^ (h >>> 15) ^ w(offset + 12)
+}
+
 /** Returns the handler for one captured frame: `frame[0, length)` (frame may be a reused buffer). */
 export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, length: number) => void {
   const { linkKind, metrics, log, onResponse, onSkip, onConnect } = deps
   const now = deps.now ?? Date.now
   const recent = deps.recent ?? new RecentKeys({ windowMs: 1000 })
+  const recentSyns = new RecentKeys({ windowMs: recent.windowMs })
   const link = createLinkResult()
   const datagram = createDatagram()
   let exceptionsLogged = 0
@@ -97,7 +112,7 @@ export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, l
     if ((tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN || onConnect === undefined) { metrics.decodeErrors.inc({ reason: 'unexpected-tcp' }); return }
     // The same SYN on a second veth, possibly after DNAT changed its destination: the client's
     // address, port and initial sequence number stay the same.
-    if (recent.check(`S ${datagram.srcIp} ${datagram.srcPort} ${datagram.seq}`, at)) { metrics.duplicatePackets.inc(); return }
+    if (recentSyns.check(addressWord(frame, datagram.srcIpOffset, datagram.family), (datagram.srcPort << 4) | datagram.family, datagram.seq, at)) { metrics.duplicatePackets.inc(); return }
     metrics.syns.inc()
     onConnect({ client: datagram.srcIp, server: datagram.dstIp, port: datagram.dstPort, at })
   }
@@ -117,8 +132,7 @@ export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, l
       // The same response crossing two veths has the same client address and port, DNS id and
       // length. Not the source address: kube-proxy's reverse DNAT rewrites it (CoreDNS pod IP ->
       // kube-dns ClusterIP) between the server's veth and the client's.
-      const key = `${datagram.dstIp} ${datagram.dstPort} ${id} ${payloadLength}`
-      if (recent.check(key, at)) { metrics.duplicatePackets.inc(); return }
+      if (recent.check(addressWord(frame, datagram.dstIpOffset, datagram.family), (datagram.dstPort << 16) | id, (payloadLength << 4) | datagram.family, at)) { metrics.duplicatePackets.inc(); return }
       decodeMessage(datagram.dstIp, frame, payloadOffset, payloadLength)
     } catch (err) {
       metrics.decodeErrors.inc({ reason: 'exception' })

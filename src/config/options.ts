@@ -1,15 +1,20 @@
 /**
  * Command-line options with environment fallbacks, validated once through zod.
  *
+ * Written against zod/mini, zod's tree-shakable API: the sniffer is bundled (scripts/bundle-sniffer.mjs)
+ * and must fit its memory budget, and classic zod alone costs it ~6 MB. Specs may still hold classic
+ * schemas (the mapper's and the CLI's do): both are zod schemas, parsed by the same `safeParse`.
+ *
  * Each option is `--kebab-name value` (or `--kebab-name=value`), falls back to the environment
  * variable `PODMAP_<KEBAB_NAME_IN_CAPS>` (plus any aliases), then to its default. Every problem
  * is collected, so a bad configuration is reported whole, not one error per run.
  */
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import { en } from 'zod/v4/locales'
 import { parseDuration } from './duration.js'
 import { ConfigInvalid } from '../errors/codes.js'
 
-export interface OptionSpec<T extends z.ZodType = z.ZodType> {
+export interface OptionSpec<T extends z.core.$ZodType = z.core.$ZodType> {
   schema: T
   help: string
   /** Extra environment variables read after PODMAP_<NAME>, e.g. NODE_NAME. */
@@ -25,22 +30,22 @@ type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Ca
 export type ConfigOf<S extends OptionSpecs> = { [K in keyof S & string as CamelCase<K>]: z.output<S[K]['schema']> }
 
 export const duration = (fallback?: string) => {
-  const base = z.string().transform((text, ctx) => {
+  const base = z.pipe(z.string(), z.transform((text: string, ctx) => {
     const ms = parseDuration(text)
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (examples: 500ms, 5s, 1m, 24h)` })
+      ctx.issues.push({ code: 'custom', message: `"${text}" is not a duration (examples: 500ms, 5s, 1m, 24h)`, input: text })
       return z.NEVER
     }
     return ms
-  })
-  return fallback === undefined ? base : base.default(parseDuration(fallback) as number)
+  }))
+  return fallback === undefined ? base : z._default(base, parseDuration(fallback) as number)
 }
 
-export const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback)
+export const port = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(65535)), fallback)
 export const boolean = (fallback: boolean) =>
-  z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).default(fallback).transform((v) => v === true || v === 'true' || v === '1')
+  z.pipe(z._default(z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]), fallback), z.transform((v) => v === true || v === 'true' || v === '1'))
 export const stringList = () =>
-  z.string().default('').transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+  z.pipe(z._default(z.string(), ''), z.transform((s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0)))
 
 export function envName (option: string): string {
   return `PODMAP_${option.toUpperCase().replaceAll('-', '_')}`
@@ -85,8 +90,12 @@ export function parseArgv (argv: string[], specs: OptionSpecs): ParsedArgs {
   return { values, positionals, problems }
 }
 
+/** Problems are said in English (classic zod sets this on its own; zod/mini leaves it to the caller). */
+let localeSet = false
+
 /** Parses argv and env against the specs; throws one ConfigInvalid listing every problem. */
 export function loadConfig<S extends OptionSpecs> (specs: S, argv: string[], env: NodeJS.ProcessEnv): ConfigOf<S> & { positionals: string[] } {
+  if (!localeSet) { z.config(en()); localeSet = true }
   const { values, positionals, problems } = parseArgv(argv, specs)
   const out: Record<string, unknown> = {}
   for (const [name, spec] of Object.entries(specs)) {
@@ -98,7 +107,7 @@ export function loadConfig<S extends OptionSpecs> (specs: S, argv: string[], env
         if (v !== undefined && v !== '') { raw = v; source = key; break }
       }
     }
-    const result = spec.schema.safeParse(raw)
+    const result = z.safeParse(spec.schema, raw)
     if (result.success) {
       out[camel(name)] = result.data
     } else {

@@ -5,13 +5,9 @@
  */
 import { z } from 'zod'
 
-/**
- * Version 2 (this one) adds `clientPod` to socket records; version 1 reports (no clientPod) are
- * still accepted. A mapper refuses any other version with a 400 naming the versions it accepts.
- */
-export const REPORT_VERSION = 2
-export const SUPPORTED_REPORT_VERSIONS: readonly number[] = [1, 2]
-export const MAX_RECORDS_PER_KIND = 20_000
+import { MAX_RECORDS_PER_KIND } from './report-limits.js'
+
+export { MAX_RECORDS_PER_KIND, REPORT_VERSION, SUPPORTED_REPORT_VERSIONS } from './report-limits.js'
 
 const epochMs = z.number().int().nonnegative()
 const ip = z.union([z.ipv4(), z.ipv6()])

@@ -7,7 +7,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { Registry } from 'prom-client'
+import { Registry } from '../../src/metrics/lean-registry.js'
 import { Writable } from 'node:stream'
 import { createLogger } from '../../src/log/logger.js'
 import { createSnifferMetrics } from '../../sniffer/metrics.js'

@@ -4,8 +4,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Collector } from '../../sniffer/collector.js'
 import { createReporter } from '../../sniffer/reporter.js'
-import { createSnifferMetrics } from '../../sniffer/metrics.js'
-import { createRegistry } from '../../src/metrics/registry.js'
+import { createSnifferMetrics, createSnifferRegistry } from '../../sniffer/metrics.js'
 import { createLogger } from '../../src/log/logger.js'
 import { reportSchema, type Report } from '../../src/contract/report.js'
 
@@ -30,14 +29,14 @@ async function fakeMapper (statuses: number[]) {
 }
 
 function setup (url: string, maxPendingRecords = 1000) {
-  const registry = createRegistry('sniffer')
+  const registry = createSnifferRegistry()
   const metrics = createSnifferMetrics(registry)
   const collector = new Collector(100, (reason, n) => metrics.recordsDropped.inc({ reason }, n))
   const reporter = createReporter({ mapperUrl: url, token: 'tok', nodeName: 'node-a', intervalMs: 60_000, maxPendingRecords, collector, metrics, log })
   return { registry, metrics, collector, reporter }
 }
 
-const value = async (registry: ReturnType<typeof createRegistry>, name: string, labels: Record<string, string> = {}) => {
+const value = async (registry: ReturnType<typeof createSnifferRegistry>, name: string, labels: Record<string, string> = {}) => {
   const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name)
   const v = m?.values.find((x) => Object.entries(labels).every(([k, l]) => x.labels[k] === l))
   return v?.value ?? 0

@@ -1,5 +1,5 @@
 import { usage, type OptionSpecs } from '../../config/options.js'
-import type { Command } from '../main.js'
+import type { Command } from '../dispatch.js'
 
 /** `podmap sniffer|mapper`: --help prints the component's options; otherwise its composition root runs. */
 export function componentCommand (name: string, specs: OptionSpecs, load: () => Promise<(argv: string[], env: NodeJS.ProcessEnv) => Promise<void>>): Command {

@@ -5,7 +5,7 @@ import { clientOptions } from '../client-options.js'
 import { connect } from '../connect.js'
 import { parseClientArgs } from '../parse-client-args.js'
 import { identityLabel } from '../render-table.js'
-import type { Command } from '../main.js'
+import type { Command } from '../dispatch.js'
 
 const diffOptions = {
   ...clientOptions,

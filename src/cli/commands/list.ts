@@ -5,7 +5,7 @@ import { clientOptions } from '../client-options.js'
 import { connect } from '../connect.js'
 import { parseClientArgs } from '../parse-client-args.js'
 import { renderMapTable } from '../render-table.js'
-import type { Command } from '../main.js'
+import type { Command } from '../dispatch.js'
 
 export const filterOptions = {
   namespace: { schema: z.string().optional(), help: 'only calls from or to these namespaces (comma-separated)', short: 'n' },

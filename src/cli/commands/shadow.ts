@@ -7,7 +7,7 @@ import { ConfigInvalid } from '../../errors/codes.js'
 import { clientOptions } from '../client-options.js'
 import { connect } from '../connect.js'
 import { parseClientArgs } from '../parse-client-args.js'
-import type { Command } from '../main.js'
+import type { Command } from '../dispatch.js'
 
 const shadowOptions = {
   ...clientOptions,

@@ -7,7 +7,7 @@ import { clientOptions } from '../client-options.js'
 import { createMapperClient } from '../mapper-client.js'
 import { resolveMapper } from '../connect.js'
 import { parseClientArgs } from '../parse-client-args.js'
-import type { Command } from '../main.js'
+import type { Command } from '../dispatch.js'
 
 const snapshotOptions = {
   ...clientOptions,

@@ -8,7 +8,7 @@ import { usage } from '../../config/options.js'
 import { clientOptions } from '../client-options.js'
 import { MapperError, MapperUnreachable } from '../mapper-client.js'
 import { parseClientArgs } from '../parse-client-args.js'
-import type { Command } from '../main.js'
+import type { Command } from '../dispatch.js'
 
 const visualizeOptions = {
   ...clientOptions,

@@ -5,7 +5,7 @@
  * {"stats": {...}}; exits when stdin closes or after 60 s at most.
  */
 import { createInterface } from 'node:readline'
-import { Registry } from 'prom-client'
+import { Registry } from '../../../src/metrics/lean-registry.js'
 import { createLogger } from '../../../src/log/logger.js'
 import { createSnifferMetrics } from '../../../sniffer/metrics.js'
 import { startDnsCapture } from '../../../sniffer/capture/dns-capture.js'

@@ -15,7 +15,7 @@ function decode (packet: Buffer, etherType = packet[0]! >> 4 === 6 ? ETHERTYPE_I
 test('IPv4/UDP: addresses, ports and payload position', () => {
   const { reason, out } = decode(ipv4({ src: '10.250.0.1', dst: '10.250.0.2' }, udp(53, 41234, payload)))
   assert.equal(reason, null)
-  assert.deepEqual(out, { family: 4, protocol: 17, seq: 0, tcpFlags: 0, srcIp: '10.250.0.1', dstIp: '10.250.0.2', srcPort: 53, dstPort: 41234, payloadOffset: 28, payloadLength: 16 })
+  assert.deepEqual(out, { family: 4, protocol: 17, seq: 0, tcpFlags: 0, srcIp: '10.250.0.1', dstIp: '10.250.0.2', srcIpOffset: 12, dstIpOffset: 16, srcPort: 53, dstPort: 41234, payloadOffset: 28, payloadLength: 16 })
 })
 
 test('IPv4 with options: the payload starts after IHL*4 bytes', () => {
@@ -55,7 +55,7 @@ test('IPv4 headers that lie about their lengths are skipped with a reason', () =
 test('IPv4/TCP: ports, sequence, flags and payload; a lying data offset is bad-tcp-header; other protocols not-udp', () => {
   const { reason, out } = decode(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, tcp(53, 40001, 0xfffffff0, 0x18, payload)))
   assert.equal(reason, null)
-  assert.deepEqual(out, { family: 4, protocol: 6, seq: 0xfffffff0, tcpFlags: 0x18, srcIp: '10.0.0.1', dstIp: '10.0.0.2', srcPort: 53, dstPort: 40001, payloadOffset: 40, payloadLength: 16 })
+  assert.deepEqual(out, { family: 4, protocol: 6, seq: 0xfffffff0, tcpFlags: 0x18, srcIp: '10.0.0.1', dstIp: '10.0.0.2', srcIpOffset: 12, dstIpOffset: 16, srcPort: 53, dstPort: 40001, payloadOffset: 40, payloadLength: 16 })
   const lying = tcp(53, 1, 1, 0x10)
   lying[12] = 15 << 4 // 60-byte header in a 20-byte segment
   assert.equal(decode(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, lying)).reason, 'bad-tcp-header')
@@ -66,7 +66,7 @@ test('IPv4/TCP: ports, sequence, flags and payload; a lying data offset is bad-t
 test('IPv6/UDP: compressed canonical addresses', () => {
   const { reason, out } = decode(ipv6({ src: 'fd00:0:0:0:0:0:0:53', dst: '2001:db8:0:0:1:0:0:1' }, udp(53, 40000, payload)))
   assert.equal(reason, null)
-  assert.deepEqual(out, { family: 6, protocol: 17, seq: 0, tcpFlags: 0, srcIp: 'fd00::53', dstIp: '2001:db8::1:0:0:1', srcPort: 53, dstPort: 40000, payloadOffset: 48, payloadLength: 16 })
+  assert.deepEqual(out, { family: 6, protocol: 17, seq: 0, tcpFlags: 0, srcIp: 'fd00::53', dstIp: '2001:db8::1:0:0:1', srcIpOffset: 8, dstIpOffset: 24, srcPort: 53, dstPort: 40000, payloadOffset: 48, payloadLength: 16 })
 })
 
 test('IPv6 hop-by-hop, routing and destination-options headers are skipped over', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Registry } from 'prom-client'
+import { Registry } from '../../../src/metrics/lean-registry.js'
 import dnsPacket from 'dns-packet'
 import { createLogger } from '../../../src/log/logger.js'
 import { createSnifferMetrics } from '../../../sniffer/metrics.js'
