@@ -29,7 +29,10 @@ export class Collector {
       return
     }
     if (this.size >= this.maxRecords) { this.onDrop('collector-full', 1); return }
-    this.dns.set(key, { client: o.client, name: o.name, answers: o.answers, ttl: o.ttl, firstSeen: o.at, lastSeen: o.at, count: 1 })
+    // A copy of the answers: the decoder's own arrays must never outlive a packet, or V8 sees its
+    // allocation site survive and allocates every later one straight in the old generation
+    // (pretenuring), which then grows by ~180 bytes a packet until a full collection.
+    this.dns.set(key, { client: o.client, name: o.name, answers: o.answers.slice(), ttl: o.ttl, firstSeen: o.at, lastSeen: o.at, count: 1 })
   }
 
   addSession (o: SessionObservation, at: number): void {

@@ -14,7 +14,7 @@ export const snifferOptions = {
   'metrics-port': { schema: port(9476), help: 'port for /healthz and /metrics (default 9476)' },
   'metrics-host': { schema: z._default(z.string(), '0.0.0.0'), help: 'address for /healthz and /metrics (default 0.0.0.0)' },
   'max-pending-records': { schema: z._default(z.coerce.number().check(z.int(), z.minimum(100)), 200_000), help: 'records kept for retry while the mapper is unreachable (default 200000)' },
-  'pcap-buffer-size': { schema: z._default(z.coerce.number().check(z.int(), z.minimum(1 << 20)), 16 << 20), help: 'libpcap kernel buffer in bytes (default 16 MiB: lossless at 150,000 DNS responses/s, see BENCHMARKS.md)' },
+  'pcap-buffer-size': { schema: z._default(z.coerce.number().check(z.int(), z.minimum(1 << 20)), 2 << 20), help: 'libpcap kernel buffer in bytes, all of it resident (default 2 MiB: lossless at 150,000 DNS responses/s, see BENCHMARKS.md)' },
   'pcap-snaplen': { schema: z._default(z.coerce.number().check(z.int(), z.minimum(256), z.maximum(262_144)), 4096), help: 'bytes kept of each captured packet (default 4096)' },
   'pcap-link-type': { schema: z._default(z.enum(['default', 'sll', 'sll2']), 'default'), help: 'link type to ask libpcap for on the any device: default, sll or sll2 (default: libpcap\'s choice)' },
   'capture-syns': { schema: z.pipe(z._default(z.enum(['true', 'false']), 'true'), z.transform((v) => v === 'true')), help: 'also capture the first SYN of each TCP connection, for connections shorter than a scan (default true)' },

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http'
 import { networkInterfaces } from 'node:os'
 import { loadConfig } from '../src/config/options.js'
 import { readTokenFile } from '../src/config/token-file.js'
-import { createLogger } from '../src/log/logger.js'
+import { createLeanLogger } from '../src/log/lean-logger.js'
 import { installShutdown } from '../src/lifecycle/shutdown.js'
 import { snifferOptions } from './config.js'
 import { createSnifferMetrics, createSnifferRegistry } from './metrics.js'
@@ -23,7 +23,7 @@ const CAPTURE_DRAIN_MS = 250
 
 export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(snifferOptions, argv, env)
-  const log = createLogger({ level: config.logLevel, component: 'sniffer' })
+  const log = createLeanLogger({ level: config.logLevel, component: 'sniffer' })
   const token = await readTokenFile('token-file', config.tokenFile)
 
   const registry = createSnifferRegistry()

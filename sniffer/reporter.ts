@@ -7,7 +7,7 @@
 import { MAX_RECORDS_PER_KIND, REPORT_VERSION } from '../src/contract/report-limits.js'
 import type { Report } from '../src/contract/report.js'
 import { postJson, type PostJson } from './http-post.js'
-import type { Logger } from '../src/log/logger.js'
+import type { Log } from '../src/log/log.js'
 import type { Batch, Collector } from './collector.js'
 import type { SnifferMetrics } from './metrics.js'
 
@@ -19,7 +19,7 @@ export interface ReporterOptions {
   maxPendingRecords: number
   collector: Collector
   metrics: SnifferMetrics
-  log: Logger
+  log: Log
   /** Injected for tests; defaults to postJson over node:http. */
   post?: PostJson
   requestTimeoutMs?: number

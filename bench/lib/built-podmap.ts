@@ -6,7 +6,7 @@
  * (whose loader thread alone adds tens of MB of resident memory).
  */
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -28,4 +28,16 @@ export function buildSnifferBundle (): string[] {
   const out = `${root}node_modules/.cache/podmap-sniffer.mjs`
   execFileSync(process.execPath, [`${root}scripts/bundle-sniffer.mjs`, '--outfile', out], { stdio: 'pipe' })
   return [process.execPath, out]
+}
+
+/**
+ * The runtime settings the sniffer image sets (Dockerfile.sniffer's ENV NODE_OPTIONS and
+ * MALLOC_ARENA_MAX), so the bench measures the sniffer as it runs in a cluster.
+ */
+export function snifferImageRuntime (): { nodeFlags: string[], env: string[] } {
+  const dockerfile = readFileSync(`${root}Dockerfile.sniffer`, 'utf8')
+  const nodeOptions = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1]
+  const arenas = /^ENV MALLOC_ARENA_MAX=(\d+)$/m.exec(dockerfile)?.[1]
+  if (nodeOptions === undefined || arenas === undefined) throw new Error('Dockerfile.sniffer sets no ENV NODE_OPTIONS="..." or ENV MALLOC_ARENA_MAX=N')
+  return { nodeFlags: nodeOptions.split(/\s+/).filter((f) => f !== ''), env: [`MALLOC_ARENA_MAX=${arenas}`] }
 }

@@ -4,7 +4,7 @@
  * delivery and pcap_stats; see BENCHMARKS.md for why).
  */
 import { createRequire } from 'node:module'
-import type { Logger } from '../../src/log/logger.js'
+import type { Log } from '../../src/log/log.js'
 import { createError } from '../../src/errors/coded-error.js'
 import type { DnsSkip } from '../dns/decode-response.js'
 import type { SnifferMetrics } from '../metrics.js'
@@ -26,7 +26,7 @@ export const SYN_FILTER = '(ip and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn)
 export const DNS_AND_SYN_FILTER = `(${DNS_RESPONSE_FILTER}) or ${SYN_FILTER}`
 
 /** Bytes handed over per JavaScript call in batch mode. */
-const BATCH_BUFFER_SIZE = 1 << 20
+const BATCH_BUFFER_SIZE = 256 << 10
 
 export interface DnsCaptureOptions {
   /** Device to open, e.g. 'any' or 'eth0'. */
@@ -40,7 +40,7 @@ export interface DnsCaptureOptions {
   /** libpcap link type to ask for on the device (e.g. LinkKind.LINUX_SLL2 on any); its default if absent. */
   linkType?: number
   metrics: CaptureMetrics & Partial<Pick<SnifferMetrics, 'pcapDropped' | 'pcapIfDropped'>>
-  log: Logger
+  log: Log
   onResponse: (observation: DnsObservation) => void
   onSkip?: (reason: DnsSkip) => void
   /** First SYNs of TCP connections; when given, the filter also captures them. */

@@ -3,7 +3,7 @@
  * link layer -> IP -> UDP (dedupe -> DNS) or TCP (DNS reassembly from port 53, or a connection's
  * first SYN) -> callbacks. Never throws.
  */
-import type { Logger } from '../../src/log/logger.js'
+import type { Log } from '../../src/log/log.js'
 import type { SnifferMetrics } from '../metrics.js'
 import { DNS_ERROR_REASONS, decodeDnsResponse, type DnsSkip } from '../dns/decode-response.js'
 import { createDatagram, decodeIpUdp, IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './ip-udp.js'
@@ -34,7 +34,7 @@ export type CaptureMetrics = Pick<SnifferMetrics, 'packets' | 'duplicatePackets'
 export interface PacketDecoderDeps {
   linkKind: LinkKind
   metrics: CaptureMetrics
-  log: Logger
+  log: Log
   onResponse: (observation: DnsObservation) => void
   /** Valid DNS messages that carry nothing for podmap (query, NXDOMAIN, NODATA, ...): not errors. */
   onSkip?: (reason: DnsSkip) => void

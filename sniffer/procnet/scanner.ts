@@ -6,8 +6,7 @@
  * (`hostNetns`) are attributed to their hostNetwork pod through /proc/<pid>/cgroup.
  */
 import { readdir, readFile, readlink } from 'node:fs/promises'
-import { performance } from 'node:perf_hooks'
-import type { Logger } from '../../src/log/logger.js'
+import type { Log } from '../../src/log/log.js'
 import type { SnifferMetrics } from '../metrics.js'
 import { AddressCache, parseProcNet, TcpState, type ProcNetRow } from './parse.js'
 import { classifySessions, type Session } from './sessions.js'
@@ -23,7 +22,7 @@ export interface ScannerDeps {
   /** Where the host's /proc is mounted: /proc, or /host/proc in a cluster. */
   procRoot: string
   metrics: ScannerMetrics
-  log: Logger
+  log: Log
   /** Namespaces (and readlinks) in flight at once; 8 by default. */
   concurrency?: number
   /** The node's own network namespace (readlink of /proc/self/ns/net): its client sockets get a clientPod where one owns them. */
@@ -126,7 +125,7 @@ export function createScanner (deps: ScannerDeps): Scanner {
 
   return {
     async scan (): Promise<ScanResult> {
-      const started = performance.now()
+      const started = process.hrtime.bigint() // not performance.now(): that loads perf_hooks (~1 MB)
       let entries: string[]
       try {
         entries = await readdir(procRoot)
@@ -212,7 +211,7 @@ export function createScanner (deps: ScannerDeps): Scanner {
           if (s.clientPod === undefined && attributed.has(`${s.client} ${s.server} ${s.port} ${s.protocol}`)) sessions.splice(i, 1)
         }
       }
-      const durationMs = performance.now() - started
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6
       metrics.scanDuration.observe(durationMs / 1000)
       let udpCount = 0
       for (const s of sessions) if (s.protocol === 'UDP') udpCount++

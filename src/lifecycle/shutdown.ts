@@ -1,4 +1,4 @@
-import type { Logger } from '../log/logger.js'
+import type { Log } from '../log/log.js'
 
 export type ShutdownStep = { name: string, run: () => Promise<void> | void }
 
@@ -6,7 +6,7 @@ export type ShutdownStep = { name: string, run: () => Promise<void> | void }
  * Runs the steps in order on SIGTERM/SIGINT (stop accepting, flush, close), each bounded by
  * `timeoutMs`, then exits. A second signal exits at once.
  */
-export function installShutdown (log: Logger, steps: ShutdownStep[], timeoutMs = 10_000): () => Promise<void> {
+export function installShutdown (log: Log, steps: ShutdownStep[], timeoutMs = 10_000): () => Promise<void> {
   let running: Promise<void> | undefined
   const shutdown = async (): Promise<void> => {
     if (running) return running

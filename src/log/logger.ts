@@ -1,15 +1,9 @@
 import { pino, type Logger, type LoggerOptions } from 'pino'
+import { REDACT_CENSOR, REDACT_PATHS } from './redact-paths.js'
 
 export type { Logger }
 
-/** Paths pino blanks out wherever they appear: credentials never reach the logs. */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'headers.authorization',
-  'authorization',
-  'token',
-  '*.token'
-]
+export { REDACT_PATHS }
 
 export interface LoggerConfig {
   level: string
@@ -23,7 +17,7 @@ export function createLogger (config: LoggerConfig): Logger {
   const options: LoggerOptions = {
     level: config.level,
     base: { component: config.component },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACT_PATHS, censor: REDACT_CENSOR },
     timestamp: pino.stdTimeFunctions.isoTime
   }
   return config.destination ? pino(options, config.destination) : pino(options)

@@ -183,7 +183,7 @@ export function collectProcessMetrics (registry: Registry, prefix: string): void
   const heapUsed = new Gauge({ name: `${prefix}nodejs_heap_size_used_bytes`, help: 'Process heap size used from Node.js in bytes.', registers })
   const heapTotal = new Gauge({ name: `${prefix}nodejs_heap_size_total_bytes`, help: 'Process heap size from Node.js in bytes.', registers })
   const external = new Gauge({ name: `${prefix}nodejs_external_memory_bytes`, help: 'Node.js external memory size in bytes.', registers })
-  start.set(Math.round((Date.now() - performance.now()) / 1000))
+  start.set(Math.round(Date.now() / 1000 - process.uptime()))
   let last = process.cpuUsage()
   cpuUser.inc(last.user / 1e6)
   cpuSystem.inc(last.system / 1e6)

@@ -3,7 +3,8 @@
  * entrypoint must answer /healthz and /readyz against a fake API server, serve the web page and
  * the SVG and PNG graphs of a posted report, and keep the map in its PODMAP_STATE_DIR (written by
  * uid 10001) across a restart; its PNG renderer must find the fonts the image ships. The sniffer
- * image must load the `cap` addon against its run-time libpcap. Slow (minutes on a cold cache), so
+ * image must load the `cap` addon against its run-time libpcap, hold only its bundle and that addon,
+ * and its entrypoint must capture a DNS response on lo and report it to the mapper image. Slow (minutes on a cold cache), so
  * it is named *.image-test.ts to stay out of `npm test`: run it through `npm run test:images`
  * (scripts/test-images.sh), which first installs buildah, builds the local base and builds from
  * HEAD. PODMAP_IMAGE_GIT_REF=REF builds the committed tree of REF instead of the working tree.
@@ -11,11 +12,13 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { createSocket } from 'node:dgram'
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import dnsPacket from 'dns-packet'
 import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../testbed/fake-apiserver.js'
 import { IP, shopObjects } from '../mapper/fixtures.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
@@ -261,9 +264,12 @@ test('mapper image: resvg draws text with the fonts the image ships', async () =
 test('sniffer image: root for its capabilities, node entrypoint, no HEALTHCHECK, no compiler', async () => {
   const { config, healthcheck } = await imageConfig(SNIFFER)
   assert.ok(config.User === '0' || config.User === '' || config.User === undefined, `user ${String(config.User)}`)
-  assert.deepEqual(config.Entrypoint, ['node', '/app/bin/podmap.js'])
+  assert.deepEqual(config.Entrypoint, ['node', '/app/podmap-sniffer.mjs'])
   assert.deepEqual(config.Cmd, ['sniffer'])
   assert.equal(healthcheck, undefined)
+  // The runtime settings BENCHMARKS.md measured (bench:dns reads them from Dockerfile.sniffer).
+  assert.ok(config.Env?.includes('NODE_OPTIONS=--max-semi-space-size=1 --v8-pool-size=1'), `env: ${String(config.Env)}`)
+  assert.ok(config.Env?.includes('MALLOC_ARENA_MAX=2'), `env: ${String(config.Env)}`)
   const ctr = await container(SNIFFER)
   const cc = await runIn(ctr, ['sh', '-c', 'command -v g++ make python3 || echo none'])
   assert.equal(cc.stdout.trim(), 'none', cc.stderr)
@@ -278,7 +284,67 @@ test('sniffer image: loads the patched `cap` against the run-time libpcap and li
   assert.ok(out.devices.includes('any'), `devices: ${out.devices.join(', ')}`)
   // The sniffer refuses to start on a stock `cap`: patches/ must have been applied before the compile.
   assert.equal(out.patched, true, 'cap in the image has stats() from patches/cap+0.2.1.patch')
-  const help = await runIn(ctr, ['node', '/app/bin/podmap.js', 'sniffer', '--help'])
+  const help = await runIn(ctr, ['node', '/app/podmap-sniffer.mjs', 'sniffer', '--help'])
   assert.equal(help.code, 0, help.stderr)
   assert.match(help.stdout, /--proc-root/)
+  // One bundle and one addon: no mapper, client or CLI code in the sniffer image.
+  const modules = await runIn(ctr, ['sh', '-c', 'ls /app /app/node_modules'])
+  assert.equal(modules.code, 0, modules.stderr)
+  assert.deepEqual(modules.stdout.split(/\s+/).filter((l) => l !== '' && !l.endsWith(':')).sort(), ['cap', 'node_modules', 'podmap-sniffer.mjs'])
 })
+
+test('sniffer image: its entrypoint captures a DNS response on lo and reports it to the mapper image', { timeout: 180_000 }, async () => {
+  const api: FakeApiServer = await startFakeApiServer({ bookmarkIntervalMs: 1000 })
+  api.load([{ kind: 'Namespace', metadata: { name: 'shop' } }])
+  const cfg = await mapperConfigDir(api)
+  const mapperCtr = await container(MAPPER)
+  const snifferCtr = await container(SNIFFER)
+  let mapper: Awaited<ReturnType<typeof startMapper>> | undefined
+  let sniffer: ReturnType<typeof startIn> | undefined
+  try {
+    mapper = await startMapper(mapperCtr, cfg)
+    const metricsPort = await freePort()
+    const { config } = await imageConfig(SNIFFER)
+    sniffer = startIn(snifferCtr, [...(config.Entrypoint ?? []), ...(config.Cmd ?? []),
+      '--mapper-url', mapper.base, '--token-file', '/cfg/token', '--interface', 'lo', '--node-name', 'image-test',
+      '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), '--report-interval', '1s', '--scan-interval', '1s'], [`${cfg}:/cfg:ro`])
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`
+    const up = await poll(`http://127.0.0.1:${metricsPort}/healthz`, (r) => r.status === 200, 120)
+    assert.equal(up?.status, 200, `no /healthz from the sniffer image; its output:\n${sniffer.output()}`)
+    // A DNS response from port 53 on loopback, as a resolver would send it.
+    const answer = dnsPacket.encode({ type: 'response', id: 4242, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE,
+      questions: [{ type: 'A', name: 'orders.shop.svc.cluster.local' }],
+      answers: [{ type: 'A', name: 'orders.shop.svc.cluster.local', ttl: 30, data: '10.96.0.42' }] })
+    let reported = false
+    for (let i = 0; i < 40 && !reported; i++) {
+      await sendUdp(answer, 53, 45353)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const m = await get(metricsUrl)
+      reported = /^podmap_sniffer_records_sent_total [1-9]/m.test(m?.body ?? '')
+    }
+    const m = (await get(metricsUrl))?.body ?? ''
+    assert.ok(reported, `the sniffer image sent no record; its metrics:\n${m.split('\n').filter((l) => l.startsWith('podmap_sniffer_') && !l.includes('_bucket')).join('\n')}\noutput:\n${sniffer.output()}`)
+    assert.match(m, /^podmap_sniffer_dns_responses_total [1-9]/m)
+    assert.match(m, /^podmap_sniffer_pcap_dropped_total 0$/m)
+    const ingested = (await get(`${mapper.base}/metrics`))?.body ?? ''
+    assert.match(ingested, /^podmap_mapper_records_ingested_total\{source="dns"\} [1-9]/m)
+    const rss = Number(/^podmap_sniffer_process_resident_memory_bytes (\d+)/m.exec(m)?.[1])
+    process.stdout.write(`# sniffer image: resident ${(rss / 1048576).toFixed(1)} MiB after start and a few reports\n`)
+  } finally {
+    await sniffer?.stop()
+    await mapper?.run.stop()
+    await api.close()
+    await rm(cfg, { recursive: true, force: true })
+  }
+})
+
+/** One UDP datagram from 127.0.0.1:fromPort to 127.0.0.1:toPort (binding port 53 needs root, as the tests run). */
+async function sendUdp (payload: Buffer, fromPort: number, toPort: number): Promise<void> {
+  const socket = createSocket('udp4')
+  try {
+    await new Promise<void>((resolve, reject) => { socket.once('error', reject); socket.bind(fromPort, '127.0.0.1', () => resolve()) })
+    await new Promise<void>((resolve, reject) => socket.send(payload, toPort, '127.0.0.1', (err) => err ? reject(err) : resolve()))
+  } finally {
+    socket.close()
+  }
+}
