@@ -4,10 +4,11 @@
  * mapper or bad configuration), 2 bad usage.
  */
 import { runCli, type CommandTable } from './dispatch.js'
-import { snifferEntry } from './commands/sniffer.js'
+// Only the summary: the mapper image ships no sniffer code, so nothing of it may load up front.
+import { SNIFFER_SUMMARY } from './commands/sniffer-summary.js'
 
 const commands: CommandTable = {
-  sniffer: snifferEntry,
+  sniffer: { summary: SNIFFER_SUMMARY, load: async () => (await import('./commands/sniffer.js')).snifferCommand },
   mapper: { summary: 'run the mapper: resolve reports to workloads, keep the map, serve the API', load: async () => (await import('./commands/mapper.js')).mapperCommand },
   list: { summary: 'print the map as a table grouped by client (-o json|yaml for machines)', load: async () => (await import('./commands/list.js')).listCommand },
   diff: { summary: 'calls that appeared, disappeared or changed since a snapshot or a time', load: async () => (await import('./commands/diff.js')).diffCommand },
