@@ -48,10 +48,11 @@ export async function runIn (ctr: string, argv: string[], timeoutMs = 60_000): P
 
 /**
  * Starts a long-running command in the container, in its own process group so that stop()
- * ends buildah and everything it started, and nothing else.
+ * ends buildah and everything it started, and nothing else. `capabilities` are added to buildah's
+ * default set (e.g. CAP_NET_RAW, as the chart grants the sniffer).
  */
-export function startIn (ctr: string, argv: string[], volumes: string[]): { child: ChildProcess, output: () => string, stop: () => Promise<void> } {
-  const args = ['run', '--isolation', 'chroot', ...volumes.flatMap((v) => ['--volume', v]), ctr, '--', ...argv]
+export function startIn (ctr: string, argv: string[], volumes: string[], capabilities: string[] = []): { child: ChildProcess, output: () => string, stop: () => Promise<void> } {
+  const args = ['run', '--isolation', 'chroot', ...volumes.flatMap((v) => ['--volume', v]), ...capabilities.flatMap((c) => ['--cap-add', c]), ctr, '--', ...argv]
   const child = spawn('buildah', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout?.on('data', (b: Buffer) => { out += b.toString() })

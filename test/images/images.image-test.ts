@@ -307,7 +307,8 @@ test('sniffer image: its entrypoint captures a DNS response on lo and reports it
     const { config } = await imageConfig(SNIFFER)
     sniffer = startIn(snifferCtr, [...(config.Entrypoint ?? []), ...(config.Cmd ?? []),
       '--mapper-url', mapper.base, '--token-file', '/cfg/token', '--interface', 'lo', '--node-name', 'image-test',
-      '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), '--report-interval', '1s', '--scan-interval', '1s'], [`${cfg}:/cfg:ro`])
+      '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), '--report-interval', '1s', '--scan-interval', '1s'],
+    [`${cfg}:/cfg:ro`], ['CAP_NET_RAW', 'CAP_SYS_PTRACE']) // what the chart adds (helm/podmap/values.yaml)
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`
     const up = await poll(`http://127.0.0.1:${metricsPort}/healthz`, (r) => r.status === 200, 120)
     assert.equal(up?.status, 200, `no /healthz from the sniffer image; its output:\n${sniffer.output()}`)
