@@ -17,9 +17,13 @@ import { HostSynHold } from './host-syns.js'
 import { startDnsCapture } from './capture/dns-capture.js'
 import { LinkKind } from './capture/link-layer.js'
 import { createScanner } from './procnet/scanner.js'
+import { createHeapKeeper } from './heap-keeper.js'
 
 /** Longer than the capture's libpcap read timeout (100 ms). */
 const CAPTURE_DRAIN_MS = 250
+
+/** Heap growth since the last full collection that triggers the next one (BENCHMARKS.md, memory). */
+const HEAP_HEADROOM_BYTES = 2 << 20
 
 export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(snifferOptions, argv, env)
@@ -67,7 +71,8 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
       scanning = false
     }
   }
-  const scanTimer = setInterval(() => { capture.pollStats(); void scanOnce() }, config.scanInterval)
+  const heap = createHeapKeeper(HEAP_HEADROOM_BYTES)
+  const scanTimer = setInterval(() => { capture.pollStats(); heap.check(); void scanOnce() }, config.scanInterval)
   scanTimer.unref()
   void scanOnce()
 
@@ -84,7 +89,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
   reporter.start()
 
   const server = await listenHealth(config.metricsHost, config.metricsPort, registry, () => { capture.pollStats() })
-  log.info({ port: config.metricsPort, node: config.nodeName, mapper: config.mapperUrl }, 'sniffer started')
+  log.info({ port: config.metricsPort, node: config.nodeName, mapper: config.mapperUrl, heapKeeper: heap.enabled }, 'sniffer started')
 
   installShutdown(log, [
     {

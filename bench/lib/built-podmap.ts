@@ -31,13 +31,14 @@ export function buildSnifferBundle (): string[] {
 }
 
 /**
- * The runtime settings the sniffer image sets (Dockerfile.sniffer's ENV NODE_OPTIONS and
- * MALLOC_ARENA_MAX), so the bench measures the sniffer as it runs in a cluster.
+ * The runtime settings the sniffer image sets (Dockerfile.sniffer: the node flags of its ENTRYPOINT
+ * and ENV MALLOC_ARENA_MAX), so the benches measure the sniffer as it runs in a cluster.
  */
 export function snifferImageRuntime (): { nodeFlags: string[], env: string[] } {
   const dockerfile = readFileSync(`${root}Dockerfile.sniffer`, 'utf8')
-  const nodeOptions = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1]
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1]
   const arenas = /^ENV MALLOC_ARENA_MAX=(\d+)$/m.exec(dockerfile)?.[1]
-  if (nodeOptions === undefined || arenas === undefined) throw new Error('Dockerfile.sniffer sets no ENV NODE_OPTIONS="..." or ENV MALLOC_ARENA_MAX=N')
-  return { nodeFlags: nodeOptions.split(/\s+/).filter((f) => f !== ''), env: [`MALLOC_ARENA_MAX=${arenas}`] }
+  if (entrypoint === undefined || arenas === undefined) throw new Error('Dockerfile.sniffer has no ENTRYPOINT [...] or ENV MALLOC_ARENA_MAX=N')
+  const argv = JSON.parse(entrypoint) as string[]
+  return { nodeFlags: argv.filter((a) => a.startsWith('--')), env: [`MALLOC_ARENA_MAX=${arenas}`] }
 }
