@@ -7,8 +7,6 @@
  *
  * Needs node's --expose-gc (the sniffer image's entrypoint sets it); without it this does nothing.
  */
-import { getHeapStatistics } from 'node:v8'
-
 /** V8's gc(): a full, synchronous collection. (Node 20's V8 took {type: 'major'} as a young one.) */
 type Gc = () => unknown
 
@@ -19,7 +17,7 @@ export interface HeapKeeper {
   check: () => boolean
 }
 
-export function createHeapKeeper (headroomBytes: number, gc: Gc | undefined = (globalThis as { gc?: Gc }).gc, used: () => number = () => getHeapStatistics().used_heap_size): HeapKeeper {
+export function createHeapKeeper (headroomBytes: number, gc: Gc | undefined = (globalThis as { gc?: Gc }).gc, used: () => number = () => process.memoryUsage().heapUsed): HeapKeeper {
   let afterLast = used()
   return {
     enabled: gc !== undefined,

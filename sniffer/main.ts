@@ -3,7 +3,6 @@
  * shutdown. Nothing else in sniffer/ reads configuration or starts timers of its own accord.
  */
 import { readlink } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
 import { networkInterfaces } from 'node:os'
 import { loadConfig } from '../src/config/options.js'
 import { readTokenFile } from '../src/config/token-file.js'
@@ -18,6 +17,7 @@ import { startDnsCapture } from './capture/dns-capture.js'
 import { LinkKind } from './capture/link-layer.js'
 import { createScanner } from './procnet/scanner.js'
 import { createHeapKeeper } from './heap-keeper.js'
+import { listenHealth } from './health-server.js'
 
 /** Longer than the capture's libpcap read timeout (100 ms). */
 const CAPTURE_DRAIN_MS = 250
@@ -88,7 +88,10 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
   })
   reporter.start()
 
-  const server = await listenHealth(config.metricsHost, config.metricsPort, registry, () => { capture.pollStats() })
+  const server = await listenHealth(config.metricsHost, config.metricsPort, {
+    metricsContentType: registry.contentType,
+    metrics: async () => { capture.pollStats(); return await registry.metrics() }
+  })
   log.info({ port: config.metricsPort, node: config.nodeName, mapper: config.mapperUrl, heapKeeper: heap.enabled }, 'sniffer started')
 
   installShutdown(log, [
@@ -105,26 +108,4 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
     { name: 'send the last batch', run: async () => { await scanOnce(); hostSyns.flush(); reporter.stop(); await reporter.flush() } },
     { name: 'close health server', run: () => new Promise<void>((resolve) => server.close(() => resolve())) }
   ])
-}
-
-async function listenHealth (host: string, port: number, registry: ReturnType<typeof createSnifferRegistry>, beforeScrape: () => void): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
-    } else if (path === '/metrics') {
-      beforeScrape()
-      registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-        () => res.writeHead(500).end()
-      )
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"statusCode":404,"code":"PODMAP_ERR_NOT_FOUND","message":"not found"}')
-    }
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => resolve())
-  })
-  return server
 }

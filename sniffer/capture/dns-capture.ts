@@ -26,7 +26,7 @@ export const SYN_FILTER = '(ip and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn)
 export const DNS_AND_SYN_FILTER = `(${DNS_RESPONSE_FILTER}) or ${SYN_FILTER}`
 
 /** Bytes handed over per JavaScript call in batch mode. */
-const BATCH_BUFFER_SIZE = 256 << 10
+const BATCH_BUFFER_SIZE = 64 << 10
 
 export interface DnsCaptureOptions {
   /** Device to open, e.g. 'any' or 'eth0'. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { postJson } from '../../sniffer/http-post.js'
 
 async function serve (handler: Parameters<typeof createServer>[1]): Promise<{ server: Server, url: URL }> {
@@ -42,4 +42,38 @@ test('no answer within the deadline, or nobody listening: rejects', async () => 
     await assert.rejects(postJson(url, '{}', {}, 200), /no answer within 200 ms/)
   } finally { server.closeAllConnections(); server.close() }
   await assert.rejects(postJson(url, '{}', {}, 2000), /ECONNREFUSED/)
+})
+
+test('a chunked answer is decoded; an answer that keeps the connection open ends at its content-length', async () => {
+  const { server, url } = await serve((req, res) => {
+    if (req.url?.endsWith('/chunked')) {
+      res.writeHead(503, { 'content-type': 'application/json' })
+      res.write('{"part":')
+      setTimeout(() => res.end('"two"}'), 20)
+    } else {
+      // Keep-alive despite the client's connection: close is the server's choice: the length ends it.
+      res.shouldKeepAlive = true
+      res.writeHead(200, { 'content-length': '7' }).end('{"a":1}')
+    }
+  })
+  try {
+    const chunked = await postJson(new URL('/chunked', url), '{}', {}, 2000)
+    assert.deepEqual(chunked, { status: 503, text: '{"part":"two"}' })
+    assert.deepEqual(await postJson(url, '{}', {}, 2000), { status: 200, text: '{"a":1}' })
+  } finally { server.closeAllConnections(); server.close() }
+})
+
+test('IPv6 literals, an answer that is not HTTP, and a header with a line break', async () => {
+  const server = createServer((_req, res) => { res.writeHead(204).end() })
+  await new Promise<void>((resolve) => server.listen(0, '::1', resolve))
+  const port = (server.address() as AddressInfo).port
+  try {
+    assert.deepEqual(await postJson(new URL(`http://[::1]:${port}/x`), '{}', {}, 2000), { status: 204, text: '' })
+    await assert.rejects(postJson(new URL(`http://[::1]:${port}/x`), '{}', { evil: 'a\r\nx: y' }, 2000), /line break/)
+  } finally { server.close() }
+  const raw = createNetServer((s) => { s.end('SSH-2.0-nope\r\n\r\n') })
+  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve))
+  try {
+    await assert.rejects(postJson(new URL(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`), '{}', {}, 2000), /not an HTTP answer/)
+  } finally { raw.close() }
 })
