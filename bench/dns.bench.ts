@@ -9,7 +9,7 @@
  * and tcpdump with the same kind of filter and buffer. Per rate: responses decoded by the sniffer
  * (its /metrics), libpcap drops, CPU % of one core (/proc/<pid>/stat), RSS; tcpdump's own counts.
  * The sniffer runs as its image runs it: bundled (scripts/bundle-sniffer.mjs), plain node, with the image's
- * NODE_OPTIONS and MALLOC_ARENA_MAX read from Dockerfile.sniffer (--node-flag=... or --no-image-runtime to
+ * node flags (its ENTRYPOINT) and MALLOC_ARENA_MAX read from Dockerfile.sniffer (--node-flag=... or --no-image-runtime to
  * change that); --tsx runs the sources through tsx.
  * Needs root. Options: --rates 5000,20000,... --seconds 5 --settle=5 --sniffer-arg=--pcap-link-type=sll2 --tsx
  */
@@ -24,7 +24,7 @@ import { createUplink } from '../test/e2e/uplink.js'
 import { cpuWindow, rssBreakdownMiB, rssMiB } from './lib/proc-usage.js'
 import { parsePromText } from './lib/prom-text.js'
 import { startMapperSink } from './lib/mapper-sink.js'
-import { buildSnifferBundle, snifferImageRuntime } from './lib/built-podmap.js'
+import { buildSnifferBundle, snifferRuntime } from './lib/built-podmap.js'
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: string): string => {
@@ -37,10 +37,8 @@ const flag = (name: string, fallback: string): string => {
 const rates = flag('rates', '5000,5000,20000,20000,50000,100000,150000').split(',').map(Number)
 const seconds = Math.min(Number(flag('seconds', '5')), 30)
 const snifferExtra = args.filter((a) => a.startsWith('--sniffer-arg=')).map((a) => a.slice('--sniffer-arg='.length))
-// The image's NODE_OPTIONS and MALLOC_ARENA_MAX unless --node-flag=... (or --no-image-runtime) says otherwise.
-const givenFlags = args.filter((a) => a.startsWith('--node-flag=')).map((a) => a.slice('--node-flag='.length))
-const imageRuntime = args.includes('--no-image-runtime') ? { nodeFlags: [], env: [] } : snifferImageRuntime()
-const nodeFlags = givenFlags.length > 0 ? givenFlags : imageRuntime.nodeFlags
+// As the sniffer image runs it (its ENTRYPOINT's node flags, MALLOC_ARENA_MAX) unless --node-flag=... or --no-image-runtime.
+const { nodeFlags, env: snifferEnv } = snifferRuntime(args)
 const BIN = fileURLToPath(new URL('../bin/podmap.js', import.meta.url))
 const GEN_SRC = fileURLToPath(new URL('./lib/dns-gen.c', import.meta.url))
 
@@ -85,7 +83,7 @@ async function main (): Promise<void> {
     sink = await startMapperSink(uplink.rootIp, token)
 
     const podmap = args.includes('--tsx') ? [process.execPath, BIN] : buildSnifferBundle()
-    sniffer = lab.spawnIn('node', ['env', ...imageRuntime.env, podmap[0]!, ...nodeFlags, ...podmap.slice(1), 'sniffer', '--mapper-url', sink.url,
+    sniffer = lab.spawnIn('node', ['env', ...Object.entries(snifferEnv).map(([k, v]) => `${k}=${v}`), podmap[0]!, ...nodeFlags, ...podmap.slice(1), 'sniffer', '--mapper-url', sink.url,
       '--token-file', join(dir, 'token'), '--metrics-host', uplink.nodeIp, '--metrics-port', '9476',
       '--node-name', 'bench', '--log-level', 'warn', ...snifferExtra])
     let snifferLog = ''

@@ -6,7 +6,7 @@
  * connections in all, spread over 20 processes to stay under the 20,000 descriptor limit). Then,
  * alternating, for --rounds rounds: `ss -tan -N <ns>` run in each of the 20 namespaces one after
  * the other (spawn included: that is what running ss costs), and one full scan by the real scanner
- * (compiled, in a child process of its own running plain node with the sniffer image's NODE_OPTIONS and
+ * (compiled, in a child process of its own running plain node with the sniffer image's node flags and
  * MALLOC_ARENA_MAX unless --node-flag=... or --no-image-runtime, with the real metrics). Prints the
  * median times, their ratio, and the scanner process's RSS after each scan and its peak (VmHWM).
  * The scanner reads every namespace on the machine, not only the bench's: the figure includes
@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
 import { createLab, requireRoot } from '../test/sniffer/capture/netns.js'
-import { buildPodmap, snifferImageRuntime } from './lib/built-podmap.js'
+import { buildPodmap, snifferRuntime } from './lib/built-podmap.js'
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: number): number => {
@@ -29,11 +29,10 @@ const flag = (name: string, fallback: number): number => {
 const NAMESPACES = Math.min(flag('namespaces', 20), 50)
 const PER_NAMESPACE = Math.min(flag('connections', 500), 9000)
 const ROUNDS = Math.min(flag('rounds', 7), 30)
-// The sniffer image's NODE_OPTIONS and MALLOC_ARENA_MAX unless --node-flag=... (or --no-image-runtime) says otherwise.
-const givenFlags = args.filter((a) => a.startsWith('--node-flag=')).map((a) => a.slice('--node-flag='.length))
-const imageRuntime = args.includes('--no-image-runtime') ? { nodeFlags: [], env: [] } : snifferImageRuntime()
-const nodeFlags = givenFlags.length > 0 ? givenFlags : imageRuntime.nodeFlags
-const childEnv = { ...process.env, ...Object.fromEntries(imageRuntime.env.map((kv) => kv.split('=') as [string, string])) }
+// As the sniffer image runs it (its ENTRYPOINT's node flags, MALLOC_ARENA_MAX) unless --node-flag=... or --no-image-runtime.
+const runtime = snifferRuntime(args)
+const nodeFlags = runtime.nodeFlags
+const childEnv = { ...process.env, ...runtime.env }
 const HOLDER_SRC = fileURLToPath(new URL('./lib/conn-holder.c', import.meta.url))
 
 const SCAN_CHILD = `

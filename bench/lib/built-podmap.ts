@@ -31,14 +31,17 @@ export function buildSnifferBundle (): string[] {
 }
 
 /**
- * The runtime settings the sniffer image sets (Dockerfile.sniffer: the node flags of its ENTRYPOINT
- * and ENV MALLOC_ARENA_MAX), so the benches measure the sniffer as it runs in a cluster.
+ * How a bench runs the sniffer: as its image does (Dockerfile.sniffer: the node flags of its
+ * ENTRYPOINT and ENV MALLOC_ARENA_MAX), unless the bench's arguments say otherwise
+ * (`--node-flag=...`, repeatable, replaces the flags; `--no-image-runtime` drops both).
  */
-export function snifferImageRuntime (): { nodeFlags: string[], env: string[] } {
+export function snifferRuntime (args: string[]): { nodeFlags: string[], env: Record<string, string> } {
+  const given = args.filter((a) => a.startsWith('--node-flag=')).map((a) => a.slice('--node-flag='.length))
+  if (args.includes('--no-image-runtime')) return { nodeFlags: given, env: {} }
   const dockerfile = readFileSync(`${root}Dockerfile.sniffer`, 'utf8')
   const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1]
   const arenas = /^ENV MALLOC_ARENA_MAX=(\d+)$/m.exec(dockerfile)?.[1]
   if (entrypoint === undefined || arenas === undefined) throw new Error('Dockerfile.sniffer has no ENTRYPOINT [...] or ENV MALLOC_ARENA_MAX=N')
-  const argv = JSON.parse(entrypoint) as string[]
-  return { nodeFlags: argv.filter((a) => a.startsWith('--')), env: [`MALLOC_ARENA_MAX=${arenas}`] }
+  const imageFlags = (JSON.parse(entrypoint) as string[]).filter((a) => a.startsWith('--'))
+  return { nodeFlags: given.length > 0 ? given : imageFlags, env: { MALLOC_ARENA_MAX: arenas } }
 }
