@@ -11,13 +11,12 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net'
 
 export interface PostResult { status: number, text: string }
-export type PostJson = (url: URL, body: string, headers: Record<string, string>, timeoutMs: number) => Promise<PostResult>
 
 /** Answers beyond this are cut (an error body is logged, never parsed). */
 const MAX_ANSWER_BYTES = 64 * 1024
 const MAX_HEAD_BYTES = 16 * 1024
 
-export const postJson: PostJson = async (url, body, headers, timeoutMs) => {
+export async function postJson (url: URL, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PostResult> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol}`)
   const tls = url.protocol === 'https:'
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1')

@@ -6,7 +6,7 @@
  */
 import { MAX_RECORDS_PER_KIND, REPORT_VERSION } from '../src/contract/report-limits.js'
 import type { Report } from '../src/contract/report.js'
-import { postJson, type PostJson } from './http-post.js'
+import { postJson } from './http-post.js'
 import type { Log } from '../src/log/log.js'
 import type { Batch, Collector } from './collector.js'
 import type { SnifferMetrics } from './metrics.js'
@@ -20,8 +20,6 @@ export interface ReporterOptions {
   collector: Collector
   metrics: SnifferMetrics
   log: Log
-  /** Injected for tests; defaults to postJson over node:http. */
-  post?: PostJson
   requestTimeoutMs?: number
 }
 
@@ -36,7 +34,6 @@ export interface Reporter {
 const recordsOf = (b: Batch): number => b.dns.length + b.sockets.length
 
 export function createReporter (opts: ReporterOptions): Reporter {
-  const post = opts.post ?? postJson
   const url = new URL('/api/v1/reports', opts.mapperUrl)
   const pending: Batch[] = []
   let pendingCount = 0
@@ -65,7 +62,7 @@ export function createReporter (opts: ReporterOptions): Reporter {
   async function sendOne (batch: Batch): Promise<'ok' | 'retry' | 'rejected'> {
     const report: Report = { version: REPORT_VERSION, node: opts.nodeName, sentAt: Date.now(), dns: batch.dns, sockets: batch.sockets }
     try {
-      const res = await post(url, JSON.stringify(report), { authorization: `Bearer ${opts.token}` }, opts.requestTimeoutMs ?? 10_000)
+      const res = await postJson(url, JSON.stringify(report), { authorization: `Bearer ${opts.token}` }, opts.requestTimeoutMs ?? 10_000)
       if (res.status >= 200 && res.status < 300) return 'ok'
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
         opts.log.error({ status: res.status, body: res.text.slice(0, 500) }, 'mapper refused a report')

@@ -8,7 +8,7 @@ import type { SnifferMetrics } from '../metrics.js'
 import { DNS_ERROR_REASONS, decodeDnsResponse, type DnsSkip } from '../dns/decode-response.js'
 import { createDatagram, decodeIpUdp, IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './ip-udp.js'
 import { createLinkResult, decodeLinkLayer, type LinkKind } from './link-layer.js'
-import { RecentKeys } from './recent-keys.js'
+import { mixWords, RecentKeys } from './recent-keys.js'
 import { TcpDnsFlows } from './tcp-dns-flows.js'
 
 /** What the capture hands on: `client` was told that `name` is at `answers`. */
@@ -57,11 +57,7 @@ const MAX_EXCEPTION_LOGS = 10
  */
 function addressWord (frame: Uint8Array, offset: number, family: 4 | 6): number {
   const w = (o: number): number => (frame[o]! << 24) | (frame[o + 1]! << 16) | (frame[o + 2]! << 8) | frame[o + 3]!
-  if (family === 4) return w(offset)
-  let h = Math.imul(w(offset) ^ 0x9e3779b9, 0x85ebca6b)
-  h = Math.imul(h ^ (h >>> 13) ^ w(offset + 4), 0xc2b2ae35)
-  h = Math.imul(h ^ (h >>> 16) ^ w(offset + 8), 0x27d4eb2f)
-  return h ^ (h >>> 15) ^ w(offset + 12)
+  return family === 4 ? w(offset) : mixWords(w(offset), w(offset + 4), w(offset + 8)) ^ w(offset + 12)
 }
 
 /** Returns the handler for one captured frame: `frame[0, length)` (frame may be a reused buffer). */

@@ -16,6 +16,14 @@ export interface RecentKeysOptions {
 
 const EMPTY = -1
 
+/** Three 32-bit words mixed into one (multiply-xorshift rounds): the index's hash, and how the decoder folds an IPv6 address. */
+export function mixWords (a: number, b: number, c: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13) ^ b, 0xc2b2ae35)
+  h = Math.imul(h ^ (h >>> 16) ^ c, 0x27d4eb2f)
+  return h ^ (h >>> 15)
+}
+
 export class RecentKeys {
   readonly windowMs: number
   readonly maxKeys: number
@@ -87,10 +95,7 @@ export class RecentKeys {
   }
 
   private hash (a: number, b: number, c: number): number {
-    let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b)
-    h = Math.imul(h ^ (h >>> 13) ^ b, 0xc2b2ae35)
-    h = Math.imul(h ^ (h >>> 16) ^ c, 0x27d4eb2f)
-    return (h ^ (h >>> 15)) & this.mask
+    return mixWords(a, b, c) & this.mask
   }
 
   private dropHead (): void {

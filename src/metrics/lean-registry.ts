@@ -95,13 +95,24 @@ abstract class LabelledMetric<L extends string, S> implements Collectable {
   async get (): Promise<MetricSnapshot> { return this.snapshot() }
 }
 
-export class Counter<L extends string = string> extends LabelledMetric<L, { value: number }> {
+/** One number per label set: what counters and gauges share. */
+abstract class ValueMetric<L extends string> extends LabelledMetric<L, { value: number }> {
+  protected abstract readonly type: 'counter' | 'gauge'
+
   constructor (opts: MetricOptions<L>) {
     super(opts)
-    if (this.labelNames.length === 0) this.entry(undefined) // an unlabelled counter shows 0 from the start
+    if (this.labelNames.length === 0) this.entry(undefined) // an unlabelled metric shows 0 from the start
   }
 
   protected initial (): { value: number } { return { value: 0 } }
+
+  snapshot (): MetricSnapshot {
+    return { name: this.name, help: this.help, type: this.type, values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.state.value })) }
+  }
+}
+
+export class Counter<L extends string = string> extends ValueMetric<L> {
+  protected readonly type = 'counter'
 
   inc (labelsOrValue?: LabelValues<L> | number, value?: number): void {
     const labels = typeof labelsOrValue === 'object' ? labelsOrValue : undefined
@@ -109,27 +120,14 @@ export class Counter<L extends string = string> extends LabelledMetric<L, { valu
     if (!(by >= 0)) throw new Error(`counter ${this.name} cannot be increased by ${by}`)
     this.entry(labels).value += by
   }
-
-  snapshot (): MetricSnapshot {
-    return { name: this.name, help: this.help, type: 'counter', values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.state.value })) }
-  }
 }
 
-export class Gauge<L extends string = string> extends LabelledMetric<L, { value: number }> {
-  constructor (opts: MetricOptions<L>) {
-    super(opts)
-    if (this.labelNames.length === 0) this.entry(undefined)
-  }
-
-  protected initial (): { value: number } { return { value: 0 } }
+export class Gauge<L extends string = string> extends ValueMetric<L> {
+  protected readonly type = 'gauge'
 
   set (labelsOrValue: LabelValues<L> | number, value?: number): void {
     if (typeof labelsOrValue === 'number') this.entry(undefined).value = labelsOrValue
     else this.entry(labelsOrValue).value = value ?? 0
-  }
-
-  snapshot (): MetricSnapshot {
-    return { name: this.name, help: this.help, type: 'gauge', values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.state.value })) }
   }
 }
 
