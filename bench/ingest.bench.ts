@@ -17,7 +17,7 @@ import { createLogger } from '../src/log/logger.js'
 import { ClusterIndex } from '../mapper/kube/cluster-index.js'
 import { DurableMap } from '../mapper/graph/durable-map.js'
 import { Resolver } from '../mapper/graph/resolver.js'
-import { createIngestor } from '../mapper/graph/ingest.js'
+import { createIngestor, DEFAULT_TIME_BOUNDS } from '../mapper/graph/ingest.js'
 import { createTokenCheck } from '../mapper/auth.js'
 import { reportSchema } from '../src/contract/report.js'
 import { syntheticCluster, syntheticReport } from './mapper-cluster.js'
@@ -79,7 +79,7 @@ try {
   const app = await buildApp({
     log, registry, metrics, map,
     labelsOf: (id) => index.workloadPods(id).map((p) => p.labels),
-    ingestor: createIngestor({ resolver, map, metrics }),
+    ingestor: createIngestor({ resolver, map, metrics, times: DEFAULT_TIME_BOUNDS }),
     checkToken,
     readiness: { ready: () => true, detail: () => ({}) },
     bodyLimit: 16 << 20

@@ -12,7 +12,7 @@ import { createLogger } from '../src/log/logger.js'
 import { ClusterIndex } from '../mapper/kube/cluster-index.js'
 import { DurableMap } from '../mapper/graph/durable-map.js'
 import { Resolver } from '../mapper/graph/resolver.js'
-import { createIngestor } from '../mapper/graph/ingest.js'
+import { createIngestor, DEFAULT_TIME_BOUNDS } from '../mapper/graph/ingest.js'
 import { createTokenCheck } from '../mapper/auth.js'
 import { loadKubeConfig, startInformers } from '../mapper/kube/informers.js'
 import { startFakeApiServer } from '../test/testbed/fake-apiserver.js'
@@ -77,7 +77,7 @@ const index = new ClusterIndex()
 const app = await buildApp({
   log, registry, metrics, map,
   labelsOf: () => [],
-  ingestor: createIngestor({ resolver: new Resolver(index, { clusterDomain: 'cluster.local', excludeNamespaces: [], onUnresolved: () => {} }), map, metrics }),
+  ingestor: createIngestor({ resolver: new Resolver(index, { clusterDomain: 'cluster.local', excludeNamespaces: [], onUnresolved: () => {} }), map, metrics, times: DEFAULT_TIME_BOUNDS }),
   checkToken: createTokenCheck('x'),
   readiness: { ready: () => true, detail: () => ({}) },
   bodyLimit: 1 << 20

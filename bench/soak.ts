@@ -71,7 +71,9 @@ async function main (): Promise<number> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const mapper = spawn(process.execPath, [BIN, 'mapper', '--kubeconfig', join(dir, 'kubeconfig'), '--token-file', join(dir, 'token'),
-    '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...(args['state-dir'] ? ['--state-dir', join(dir, 'state')] : [])],
+    '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn',
+    // Every simulated sniffer posts from 127.0.0.1, and the rate limit is per sender address.
+    '--report-rate', '0', ...(args['state-dir'] ? ['--state-dir', join(dir, 'state')] : [])],
   { stdio: ['ignore', 'ignore', 'pipe'] })
   let mapperErr = ''
   mapper.stderr?.on('data', (d: Buffer) => { mapperErr = (mapperErr + String(d)).slice(-4000) })

@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Registry } from 'prom-client'
 import type { Logger } from '../src/log/logger.js'
 import { isCodedError } from '../src/errors/coded-error.js'
-import { Unauthorized } from '../src/errors/codes.js'
+import { accessHook, accessOf, requireAccessDeclared, type RouteAccess } from './access.js'
 import { TooManyReports, createRateLimiter, type RateLimitOptions } from './rate-limit.js'
 import type { Identity } from '../src/contract/map.js'
 import type { DurableMap } from './graph/durable-map.js'
@@ -25,6 +25,13 @@ import { clusterLookup } from './export/cluster-lookup.js'
 import { createImageRenderer } from './export/render-image.js'
 import { createShadowService, type ShadowService } from './policy/shadow-service.js'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every registered route with the access it declared (mapper/access.ts). */
+    routeAccess: RouteAccess[]
+  }
+}
+
 export interface AppDeps {
   log: Logger
   registry: Registry
@@ -34,7 +41,7 @@ export interface AppDeps {
   labelsOf: (id: Identity) => Array<Record<string, string>>
   ingestor: Ingestor
   checkToken: (authorization: string | undefined) => boolean
-  /** When set, every GET/HEAD /api/* needs this bearer token (--read-token-file); health, readiness and metrics stay open. */
+  /** When set, every `read` route (the map and what derives from it) needs this bearer token (--read-token-file); `open` routes stay open. */
   checkReadToken?: (authorization: string | undefined) => boolean
   /** Per-sniffer limit on POST /api/v1/reports (429 + Retry-After past it); none when omitted. */
   reportRate?: RateLimitOptions
@@ -66,29 +73,29 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     }
   })
 
-  const checkReadToken = deps.checkReadToken
-  if (checkReadToken) {
-    app.addHook('onRequest', async (req) => {
-      if ((req.method === 'GET' || req.method === 'HEAD') && req.url.startsWith('/api/') && !checkReadToken(req.headers.authorization)) {
-        throw Unauthorized('missing or invalid bearer token for the read API')
-      }
-    })
-  }
+  const routeAccess = requireAccessDeclared(app)
+  app.decorate('routeAccess', routeAccess)
+  app.addHook('onRequest', accessHook({
+    checkToken: deps.checkToken,
+    checkReadToken: deps.checkReadToken,
+    onReportUnauthorized: () => deps.metrics.reports.inc({ outcome: 'unauthorized' })
+  }))
 
   const reportRate = deps.reportRate
   if (reportRate) {
     const limit = createRateLimiter(reportRate)
-    // Keyed by the report's node name (else the address), and only once the token is right, so an
-    // unauthenticated flood cannot spend a real sniffer's budget.
-    app.addHook('preHandler', async (req, reply) => {
-      if (req.method !== 'POST' || req.routeOptions.url !== '/api/v1/reports' || !deps.checkToken(req.headers.authorization)) return
-      const node = (req.body as { node?: unknown } | null)?.node
-      const key = typeof node === 'string' && node.length > 0 && node.length <= 253 ? `node:${node}` : `ip:${req.ip}`
+    // After the token check and before the body is read, so neither an unauthenticated flood nor a
+    // rate-limited sniffer makes the mapper parse a body. Keyed by the sender's address: a sniffer
+    // runs on the node's network, so that is its node's address, which a client cannot choose the way
+    // it chooses a name in the body.
+    app.addHook('onRequest', async (req, reply) => {
+      if (accessOf(req) !== 'report') return
+      const key = `ip:${req.ip}`
       const d = limit(key, Date.now())
       if (!d.allowed) {
         deps.metrics.reports.inc({ outcome: 'rate-limited' })
         void reply.header('retry-after', String(d.retryAfterSeconds))
-        throw TooManyReports(`too many reports from ${key}: at most ${reportRate.ratePerSecond}/s (burst ${reportRate.burst}); retry after ${d.retryAfterSeconds} s`)
+        throw TooManyReports(`too many reports from ${req.ip}: at most ${reportRate.ratePerSecond}/s (burst ${reportRate.burst}); retry after ${d.retryAfterSeconds} s`)
       }
     })
   }
@@ -117,9 +124,9 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
 
   const openapi = collectOpenApi(app, { title: 'podmap mapper API', version: '1' })
   await app.register(healthRoutes({ readiness: deps.readiness, registry: deps.registry }))
-  await app.register(reportsRoutes({ ingestor: deps.ingestor, checkToken: deps.checkToken, metrics: deps.metrics }))
+  await app.register(reportsRoutes({ ingestor: deps.ingestor, metrics: deps.metrics }))
   await app.register(mapRoutes({ store: deps.map.store, labelsOf: deps.labelsOf }))
-  await app.register(snapshotRoutes({ map: deps.map, metrics: deps.metrics, checkToken: deps.checkToken }))
+  await app.register(snapshotRoutes({ map: deps.map, metrics: deps.metrics }))
   await app.register(webRoutes({ dir: deps.webDir }))
   const cluster = deps.cluster ?? new ClusterIndex()
   const shadow = deps.shadow ?? createShadowService({ cluster, allEdges: () => deps.map.store.list(), gauge: deps.metrics.shadowDeniedCalls })

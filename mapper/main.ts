@@ -80,7 +80,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     metrics,
     map,
     labelsOf: (id) => index.workloadPods(id).map((p) => p.labels),
-    ingestor: createIngestor({ resolver, map, metrics }),
+    ingestor: createIngestor({ resolver, map, metrics, times: { maxFutureMs: config.maxClockSkew, maxPastMs: config.retention } }),
     checkToken: createTokenCheck(token),
     readiness: { ready: () => informers.synced(), detail: () => informers.status() },
     bodyLimit: config.bodyLimit,

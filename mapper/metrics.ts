@@ -6,6 +6,7 @@ export function createMapperMetrics (registry: Registry) {
   return {
     recordsIngested: new Counter({ name: 'podmap_mapper_records_ingested_total', help: 'Report records ingested, by source', labelNames: ['source'] as const, registers }),
     reports: new Counter({ name: 'podmap_mapper_reports_total', help: 'Reports received, by outcome', labelNames: ['outcome'] as const, registers }),
+    recordsRefused: new Counter({ name: 'podmap_mapper_records_refused_total', help: 'Report records refused and not mapped, by reason (time-future, time-past, time-order, time-invalid: times outside --max-clock-skew and --retention of the mapper clock)', labelNames: ['reason'] as const, registers }),
     unresolved: new Counter({ name: 'podmap_mapper_unresolved_total', help: 'Observations that could not be resolved to a workload, by reason', labelNames: ['reason'] as const, registers }),
     edges: new Gauge({ name: 'podmap_mapper_edges', help: 'Edges in the map', registers }),
     informerLastEventAge: new Gauge({ name: 'podmap_mapper_informer_last_event_age_seconds', help: 'Seconds since each informer last delivered an event', labelNames: ['kind'] as const, registers }),

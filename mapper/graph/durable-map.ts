@@ -2,8 +2,8 @@
  * The map, kept durable under a state directory: a checkpoint file plus a write-ahead log. A report
  * is acknowledged only after its calls are in the log on disk, so `kill -9` right after a 2xx loses
  * nothing; start-up loads the checkpoint and replays the log. Checkpoints are written atomically
- * (temporary file, fsync, rename, fsync of the directory) when the log grows large, on a timer and
- * at shutdown. Without a state directory the map lives in memory only.
+ * (temporary file, fsync, rename, fsync of the directory) when the log passes `checkpointBytes`
+ * and at shutdown. Without a state directory the map lives in memory only.
  */
 import { mkdir, open, readdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -12,6 +12,7 @@ import type { Logger } from '../../src/log/logger.js'
 import type { Call } from './call.js'
 import { EdgeStore, edgeKey } from './edge-store.js'
 import { WriteAheadLog } from './wal.js'
+import { isDateTime } from './record-times.js'
 import {
   IdentityTable, STATE_FORMAT, decodeCall, encodeCall, loadEdge, saveEdge,
   type Checkpoint, type Pin, type WalCall, type WalEntry
@@ -22,6 +23,8 @@ export interface DurableMapOptions {
   log: Logger
   /** Write a checkpoint once the log passes this size (default 64 MiB). */
   checkpointBytes?: number
+  /** Awaited before each log file is opened: a test hook that holds a checkpoint's switch-over open. */
+  beforeWalOpen?: (path: string) => Promise<void>
 }
 
 const CHECKPOINT = 'map.json'
@@ -36,7 +39,7 @@ export class DurableMap {
   private checkpointing?: Promise<void>
   private readonly checkpointBytes: number
   /** What the last start-up recovered, for logs and tests. */
-  recovered = { edges: 0, walEntries: 0, tornBytes: 0, badLines: 0 }
+  recovered = { edges: 0, walEntries: 0, tornBytes: 0, badLines: 0, badCalls: 0 }
 
   constructor (private readonly opts: DurableMapOptions) {
     this.checkpointBytes = opts.checkpointBytes ?? 64 << 20
@@ -56,7 +59,11 @@ export class DurableMap {
     if (text !== undefined) {
       const cp = JSON.parse(text) as Checkpoint
       if (cp.format !== STATE_FORMAT) throw new Error(`${join(dir, CHECKPOINT)}: unknown state format ${cp.format}`)
-      for (const s of cp.edges) this.store.restore(loadEdge(edgeKey(s.c, s.s), s))
+      for (const s of cp.edges) {
+        const edge = loadEdge(edgeKey(s.c, s.s), s)
+        if (edge) this.store.restore(edge)
+        else this.recovered.badCalls++
+      }
       for (const p of cp.pins) this.pinned.set(p.name, p)
       startGen = cp.walGeneration
       this.recovered.edges = cp.edges.length
@@ -68,7 +75,7 @@ export class DurableMap {
       this.generation = gen
     }
     this.generation = Math.max(this.generation, startGen)
-    this.wal = new WriteAheadLog(join(dir, walName(this.generation)))
+    this.wal = new WriteAheadLog(join(dir, walName(this.generation)), this.opts.beforeWalOpen)
     await this.wal.open()
     // Identities declared in the log being continued are known to the table of that generation only
     // if we re-declare them: start a fresh generation so the table and the file agree.
@@ -103,7 +110,14 @@ export class DurableMap {
   private apply (entry: WalEntry, table: IdentityTable): void {
     switch (entry.t) {
       case 'id': table.define(entry.i, entry.v); break
-      case 'calls': for (const c of entry.c) this.store.add(decodeCall(c, table)); break
+      case 'calls':
+        for (const c of entry.c) {
+          const call = decodeCall(c, table)
+          // Older versions logged any time a report claimed: one impossible time made every map read fail.
+          if (isDateTime(call.first) && isDateTime(call.last)) this.store.add(call)
+          else this.recovered.badCalls++
+        }
+        break
       case 'reset': this.store.clear(); break
       case 'pin': this.pinned.set(entry.pin.name, entry.pin); break
       case 'unpin': this.pinned.delete(entry.name); break
@@ -168,7 +182,8 @@ export class DurableMap {
 
   /**
    * Writes the whole map to a new checkpoint and starts a new log generation. The map is serialised
-   * synchronously at the switch, so every entry is in exactly one of: the checkpoint, the new log.
+   * and the new log takes over in one synchronous step, so every acknowledged entry is in the
+   * checkpoint or in the new log (or in the old log, which is deleted only after the checkpoint is durable).
    */
   async checkpoint (): Promise<void> {
     const dir = this.opts.stateDir
@@ -185,11 +200,14 @@ export class DurableMap {
         pins: this.pins()
       }
       const body = JSON.stringify(cp)
-      const newWal = new WriteAheadLog(join(dir, walName(next)))
-      await newWal.open()
+      // Switch to the new log in the same tick as the serialisation above: a call recorded from here
+      // on is appended to the new log (it waits there while the file opens), never to the old one,
+      // which is deleted once the checkpoint is on disk.
+      const newWal = new WriteAheadLog(join(dir, walName(next)), this.opts.beforeWalOpen)
       this.wal = newWal
       this.table = new IdentityTable()
       this.generation = next
+      await newWal.open()
       await oldWal.close()
       const tmp = join(dir, `${CHECKPOINT}.tmp`)
       await writeFile(tmp, body)

@@ -6,6 +6,7 @@
 import type { Edge, Evidence, Identity } from '../../src/contract/map.js'
 import { HOUR_MS, facetFromText, facetText, type Call } from './call.js'
 import type { Bucket, EdgeRecord } from './edge-store.js'
+import { isDateTime } from './record-times.js'
 
 export const STATE_FORMAT = 1
 
@@ -38,9 +39,14 @@ export function saveEdge (e: EdgeRecord): SavedEdge {
   return out
 }
 
-export function loadEdge (key: string, s: SavedEdge): EdgeRecord {
+/** The saved edge as a record; undefined when a time in it is not one a Date can hold (older versions saved any). */
+export function loadEdge (key: string, s: SavedEdge): EdgeRecord | undefined {
   const buckets = new Map<number, Bucket>()
-  for (const [hourStart, first, last, facets] of s.b) buckets.set(Math.floor(hourStart / HOUR_MS), { first, last, facets: new Map(facets.map(([f, n]) => [facetFromText(f), n])) })
+  for (const [hourStart, first, last, facets] of s.b) {
+    if (!isDateTime(first) || !isDateTime(last)) continue
+    buckets.set(Math.floor(hourStart / HOUR_MS), { first, last, facets: new Map(facets.map(([f, n]) => [facetFromText(f), n])) })
+  }
+  if (buckets.size === 0 || !isDateTime(s.f) || !isDateTime(s.l)) return undefined
   return { key, client: s.c, server: s.s, ...(s.a ? { addresses: new Set(s.a) } : {}), firstSeen: s.f, lastSeen: s.l, count: s.n, buckets }
 }
 

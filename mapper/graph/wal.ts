@@ -7,16 +7,26 @@ import { open, type FileHandle } from 'node:fs/promises'
 
 export class WriteAheadLog {
   private fh?: FileHandle
+  private opening?: Promise<void>
   private pending: string[] = []
   private waiters: Array<{ resolve: () => void, reject: (err: Error) => void }> = []
   private flushing?: Promise<void>
   bytes = 0
 
-  constructor (readonly path: string) {}
+  /** `beforeOpen` is awaited before the file is opened (tests hold it to widen the switch-over). */
+  constructor (readonly path: string, private readonly beforeOpen?: (path: string) => Promise<void>) {}
 
-  async open (): Promise<void> {
-    this.fh = await open(this.path, 'a')
-    this.bytes = (await this.fh.stat()).size
+  /**
+   * Opens the file. Lines may be appended before this resolves: they wait for it, so a new log can
+   * take over synchronously and every append made after the switch lands in it.
+   */
+  open (): Promise<void> {
+    this.opening ??= (async () => {
+      await this.beforeOpen?.(this.path)
+      this.fh = await open(this.path, 'a')
+      this.bytes = (await this.fh.stat()).size
+    })()
+    return this.opening
   }
 
   append (line: string): Promise<void> {
@@ -45,6 +55,7 @@ export class WriteAheadLog {
       this.pending = []
       this.waiters = []
       try {
+        await this.opening
         if (!this.fh) throw new Error(`write-ahead log ${this.path} is not open`)
         const data = lines.join('')
         await this.fh.write(data)

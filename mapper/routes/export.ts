@@ -52,6 +52,7 @@ export function exportRoutes (deps: ExportRouteDeps) {
           ...errorResponses(400)
         }
       },
+      config: { access: 'read' },
       validatorCompiler: () => () => true
     }, async (req, reply) => {
       const q = exportQuerySchema.safeParse(req.query)
@@ -75,6 +76,7 @@ export function exportRoutes (deps: ExportRouteDeps) {
           ...errorResponses(400)
         }
       },
+      config: { access: 'read' },
       validatorCompiler: () => () => true
     }, async (req, reply) => {
       const q = graphQuerySchema.safeParse(req.query)

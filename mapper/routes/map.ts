@@ -20,6 +20,7 @@ export function mapRoutes (deps: MapRouteDeps) {
         querystring: jsonSchema(filterQuerySchema),
         response: { 200: jsonSchema(mapResponseSchema), ...errorResponses(400) }
       },
+      config: { access: 'read' },
       validatorCompiler: () => () => true
     }, async (req, reply) => {
       const q = filterQuerySchema.safeParse(req.query)

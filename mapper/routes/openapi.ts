@@ -44,7 +44,7 @@ export function collectOpenApi (app: FastifyInstance, info: { title: string, ver
     }
   })
   return async function (instance: FastifyInstance): Promise<void> {
-    instance.get('/api/v1/openapi.json', { schema: { hide: true } as Record<string, unknown> }, async () => ({
+    instance.get('/api/v1/openapi.json', { schema: { hide: true } as Record<string, unknown>, config: { access: 'open' } }, async () => ({
       openapi: '3.0.3',
       info,
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

@@ -2,14 +2,13 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { SUPPORTED_REPORT_VERSIONS, reportAckSchema, reportSchema } from '../../src/contract/report.js'
 import { describeIssues } from '../../src/contract/issues.js'
-import { BadRequest, Unauthorized, UnsupportedReportVersion } from '../../src/errors/codes.js'
+import { BadRequest, UnsupportedReportVersion } from '../../src/errors/codes.js'
 import type { Ingestor } from '../graph/ingest.js'
 import type { MapperMetrics } from '../metrics.js'
 import { errorResponses, jsonSchema } from './schemas.js'
 
 export interface ReportsRouteDeps {
   ingestor: Ingestor
-  checkToken: (authorization: string | undefined) => boolean
   metrics: MapperMetrics
 }
 
@@ -23,13 +22,8 @@ export function reportsRoutes (deps: ReportsRouteDeps) {
       },
       // The zod schema above documents the body; validation itself runs in the handler through zod,
       // so messages name the field and the version check comes first.
-      validatorCompiler: () => () => true,
-      preHandler: async (req) => {
-        if (!deps.checkToken(req.headers.authorization)) {
-          deps.metrics.reports.inc({ outcome: 'unauthorized' })
-          throw Unauthorized()
-        }
-      }
+      config: { access: 'report' },
+      validatorCompiler: () => () => true
     }, async (req) => {
       const body = req.body as { version?: unknown } | null
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {

@@ -43,6 +43,7 @@ export function shadowRoutes (deps: ShadowRouteDeps) {
         querystring: jsonSchema(filterQuerySchema),
         response: { 200: jsonSchema(shadowResponseSchema), ...errorResponses(400) }
       },
+      config: { access: 'read' },
       validatorCompiler: () => () => true
     }, async (req) => {
       const q = filterQuerySchema.safeParse(req.query)
@@ -59,6 +60,7 @@ export function shadowRoutes (deps: ShadowRouteDeps) {
         body: jsonSchema(proposedPoliciesSchema),
         response: { 200: jsonSchema(shadowResponseSchema), ...errorResponses(400, 415) }
       },
+      config: { access: 'read' },
       validatorCompiler: () => () => true
     }, async (req) => {
       const q = shadowPostQuerySchema.safeParse(req.query)

@@ -4,7 +4,7 @@ import { describeIssues } from '../../src/contract/issues.js'
 import {
   createSnapshotSchema, diffQuerySchema, diffResponseSchema, resetResponseSchema, snapshotListSchema, snapshotSummarySchema
 } from '../../src/contract/snapshots.js'
-import { BadRequest, NotFound, Unauthorized } from '../../src/errors/codes.js'
+import { BadRequest, NotFound } from '../../src/errors/codes.js'
 import { parseDuration } from '../../src/config/duration.js'
 import type { DurableMap } from '../graph/durable-map.js'
 import { diffMaps } from '../graph/diff.js'
@@ -15,16 +15,12 @@ import type { MapperMetrics } from '../metrics.js'
 export interface SnapshotRouteDeps {
   map: DurableMap
   metrics: MapperMetrics
-  checkToken: (authorization: string | undefined) => boolean
 }
 
 type Endpoint = { snapshot: string, at: number, edges: Edge[] } | { at: number }
 
 export function snapshotRoutes (deps: SnapshotRouteDeps) {
   const { map } = deps
-  const requireToken = async (req: { headers: { authorization?: string } }): Promise<void> => {
-    if (!deps.checkToken(req.headers.authorization)) throw Unauthorized()
-  }
   const summary = (p: { name: string, createdAt: number, edges: Edge[] }) => ({ name: p.name, createdAt: new Date(p.createdAt).toISOString(), edges: p.edges.length })
 
   return async function (app: FastifyInstance): Promise<void> {
@@ -34,8 +30,8 @@ export function snapshotRoutes (deps: SnapshotRouteDeps) {
         body: jsonSchema(createSnapshotSchema),
         response: { 201: jsonSchema(snapshotSummarySchema), ...errorResponses(400, 401) }
       },
-      validatorCompiler: () => () => true,
-      preHandler: requireToken
+      config: { access: 'admin' },
+      validatorCompiler: () => () => true
     }, async (req, reply) => {
       const body = createSnapshotSchema.safeParse(req.body)
       if (!body.success) throw BadRequest(describeIssues(body.error))
@@ -45,12 +41,13 @@ export function snapshotRoutes (deps: SnapshotRouteDeps) {
     })
 
     app.get('/api/v1/snapshots', {
-      schema: { summary: 'The pinned snapshots', response: { 200: jsonSchema(snapshotListSchema) } }
+      schema: { summary: 'The pinned snapshots', response: { 200: jsonSchema(snapshotListSchema) } },
+      config: { access: 'read' }
     }, async () => ({ snapshots: map.pins().map(summary) }))
 
     app.delete('/api/v1/snapshots/:name', {
       schema: { summary: 'Remove a snapshot (token required)', response: { 204: { type: 'null' }, ...errorResponses(401, 404) } },
-      preHandler: requireToken
+      config: { access: 'admin' }
     }, async (req, reply) => {
       const { name } = req.params as { name: string }
       if (!(await map.unpin(name))) throw NotFound(`no snapshot named "${name}"`)
@@ -66,6 +63,7 @@ export function snapshotRoutes (deps: SnapshotRouteDeps) {
         querystring: jsonSchema(diffQuerySchema),
         response: { 200: jsonSchema(diffResponseSchema), ...errorResponses(400, 404) }
       },
+      config: { access: 'read' },
       validatorCompiler: () => () => true
     }, async (req) => {
       const q = diffQuerySchema.safeParse(req.query)
@@ -106,7 +104,7 @@ export function snapshotRoutes (deps: SnapshotRouteDeps) {
 
     app.post('/api/v1/reset', {
       schema: { summary: 'Clear the map (token required); snapshots are kept', response: { 200: jsonSchema(resetResponseSchema), ...errorResponses(401) } },
-      preHandler: requireToken
+      config: { access: 'admin' }
     }, async () => {
       const removedEdges = map.store.size
       await map.reset()

@@ -9,7 +9,8 @@ import { MAX_RECORDS_PER_KIND } from './report-limits.js'
 
 export { MAX_RECORDS_PER_KIND, REPORT_VERSION, SUPPORTED_REPORT_VERSIONS } from './report-limits.js'
 
-const epochMs = z.number().int().nonnegative()
+/** Epoch milliseconds a Date can hold; the mapper refuses times far from its own clock (--max-clock-skew). */
+const epochMs = z.number().int().nonnegative().max(8.64e15)
 const ip = z.union([z.ipv4(), z.ipv6()])
 
 /** One DNS response: `client` asked `name` and was told `answers` (A and AAAA, CNAMEs followed). */

@@ -9,6 +9,7 @@ import { Resolver } from '../../mapper/graph/resolver.js'
 import { createIngestor } from '../../mapper/graph/ingest.js'
 import { createTokenCheck } from '../../mapper/auth.js'
 import { shopIndex } from './fixtures.js'
+import type { TimeBounds } from '../../mapper/graph/record-times.js'
 
 export const TEST_TOKEN = 's3cret-token-value'
 
@@ -16,6 +17,10 @@ export interface TestAppOptions {
   bodyLimit?: number
   /** The write token (default TEST_TOKEN). */
   token?: string
+  /** Bounds on record times (default: 5 minutes ahead, a century back, so fixtures of any date pass). */
+  times?: TimeBounds
+  /** The mapper's clock for record-time bounds (default Date.now). */
+  now?: () => number
   /** Any other app dependency to set or override (read token, rate limit, shadow, ...). */
   extra?: Partial<AppDeps>
 }
@@ -35,7 +40,7 @@ export async function buildTestApp (opts: TestAppOptions = {}) {
     metrics,
     map,
     labelsOf: (id) => index.workloadPods(id).map((p) => p.labels),
-    ingestor: createIngestor({ resolver, map, metrics }),
+    ingestor: createIngestor({ resolver, map, metrics, times: opts.times ?? { maxFutureMs: 5 * 60_000, maxPastMs: 100 * 365 * 86_400_000 }, now: opts.now }),
     checkToken: createTokenCheck(opts.token ?? TEST_TOKEN),
     readiness: { ready: () => true, detail: () => ({}) },
     bodyLimit: opts.bodyLimit ?? 64 * 1024,

@@ -25,11 +25,11 @@ const BIN = join(ROOT, 'bin', 'podmap.js')
 const READ_TOKEN = 'read-t0ken-abcdef-987654'
 const readAuth = { authorization: `Bearer ${READ_TOKEN}` }
 
-test('--read-token-file: every GET /api/* needs the read token; health, readiness and metrics stay open', async () => {
+test('--read-token-file: every read route needs the read token, however its path is spelled; health, readiness and metrics stay open', async () => {
   const { app, logged, registry } = await appFixture({ checkReadToken: createTokenCheck(READ_TOKEN) })
   assert.equal((await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: validReport() })).statusCode, 200, 'writes still use the report token')
   let checked = 0
-  for (const url of ['/api/v1/map', '/api/v1/map?namespace=shop', '/api/v1/nonexistent']) {
+  for (const url of ['/api/v1/map', '/api/v1/map?namespace=shop', '/%61pi/v1/map', '/ap%69/v1/export?format=json', '/api/v1/graph?format=dot', '/api/v1/snapshots', '/api/v1/diff?from=1h']) {
     for (const headers of [{}, { authorization: `Bearer ${TOKEN}` }, { authorization: `Bearer ${READ_TOKEN}x` }, { authorization: READ_TOKEN }]) {
       const res = await app.inject({ method: 'GET', url, headers })
       checked++
@@ -103,26 +103,33 @@ test('request timeout: a client that sends half a request is cut off (408), the 
   recordFigure({ area: 'security', test: 'request timeout', figure: `half a request held open: cut off by the 1 s --request-timeout (${outcome || 'closed'}); the mapper kept serving`, faults: 1, file: 'test/reliability/security.test.ts' })
 })
 
-test('rate limit per sniffer: past the burst a 429 with Retry-After; other sniffers and bad tokens do not share the budget', async () => {
+test('rate limit per sniffer: keyed by the sender, not by the node name it claims; past the burst a 429 with Retry-After; bad tokens spend nothing', async () => {
   const { app, store } = await appFixture({ reportRate: { ratePerSecond: 0.5, burst: 3 } })
-  const post = (node: string, headers: Record<string, string> = auth) => app.inject({ method: 'POST', url: '/api/v1/reports', headers, payload: validReport(node) })
-  for (let i = 0; i < 10; i++) assert.equal((await post('node-a', { authorization: 'Bearer nope' })).statusCode, 401, 'unauthenticated posts are refused, not counted')
-  for (let i = 0; i < 3; i++) assert.equal((await post('node-a')).statusCode, 200)
+  const post = (node: string, remoteAddress: string, headers: Record<string, string> = auth) =>
+    app.inject({ method: 'POST', url: '/api/v1/reports', headers, payload: validReport(node), remoteAddress })
+  for (let i = 0; i < 10; i++) assert.equal((await post('node-a', '10.0.0.1', { authorization: 'Bearer nope' })).statusCode, 401, 'unauthenticated posts are refused, not counted')
+  for (let i = 0; i < 3; i++) assert.equal((await post('node-a', '10.0.0.1')).statusCode, 200)
   const before = JSON.stringify(store.list())
-  const limited = await post('node-a')
+  const limited = await post('node-a', '10.0.0.1')
   assert.equal(limited.statusCode, 429)
   assert.equal(limited.json().code, 'PODMAP_ERR_RATE_LIMITED')
-  assert.match(limited.json().message, /node:node-a/)
+  assert.match(limited.json().message, /10\.0\.0\.1/)
   const retryAfter = Number(limited.headers['retry-after'])
   assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 2, `Retry-After ${String(limited.headers['retry-after'])}`)
   assert.equal(JSON.stringify(store.list()), before, 'a limited report changes nothing')
-  assert.equal((await post('node-b')).statusCode, 200, 'another sniffer has its own budget')
+  assert.equal((await post('node-a', '10.0.0.1')).statusCode, 429, 'a new name does not reset the sender\'s budget')
+  assert.equal((await post('node-zz', '10.0.0.1')).statusCode, 429, 'nor does a name it chooses')
+  // An attacker posting 40 reports under the name node-b does not spend the real node-b's budget.
+  let attacker429 = 0
+  for (let i = 0; i < 40; i++) if ((await post('node-b', '10.0.0.66')).statusCode === 429) attacker429++
+  assert.ok(attacker429 >= 36, `attacker limited ${attacker429}/40`)
+  assert.equal((await post('node-b', '10.0.0.2')).statusCode, 200, 'the real node-b has its own budget')
   // The bucket refills with time (clock passed in).
   const limit = createRateLimiter({ ratePerSecond: 2, burst: 2 })
   assert.deepEqual([limit('k', 0).allowed, limit('k', 0).allowed, limit('k', 0).allowed, limit('k', 499).allowed, limit('k', 500).allowed], [true, true, false, false, true])
   const bounded = createRateLimiter({ ratePerSecond: 1, burst: 1, maxKeys: 100 })
   for (let i = 0; i < 10_000; i++) bounded(`k${i}`, 0)
-  recordFigure({ area: 'security', test: 'rate limit per sniffer on POST /api/v1/reports', figure: 'burst 3 at 0.5/s: 4th report -> 429 + Retry-After 2, map unchanged; other node unaffected; 10 bad-token posts -> 401 without spending the budget; key table bounded (10,000 keys into 100)', inputs: 15, file: 'test/reliability/security.test.ts' })
+  recordFigure({ area: 'security', test: 'rate limit per sniffer on POST /api/v1/reports', figure: 'burst 3 at 0.5/s, keyed by sender address: 4th report -> 429 + Retry-After 2, map unchanged; a new claimed name does not reset it; 40 posts naming node-b from another address leave the real node-b at 200; 10 bad-token posts -> 401 without spending the budget; key table bounded (10,000 keys into 100)', inputs: 58, file: 'test/reliability/security.test.ts' })
 })
 
 test('pino redaction: no token in logs, wherever it sits', () => {

@@ -99,3 +99,46 @@ test('a late owner renames an identity: its edges merge into the real workload',
   assert.deepEqual(edges[0]?.client, cron)
   assert.deepEqual(edges[0]?.ports.map((p) => p.port), [8080, 9090])
 })
+
+test('checkpoint race: a call acknowledged while the new log is being opened survives a crash (it went to the deleted old log)', () => withDir(async (dir) => {
+  let release!: () => void
+  let holding = false
+  const held = new Promise<void>((resolve) => { release = resolve })
+  const a = new DurableMap({
+    stateDir: dir,
+    log,
+    beforeWalOpen: async () => { if (holding) await held }
+  })
+  await a.open()
+  await a.record([call()])
+  holding = true
+  const checkpoint = a.checkpoint()
+  // The checkpoint has serialised the map and is now waiting for its new log to open.
+  let acked = false
+  const recorded = a.record([call({ server: partner, port: { port: 443, protocol: 'TCP' }, addresses: ['198.51.100.9'] })]).then(() => { acked = true })
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.equal(acked, false, 'not acknowledged before it is on disk')
+  release()
+  await recorded
+  await checkpoint
+  assert.equal(acked, true)
+  // kill -9: no close()
+  const b = new DurableMap({ stateDir: dir, log })
+  await b.open()
+  assert.deepEqual(b.store.list().map((e) => e.server.name).sort(), ['api.partner.example', 'orders'], 'the call acknowledged during the checkpoint is there')
+  await b.close()
+}))
+
+test('times no Date can hold, logged by an older version, are skipped on replay instead of failing every map read', () => withDir(async (dir) => {
+  const a = new DurableMap({ stateDir: dir, log })
+  await a.open()
+  await a.record([call()])
+  // What an older mapper wrote for a report whose lastSeen was a huge integer.
+  await a.record([call({ server: partner, last: 1e20, first: T })])
+  const b = new DurableMap({ stateDir: dir, log })
+  await b.open()
+  assert.equal(b.recovered.badCalls, 1)
+  assert.deepEqual(b.store.list().map((e) => e.server.name), ['orders'])
+  assert.doesNotThrow(() => b.store.listJson())
+  await b.close()
+}))
