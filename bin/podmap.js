@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const source = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url))
+const source = fileURLToPath(new URL('../cli/main.ts', import.meta.url))
 let useSource = false
 if (existsSync(source)) {
   try {
@@ -15,7 +15,7 @@ if (existsSync(source)) {
     useSource = false
   }
 }
-const entry = useSource ? new URL('../src/cli/main.ts', import.meta.url) : new URL('../dist/src/cli/main.js', import.meta.url)
+const entry = useSource ? new URL('../cli/main.ts', import.meta.url) : new URL('../dist/cli/main.js', import.meta.url)
 const { main } = await import(entry.href)
 // Hold the event loop until the command has finished: a client command's port-forward handles are
 // unref'd so that they never keep the process alive afterwards, and without this a request still in

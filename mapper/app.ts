@@ -5,12 +5,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../src/log/logger.js'
-import { isCodedError } from '../src/errors/coded-error.js'
-import { accessHook, accessOf, requireAccessDeclared, type RouteAccess } from './access.js'
-import { TooManyReports, createRateLimiter, type RateLimitOptions } from './rate-limit.js'
+import { TooManyReports } from '../src/errors/catalogue.js'
+import { accessHook, accessOf, requireAccessDeclared, type RouteAccess } from './http/access.js'
+import { createRateLimiter, type RateLimitOptions } from './http/rate-limit.js'
 import type { Identity } from '../src/contract/map.js'
-import type { DurableMap } from './graph/durable-map.js'
-import type { Ingestor } from './graph/ingest.js'
+import type { DurableMap } from './store/durable-map.js'
+import type { Ingestor } from './resolve/ingest.js'
 import type { MapperMetrics } from './metrics.js'
 import { healthRoutes, type Readiness } from './routes/health.js'
 import { mapRoutes } from './routes/map.js'
@@ -110,7 +110,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   })
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const status = isCodedError(err) ? err.statusCode : (err.statusCode ?? 500)
+    const status = err.statusCode ?? 500
     if (status >= 500) {
       req.log.error({ err }, 'request error')
       return reply.code(500).send({ statusCode: 500, code: 'PODMAP_ERR_INTERNAL', error: 'Internal Server Error', message: 'internal error' })

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Bundles the sniffer (src/cli/sniffer-main.ts and what it imports) into one ES module,
+ * Bundles the sniffer (cli/sniffer-main.ts and what it imports) into one ES module,
  * dist/podmap-sniffer.mjs, the file the sniffer image runs. One module instead of ~150 saves the
  * per-module cost, and zod/mini is tree-shaken to the few validators the options use: together
  * ~15 MB of resident memory on a process whose budget is 60 MB (BENCHMARKS.md). `cap`, a native
@@ -22,7 +22,7 @@ const metafile = arg('metafile', undefined)
 
 const result = await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli/sniffer-main.ts'],
+  entryPoints: ['cli/sniffer-main.ts'],
   outfile,
   bundle: true,
   platform: 'node',

@@ -19,7 +19,7 @@ export function buildPodmap (): string[] {
   } catch {
     // tsc exits non-zero on type errors elsewhere in the tree but still emits; the run below fails loudly if not.
   }
-  writeFileSync(`${out}/run.mjs`, "const { main } = await import('./src/cli/main.js')\nprocess.exitCode = await main(process.argv.slice(2))\n")
+  writeFileSync(`${out}/run.mjs`, "const { main } = await import('./cli/main.js')\nprocess.exitCode = await main(process.argv.slice(2))\n")
   return [process.execPath, `${out}/run.mjs`]
 }
 

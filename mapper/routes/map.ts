@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { mapResponseSchema, type Identity } from '../../src/contract/map.js'
 import { describeIssues } from '../../src/contract/issues.js'
-import { BadRequest } from '../../src/errors/codes.js'
-import type { EdgeStore } from '../graph/edge-store.js'
+import { BadRequest } from '../../src/errors/catalogue.js'
+import type { EdgeStore } from '../store/edge-store.js'
 import { errorResponses, jsonSchema } from './schemas.js'
 import { filterQuerySchema, toEdgeFilter } from './query.js'
 

@@ -1,10 +1,10 @@
 /** Query-string values shared by the map, export and diff routes: time windows and filters. */
 import { z } from 'zod'
 import { parseDuration } from '../../src/config/duration.js'
-import { BadRequest } from '../../src/errors/codes.js'
+import { BadRequest } from '../../src/errors/catalogue.js'
 import type { Identity } from '../../src/contract/map.js'
 import { parseLabelSelector } from '../kube/label-selector.js'
-import type { EdgeFilter } from '../graph/edge-store.js'
+import type { EdgeFilter } from '../store/edge-store.js'
 
 /** RFC 3339 time, or a duration meaning that long before `now` (`24h`, `30m`). */
 export function parseTime (name: string, text: string, now: number): number {

@@ -4,10 +4,10 @@ import { describeIssues } from '../../src/contract/issues.js'
 import {
   createSnapshotSchema, diffQuerySchema, diffResponseSchema, resetResponseSchema, snapshotListSchema, snapshotSummarySchema
 } from '../../src/contract/snapshots.js'
-import { BadRequest, NotFound } from '../../src/errors/codes.js'
+import { BadRequest, NotFound } from '../../src/errors/catalogue.js'
 import { parseDuration } from '../../src/config/duration.js'
-import type { DurableMap } from '../graph/durable-map.js'
-import { diffMaps } from '../graph/diff.js'
+import type { DurableMap } from '../store/durable-map.js'
+import { diffMaps } from '../store/diff.js'
 import { errorResponses, jsonSchema } from './schemas.js'
 import { parseTime, toEdgeFilter } from './query.js'
 import type { MapperMetrics } from '../metrics.js'

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { NotFound } from '../../src/errors/codes.js'
+import { NotFound } from '../../src/errors/catalogue.js'
 
 export interface WebAsset {
   body: Buffer

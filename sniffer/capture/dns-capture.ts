@@ -5,14 +5,13 @@
  */
 import { createRequire } from 'node:module'
 import type { Log } from '../../src/log/log.js'
-import { createError } from '../../src/errors/coded-error.js'
+import { CaptureFailed } from '../../src/errors/catalogue.js'
 import type { DnsSkip } from '../dns/decode-response.js'
 import type { SnifferMetrics } from '../metrics.js'
 import { LinkKind, parseLinkType } from './link-layer.js'
 import { createPacketDecoder, type CaptureMetrics, type ConnectObservation, type DnsObservation } from './packet-decoder.js'
 import { RecentKeys } from './recent-keys.js'
 
-export const CaptureFailed = createError('PODMAP_ERR_CAPTURE', 'cannot capture DNS responses', 1)
 
 /** DNS responses from port 53 over UDP and TCP, over IPv4 and IPv6. */
 export const DNS_RESPONSE_FILTER = 'src port 53 and (udp or tcp)'

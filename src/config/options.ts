@@ -12,7 +12,7 @@
 import * as z from 'zod/mini'
 import { en } from 'zod/v4/locales'
 import { parseDuration } from './duration.js'
-import { ConfigInvalid } from '../errors/codes.js'
+import { ConfigInvalid } from '../errors/catalogue.js'
 
 export interface OptionSpec<T extends z.core.$ZodType = z.core.$ZodType> {
   schema: T

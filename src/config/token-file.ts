@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { ConfigInvalid } from '../errors/codes.js'
+import { ConfigInvalid } from '../errors/catalogue.js'
 
 /** A bearer token from a file named by an option: trimmed; unreadable or empty is a config error naming the option. */
 export async function readTokenFile (option: string, path: string): Promise<string> {

@@ -1,7 +1,7 @@
 /**
- * The entries load only what their image ships: `podmap` (bin/podmap.js -> src/cli/main.ts) reaches
+ * The entries load only what their image ships: `podmap` (bin/podmap.js -> cli/main.ts) reaches
  * no sniffer/ or mapper/ module before a command runs (the mapper image has no sniffer code), and the
- * sniffer image's entry (src/cli/sniffer-main.ts) reaches no mapper/ module.
+ * sniffer image's entry (cli/sniffer-main.ts) reaches no mapper/ module.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -26,13 +26,13 @@ function staticGraph (entry: string): string[] {
 }
 
 test('podmap\'s entry loads no sniffer or mapper code up front', () => {
-  const graph = staticGraph('src/cli/main.ts')
-  assert.ok(graph.includes('src/cli/dispatch.ts'))
+  const graph = staticGraph('cli/main.ts')
+  assert.ok(graph.includes('cli/dispatch.ts'))
   assert.deepEqual(graph.filter((f) => f.startsWith('sniffer/') || f.startsWith('mapper/')), [])
 })
 
 test('the sniffer image\'s entry reaches the sniffer and never the mapper', () => {
-  const graph = staticGraph('src/cli/sniffer-main.ts')
+  const graph = staticGraph('cli/sniffer-main.ts')
   assert.ok(graph.includes('sniffer/config.ts'), graph.join(', '))
   assert.deepEqual(graph.filter((f) => f.startsWith('mapper/')), [])
 })

@@ -15,8 +15,8 @@ import { IP } from '../mapper/fixtures.js'
 import { runPodmap, type PodmapResult } from './run-podmap.js'
 import { startFakeApiServer, type FakeApiServer } from '../testbed/fake-apiserver.js'
 import { mapperObjects } from '../testbed/fake-apiserver-portforward-objects.js'
-import { findMapper, loadKubeConfig } from '../../src/cli/kube-connect.js'
-import { startPortForward } from '../../src/cli/port-forward.js'
+import { findMapper, loadKubeConfig } from '../../cli/kube-connect.js'
+import { startPortForward } from '../../cli/port-forward.js'
 
 let app: FastifyInstance
 let mapperPort: number

@@ -5,8 +5,8 @@
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import pino from 'pino'
-import { DurableMap } from '../../mapper/graph/durable-map.js'
-import { parseFacet } from '../../mapper/graph/call.js'
+import { DurableMap } from '../../mapper/store/durable-map.js'
+import { parseFacet } from '../../mapper/store/call.js'
 import type { Logger } from '../../src/log/logger.js'
 
 export interface EdgeCounts { total: number, facets: Record<string, number> }

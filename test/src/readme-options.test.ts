@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { snifferOptions } from '../../sniffer/config.js'
 import { mapperOptions } from '../../mapper/config.js'
-import { clientOptions } from '../../src/cli/client-options.js'
+import { clientOptions } from '../../cli/client-options.js'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 

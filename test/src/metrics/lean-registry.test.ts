@@ -65,6 +65,7 @@ test('process metrics are read when scraped', async () => {
   assert.ok(value('p_process_resident_memory_bytes') > 10 * 1024 * 1024)
   assert.ok(value('p_process_cpu_seconds_total') > 0)
   assert.ok(value('p_process_open_fds') > 0)
-  assert.ok(Math.abs(value('p_process_start_time_seconds') - Date.now() / 1000 - process.uptime()) < 2)
+  // The process started uptime seconds ago.
+  assert.ok(Math.abs(value('p_process_start_time_seconds') - (Date.now() / 1000 - process.uptime())) < 2)
   assert.ok(value('p_nodejs_heap_size_used_bytes') > 0)
 })

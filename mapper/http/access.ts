@@ -1,0 +1,80 @@
+/**
+ * Who may call a route is decided by the route, never by the URL text: every route declares
+ * `config.access`, and one onRequest hook checks it on the route that matched (after the router has
+ * decoded and normalised the path), before any body is read.
+ *
+ * - `open`: health, readiness, metrics, the web page's static files, the OpenAPI document.
+ * - `read`: the map and everything derived from it; needs the read token when one is configured.
+ * - `report`: a sniffer's report; needs the report token.
+ * - `admin`: changes to the stored map (snapshots, reset); needs the report token.
+ *
+ * A route that declares no access fails at registration, so a new route cannot be served unchecked.
+ */
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import { Unauthorized } from '../../src/errors/catalogue.js'
+
+export type Access = 'open' | 'read' | 'report' | 'admin'
+export const ACCESS_LEVELS: readonly Access[] = ['open', 'read', 'report', 'admin']
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access
+  }
+}
+
+export interface AccessChecks {
+  /** The report (write) token: sniffers' reports and admin changes. */
+  checkToken: (authorization: string | undefined) => boolean
+  /** The read token; when undefined, `read` routes are open. */
+  checkReadToken?: (authorization: string | undefined) => boolean
+  /** Counted when a report is refused for its token (podmap_mapper_reports_total{outcome="unauthorized"}). */
+  onReportUnauthorized?: () => void
+}
+
+export interface RouteAccess { method: string, url: string, access: Access }
+
+/**
+ * Fails registration of any route without a valid `config.access`, and returns the list of every
+ * route with its access as it is registered (for tests and documentation). Call before the routes.
+ */
+export function requireAccessDeclared (app: FastifyInstance): RouteAccess[] {
+  const routes: RouteAccess[] = []
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const access = (route.config as { access?: unknown } | undefined)?.access
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (typeof access !== 'string' || !(ACCESS_LEVELS as readonly string[]).includes(access)) {
+      throw new Error(`route ${methods.join(',')} ${route.url} declares no config.access (one of ${ACCESS_LEVELS.join(', ')})`)
+    }
+    for (const method of methods) routes.push({ method, url: route.url, access: access as Access })
+  })
+  return routes
+}
+
+/** The access a request needs, from the route that matched; undefined for no route (404). */
+export function accessOf (req: FastifyRequest): Access | undefined {
+  return req.routeOptions.config?.access
+}
+
+export function accessHook (checks: AccessChecks) {
+  return async function onRequest (req: FastifyRequest): Promise<void> {
+    const access = accessOf(req)
+    switch (access) {
+      case undefined:
+      case 'open':
+        return
+      case 'read':
+        if (checks.checkReadToken && !checks.checkReadToken(req.headers.authorization)) {
+          throw Unauthorized('missing or invalid bearer token for the read API')
+        }
+        return
+      case 'report':
+        if (!checks.checkToken(req.headers.authorization)) {
+          checks.onReportUnauthorized?.()
+          throw Unauthorized()
+        }
+        return
+      case 'admin':
+        if (!checks.checkToken(req.headers.authorization)) throw Unauthorized()
+    }
+  }
+}

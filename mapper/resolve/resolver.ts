@@ -1,0 +1,223 @@
+/**
+ * Turns report records (IPs, DNS names) into calls between workload identities, using only the
+ * informer-fed ClusterIndex. Every observation either becomes a call or is counted as unresolved
+ * with a reason.
+ */
+import type { DnsRecord, SocketRecord } from '../../src/contract/report.js'
+import type { Identity, Port } from '../../src/contract/map.js'
+import type { ClusterIndex, PodInfo, ServiceInfo, ServicePort } from '../kube/cluster-index.js'
+import { identityKey, type Call } from '../store/call.js'
+import { ExternalNames } from './external-names.js'
+
+export type UnresolvedReason =
+  | 'unknown-client' | 'unknown-endpoints' | 'unknown-cluster-name' | 'excluded-namespace' | 'hostnetwork-ambiguous'
+
+export interface ResolverOptions {
+  clusterDomain: string
+  excludeNamespaces: string[]
+  onUnresolved: (reason: UnresolvedReason, count: number) => void
+  /** A late owner revealed the real workload behind an identity already in the map. */
+  onRekey?: (from: Identity, to: Identity) => void
+}
+
+interface Endpoint { identity: Identity, pod?: PodInfo, inCluster: boolean }
+
+export class Resolver {
+  readonly externalNames = new ExternalNames()
+  private readonly domainSuffix: string
+  private readonly excluded: Set<string>
+
+  /** Identities resolved while an owner was missing: identity key -> a pod that produced it. */
+  private readonly provisional = new Map<string, { pod: PodInfo, identity: Identity }>()
+
+  constructor (private readonly index: ClusterIndex, private readonly opts: ResolverOptions) {
+    this.domainSuffix = `.${opts.clusterDomain.replace(/\.$/, '').toLowerCase()}`
+    this.excluded = new Set(opts.excludeNamespaces)
+    index.onProvisional = (pod, workload) => {
+      const identity: Identity = { kind: workload.kind, namespace: workload.namespace, name: workload.name }
+      this.provisional.set(identityKey(identity), { pod, identity })
+    }
+  }
+
+  /** Re-walks owners for identities resolved while an owner was missing; renames those that changed. */
+  reconcile (): number {
+    let renamed = 0
+    for (const [key, { pod, identity }] of this.provisional) {
+      const { complete, ...w } = this.index.walk(pod)
+      const now: Identity = { kind: w.kind, namespace: w.namespace, name: w.name }
+      if (identityKey(now) !== key) { this.opts.onRekey?.(identity, now); renamed++ }
+      if (complete || identityKey(now) !== key) this.provisional.delete(key)
+      if (!complete && identityKey(now) !== key) this.provisional.set(identityKey(now), { pod, identity: now })
+    }
+    return renamed
+  }
+
+  get provisionalCount (): number { return this.provisional.size }
+
+  /** A TCP/UDP session. */
+  socket (rec: SocketRecord, out: Call[]): void {
+    const at = rec.lastSeen
+    const server = this.server(rec.server, rec.port, rec.protocol, at)
+    const client = this.hostNetworkPod(rec.clientPod?.uid) ?? this.endpoint(rec.client, at)
+    if (!client && !server.inCluster) return this.unresolved('unknown-endpoints', rec.count)
+    const clientId = client?.identity ?? this.named('External', rec.client)
+    if (this.isExcluded(clientId) || this.isExcluded(server.identity)) return this.unresolved('excluded-namespace', rec.count)
+    out.push({
+      client: clientId,
+      server: server.identity,
+      port: server.port,
+      evidence: rec.protocol === 'UDP' ? 'udp' : 'tcp',
+      addresses: server.identity.kind === 'External' ? [rec.server] : undefined,
+      first: rec.firstSeen,
+      last: rec.lastSeen,
+      count: rec.count
+    })
+  }
+
+  /** A DNS response: the client asked for a name; a cluster name names a workload, others are external. */
+  dns (rec: DnsRecord, out: Call[]): void {
+    const at = rec.lastSeen
+    const client = this.endpoint(rec.client, at)
+    if (!client) return this.unresolved('unknown-client', rec.count)
+    const resolved = this.resolveName(rec.name, at)
+    let server: Identity
+    if (resolved.cluster) {
+      if (!resolved.server) return this.unresolved('unknown-cluster-name', rec.count)
+      server = resolved.server
+    } else {
+      server = resolved.server as Identity
+      for (const ip of rec.answers) this.externalNames.remember(ip, resolved.name, at)
+    }
+    if (this.isExcluded(client.identity) || this.isExcluded(server)) return this.unresolved('excluded-namespace', rec.count)
+    out.push({ client: client.identity, server, evidence: 'dns', addresses: server.kind === 'External' ? rec.answers : undefined, first: rec.firstSeen, last: rec.lastSeen, count: rec.count })
+  }
+
+  /**
+   * A queried name, normalised and resolved, memoised per cluster-index version (names repeat in
+   * every report). Pod-IP names (`a-b-c-d.ns.pod…`) depend on the time, so they are not memoised.
+   */
+  private readonly names = new Map<string, { version: number, name: string, cluster: boolean, server?: Identity }>()
+  private resolveName (raw: string, at: number): { name: string, cluster: boolean, server?: Identity } {
+    const hit = this.names.get(raw)
+    if (hit && hit.version === this.index.version) return hit
+    const name = raw.toLowerCase().replace(/\.$/, '')
+    const cluster = this.isClusterName(name)
+    const server = cluster ? this.clusterName(name, at) : this.named('External', name)
+    const entry = { version: this.index.version, name, cluster, server }
+    if (!(cluster && name.includes('.pod.'))) {
+      if (this.names.size >= 100_000) this.names.clear()
+      this.names.set(raw, entry)
+    }
+    return entry
+  }
+
+  private unresolved (reason: UnresolvedReason, count: number): void {
+    this.opts.onUnresolved(reason, count)
+  }
+
+  private isExcluded (id: Identity): boolean {
+    return id.namespace !== undefined && this.excluded.has(id.namespace)
+  }
+
+  /** A hostNetwork pod named by the sniffer (from its process's cgroup), if the informers know it. */
+  private hostNetworkPod (uid: string | undefined): Endpoint | undefined {
+    if (uid === undefined) return undefined
+    const pod = this.index.pods.get(uid)
+    return pod === undefined ? undefined : { identity: this.index.workloadOf(pod), pod, inCluster: true }
+  }
+
+  /** A client or server address: a pod (at that time) or a node. */
+  private endpoint (ip: string, at: number): Endpoint | undefined {
+    const pod = this.index.podAt(ip, at)
+    if (pod) return { identity: this.index.workloadOf(pod), pod, inCluster: true }
+    const node = this.index.nodeByIp(ip)
+    if (node) return { identity: this.named('Node', node), inCluster: true }
+    return undefined
+  }
+
+  /** Node and External identities, one object per name (bounded), so their keys are computed once. */
+  private readonly namedIdentities = new Map<string, Identity>()
+  private named (kind: 'Node' | 'External', name: string): Identity {
+    const key = `${kind}/${name}`
+    let id = this.namedIdentities.get(key)
+    if (!id) {
+      if (this.namedIdentities.size >= 100_000) this.namedIdentities.clear()
+      id = { kind, name }
+      this.namedIdentities.set(key, id)
+    }
+    return id
+  }
+
+  /** Port objects, shared (calls keep them, so they must never be mutated). */
+  private readonly ports: Port[] = []
+  private port (port: number, protocol: 'TCP' | 'UDP'): Port {
+    const i = protocol === 'UDP' ? port + 65_536 : port
+    return (this.ports[i] ??= { port, protocol })
+  }
+
+  private server (ip: string, port: number, protocol: 'TCP' | 'UDP', at: number): Endpoint & { port: Port } {
+    const svc = this.index.serviceByIp(ip)
+    if (svc) return this.viaService(svc, svc.ports.find((p) => p.port === port && p.protocol === protocol), port, protocol)
+    const ep = this.endpoint(ip, at)
+    if (ep?.identity.kind === 'Node') {
+      const np = this.index.serviceByNodePort(port)
+      if (np) return this.viaService(np.service, np.port, port, protocol)
+    }
+    if (ep) return { identity: ep.identity, pod: ep.pod, inCluster: true, port: this.port(port, protocol) }
+    return { identity: this.named('External', this.externalNames.nameOf(ip) ?? ip), inCluster: false, port: this.port(port, protocol) }
+  }
+
+  private viaService (svc: ServiceInfo, sp: ServicePort | undefined, port: number, protocol: 'TCP' | 'UDP'): Endpoint & { port: Port } {
+    const { workload, pod } = this.index.serviceWorkload(svc)
+    let target = port
+    if (sp) {
+      if (typeof sp.targetPort === 'number') target = sp.targetPort
+      else target = pod?.namedPorts.get(sp.targetPort) ?? (/^\d+$/.test(sp.targetPort) ? Number(sp.targetPort) : sp.port)
+    }
+    return { identity: this.viaServiceIdentity(workload, svc.name), pod, inCluster: true, port: this.port(target, protocol) }
+  }
+
+  /** `{...workload, service}`, one object per pair, so keys computed from it are cached. */
+  private readonly serviceIdentities = new WeakMap<object, Map<string, Identity>>()
+  private viaServiceIdentity (workload: Identity, service: string): Identity {
+    let byService = this.serviceIdentities.get(workload)
+    if (!byService) { byService = new Map(); this.serviceIdentities.set(workload, byService) }
+    let id = byService.get(service)
+    if (!id) { id = { ...workload, service }; byService.set(service, id) }
+    return id
+  }
+
+  private isClusterName (name: string): boolean {
+    if (name.endsWith(this.domainSuffix)) return true
+    // Short forms a resolver's search list produces: <svc>.<ns>.svc and <svc>.<ns> of known Services.
+    const parts = name.split('.')
+    if (parts.length === 3 && parts[2] === 'svc') return true
+    return parts.length === 2 && this.index.service(parts[1] as string, parts[0] as string) !== undefined
+  }
+
+  /** `<svc>.<ns>.svc.<domain>`, `<host>.<svc>.<ns>.svc.<domain>`, `<a-b-c-d>.<ns>.pod.<domain>`. */
+  private clusterName (name: string, at: number): Identity | undefined {
+    const local = name.endsWith(this.domainSuffix) ? name.slice(0, -this.domainSuffix.length) : name
+    const parts = local.split('.')
+    const last = parts[parts.length - 1]
+    if (last === 'pod' && parts.length === 3) {
+      const ip = (parts[0] as string).includes('-') && (parts[0] as string).split('-').length === 4
+        ? (parts[0] as string).replaceAll('-', '.')
+        : (parts[0] as string).replaceAll('-', ':')
+      const pod = this.index.podAt(ip, at)
+      return pod && pod.namespace === parts[1] ? this.index.workloadOf(pod) : undefined
+    }
+    if (last === 'svc') parts.pop()
+    if (parts.length === 2) {
+      const svc = this.index.service(parts[1] as string, parts[0] as string)
+      return svc ? this.viaServiceIdentity(this.index.serviceWorkload(svc).workload, svc.name) : undefined
+    }
+    if (parts.length === 3) {
+      const [host, sub, ns] = parts as [string, string, string]
+      const pod = this.index.podByHostname(ns, sub, host)
+      if (!pod) return undefined
+      return { ...this.index.workloadOf(pod), service: sub }
+    }
+    return undefined
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Every podmap error, in one place (as fastify's lib/errors.js). HTTP errors carry the status the
+ * mapper answers with; command errors carry their exit code (1 failure, 2 bad usage).
+ */
+import { createError } from './coded-error.js'
+
+// Answered by the mapper's HTTP API.
+export const BadRequest = createError({ code: 'PODMAP_ERR_BAD_REQUEST', message: 'bad request', status: 400 })
+export const UnsupportedReportVersion = createError({ code: 'PODMAP_ERR_REPORT_VERSION', message: 'unsupported report version', status: 400 })
+export const Unauthorized = createError({ code: 'PODMAP_ERR_UNAUTHORIZED', message: 'missing or invalid bearer token', status: 401 })
+export const NotFound = createError({ code: 'PODMAP_ERR_NOT_FOUND', message: 'not found', status: 404 })
+/** 429: the sniffer's reporter keeps the batch and retries after Retry-After. */
+export const TooManyReports = createError({ code: 'PODMAP_ERR_RATE_LIMITED', message: 'too many reports', status: 429 })
+
+// End a process or a command.
+export const ConfigInvalid = createError({ code: 'PODMAP_ERR_CONFIG', message: 'invalid configuration', exitCode: 1 })
+/** Bad command-line usage: exit code 2, as CLI conventions expect. */
+export const UsageError = createError({ code: 'PODMAP_ERR_USAGE', message: 'bad usage', exitCode: 2 })
+export const CaptureFailed = createError({ code: 'PODMAP_ERR_CAPTURE', message: 'cannot capture DNS responses', exitCode: 1 })
+export const MapperUnreachable = createError({ code: 'PODMAP_ERR_MAPPER_UNREACHABLE', message: 'cannot reach the mapper', exitCode: 1 })
+export const MapperError = createError({ code: 'PODMAP_ERR_MAPPER', message: 'the mapper answered an error', exitCode: 1 })
+export const PortForwardFailed = createError({ code: 'PODMAP_ERR_PORT_FORWARD', message: 'the port-forward failed', exitCode: 1 })
+export const KubeconfigMissing = createError({ code: 'PODMAP_ERR_KUBECONFIG', message: 'no usable kubeconfig', exitCode: 1 })
+export const KubeApiFailed = createError({ code: 'PODMAP_ERR_KUBE_API', message: 'the Kubernetes API failed', exitCode: 1 })
+export const MapperNotFound = createError({ code: 'PODMAP_ERR_MAPPER_NOT_FOUND', message: 'no mapper found in the cluster', exitCode: 1 })

@@ -1,2 +1,0 @@
-export * from './coded-error.js'
-export * from './codes.js'
