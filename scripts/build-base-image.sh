@@ -6,11 +6,14 @@
 # Kept in buildah's store and reused; pass --rebuild to make it again. Run as root.
 set -euo pipefail
 image=${PODMAP_BASE_IMAGE:-localhost/podmap-base:bookworm-node20}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 if [ "${1:-}" != "--rebuild" ] && buildah inspect --type image "$image" >/dev/null 2>&1; then
   echo "base image: $image present"
   exit 0
 fi
+# The Debian mirror: DEBIAN_MIRROR, else the one this machine's apt sources use (lib-apt.sh).
+. "$(dirname "$0")/lib-apt.sh"
+mirror=${DEBIAN_MIRROR:-}
+[ -n "$mirror" ] || mirror=$(apt_mirror bookworm)
 node_bin=$(command -v node)
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 [ -f "$npm_dir/bin/npm-cli.js" ] || { echo "base image: cannot find npm next to $(command -v npm)" >&2; exit 1; }

@@ -19,3 +19,61 @@ ensure_debs () {
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
+
+# apt_mirror SUITE [APT_DIR]: the Debian mirror this machine's own apt sources use, so nothing
+# names a mirror of its own. Reads APT_DIR/sources.list and APT_DIR/sources.list.d/*.list
+# (one-line format) and *.sources (deb822; `Enabled: no` skipped), as apt does (APT_DIR defaults
+# to /etc/apt). Prints the URI of the first `deb` entry serving SUITE, else of the first entry
+# whose URI ends in /debian; fails saying so when there is none.
+apt_mirror () {
+  local suite=$1 dir=${2:-/etc/apt} files=() f
+  [ -f "$dir/sources.list" ] && files+=("$dir/sources.list")
+  for f in "$dir"/sources.list.d/*.list "$dir"/sources.list.d/*.sources; do
+    [ -f "$f" ] && files+=("$f")
+  done
+  if [ ${#files[@]} -eq 0 ]; then
+    echo "apt_mirror: no apt sources under $dir" >&2
+    return 1
+  fi
+  # One line per deb entry: URI SUITE...
+  local entries
+  entries=$(awk '
+    function flush () {
+      if (types ~ /(^| )deb( |$)/ && enabled !~ /^(no|false)$/) {
+        n = split(uris, u, " ")
+        for (i = 1; i <= n; i++) print u[i], suites
+      }
+      types = ""; uris = ""; suites = ""; enabled = ""; field = ""
+    }
+    FNR == 1 { flush(); deb822 = (FILENAME ~ /\.sources$/) }
+    /^[[:space:]]*#/ { next }
+    !deb822 {
+      line = $0; sub(/#.*/, "", line)
+      if (line !~ /^[[:space:]]*deb[[:space:]]/) next
+      sub(/^[[:space:]]*deb[[:space:]]+/, "", line)
+      if (line ~ /^\[/) sub(/^\[[^]]*\][[:space:]]*/, "", line)
+      split(line, w, /[[:space:]]+/)
+      print w[1], w[2]
+      next
+    }
+    /^[[:space:]]*$/ { flush(); next }
+    /^[[:space:]]/ { v = $0; gsub(/^[[:space:]]+|[[:space:]]+$/, "", v)
+                     if (field == "types") types = types " " v; else if (field == "uris") uris = uris " " v; else if (field == "suites") suites = suites " " v
+                     next }
+    {
+      key = tolower($0); sub(/:.*/, "", key)
+      v = $0; sub(/^[^:]*:[[:space:]]*/, "", v); gsub(/[[:space:]]+$/, "", v)
+      field = key
+      if (key == "types") types = v; else if (key == "uris") uris = v; else if (key == "suites") suites = v; else if (key == "enabled") enabled = tolower(v)
+    }
+    END { flush() }
+  ' "${files[@]}")
+  local uri
+  uri=$(printf '%s\n' "$entries" | awk -v s="$suite" '{ for (i = 2; i <= NF; i++) if ($i == s) { print $1; exit } }')
+  [ -n "$uri" ] || uri=$(printf '%s\n' "$entries" | awk '$1 ~ /\/debian\/?$/ { print $1; exit }')
+  if [ -z "$uri" ]; then
+    echo "apt_mirror: no deb entry for $suite (nor any URI ending in /debian) in ${files[*]}; set DEBIAN_MIRROR" >&2
+    return 1
+  fi
+  printf '%s\n' "${uri%/}"
+}
