@@ -12,7 +12,11 @@ const cases: Array<{ set: string, where: string, says: RegExp }> = [
   { set: 'mapper.persistence.size=lots', where: '/mapper/persistence/size', says: /does not match pattern/ },
   { set: 'mapper.logLevel=loud', where: '/mapper/logLevel', says: /must be one of/ },
   { set: 'mapper.runAsUser=0', where: '/mapper/runAsUser', says: /minimum/ },
-  { set: 'mapper.replica=1', where: '/mapper', says: /additional properties 'replica' not allowed/ }
+  { set: 'mapper.replica=1', where: '/mapper', says: /additional properties 'replica' not allowed/ },
+  { set: 'global.imageRegistry=https://registry.example', where: '/global/imageRegistry', says: /does not match pattern/ },
+  { set: 'mapper.image.registry=registry.example:5000/Team', where: '/mapper/image/registry', says: /does not match pattern/ },
+  { set: 'sniffer.image.repository=Podmap/Sniffer', where: '/sniffer/image/repository', says: /does not match pattern/ },
+  { set: 'mapper.image.digest=sha256:abc', where: '/mapper/image/digest', says: /does not match pattern/ }
 ]
 
 for (const c of cases) {
@@ -26,6 +30,6 @@ for (const c of cases) {
 }
 
 test('the schema accepts the same keys with good values', async () => {
-  const res = await helm(['template', 'podmap', CHART, '--set', 'mapper.replicas=0,sniffer.image.pullPolicy=Always,sniffer.metricsPort=19476,sniffer.scanInterval=10s,mapper.persistence.size=2Gi,mapper.logLevel=debug'])
+  const res = await helm(['template', 'podmap', CHART, '--set', 'global.imageRegistry=127.0.0.1:5000/team,mapper.image.repository=team/podmap__mapper,mapper.replicas=0,sniffer.image.pullPolicy=Always,sniffer.metricsPort=19476,sniffer.scanInterval=10s,mapper.persistence.size=2Gi,mapper.logLevel=debug'])
   assert.equal(res.code, 0, res.stderr)
 })

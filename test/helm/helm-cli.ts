@@ -37,7 +37,7 @@ export async function helm (args: string[]): Promise<HelmResult> {
     KUBECONFIG: join(ROOT, '.tools', 'helm', 'no-kubeconfig')
   }
   try {
-    const { stdout, stderr } = await exec(HELM, args, { env, timeout: 60_000, maxBuffer: 16 << 20 })
+    const { stdout, stderr } = await exec(HELM, args, { cwd: ROOT, env, timeout: 60_000, maxBuffer: 16 << 20 })
     return { code: 0, stdout, stderr }
   } catch (err) {
     const e = err as { code?: number | string, stdout?: string, stderr?: string }
