@@ -10,14 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
-import { buildApp } from '../mapper/app.js'
-import { createMapperMetrics } from '../mapper/metrics.js'
-import { createRegistry } from '../src/metrics/registry.js'
+import { createMapper } from '../mapper/create-mapper.js'
 import { createLogger } from '../src/log/logger.js'
 import { ClusterIndex } from '../mapper/kube/cluster-index.js'
-import { DurableMap } from '../mapper/store/durable-map.js'
-import { Resolver } from '../mapper/resolve/resolver.js'
-import { createIngestor, DEFAULT_TIME_BOUNDS } from '../mapper/resolve/ingest.js'
+import { DEFAULT_TIME_BOUNDS } from '../mapper/resolve/ingest.js'
 import { createTokenCheck } from '../mapper/http/token-check.js'
 import { reportSchema } from '../src/contract/report.js'
 import { syntheticCluster, syntheticReport } from './mapper-cluster.js'
@@ -69,20 +65,12 @@ try {
   await ref.close()
 
   // podmap: resolve against the cluster index, record durably.
-  const registry = createRegistry('mapper')
-  const metrics = createMapperMetrics(registry)
   const index = new ClusterIndex()
   for (const [kind, obj] of cluster.objects) index.upsert(kind, obj, Date.now() - 3_600_000)
-  const map = new DurableMap({ stateDir: join(dir, 'state'), log })
-  await map.open()
-  const resolver = new Resolver(index, { clusterDomain: 'cluster.local', excludeNamespaces: [], onUnresolved: (reason, n) => metrics.unresolved.inc({ reason }, n) })
-  const app = await buildApp({
-    log, registry, metrics, map,
-    labelsOf: (id) => index.workloadPods(id).map((p) => p.labels),
-    ingestor: createIngestor({ resolver, map, metrics, times: DEFAULT_TIME_BOUNDS }),
-    checkToken,
-    readiness: { ready: () => true, detail: () => ({}) },
-    bodyLimit: 16 << 20
+  const { app, map } = await createMapper({
+    log, token: TOKEN, index, stateDir: join(dir, 'state'),
+    clusterDomain: 'cluster.local', excludeNamespaces: [], times: DEFAULT_TIME_BOUNDS,
+    requestTimeoutMs: 30_000, bodyLimit: 16 << 20
   })
   const url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/api/v1/reports`
   const podmap = await measure(url, file)

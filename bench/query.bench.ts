@@ -5,15 +5,10 @@
  * memory figures (the npm script does). Ends with one JSON line.
  */
 import { request } from 'node:http'
-import { buildApp } from '../mapper/app.js'
-import { createMapperMetrics } from '../mapper/metrics.js'
-import { createRegistry } from '../src/metrics/registry.js'
 import { createLogger } from '../src/log/logger.js'
 import { ClusterIndex } from '../mapper/kube/cluster-index.js'
-import { DurableMap } from '../mapper/store/durable-map.js'
-import { Resolver } from '../mapper/resolve/resolver.js'
-import { createIngestor, DEFAULT_TIME_BOUNDS } from '../mapper/resolve/ingest.js'
-import { createTokenCheck } from '../mapper/http/token-check.js'
+import { DEFAULT_TIME_BOUNDS } from '../mapper/resolve/ingest.js'
+import { createMapper } from '../mapper/create-mapper.js'
 import { loadKubeConfig, startInformers } from '../mapper/kube/informers.js'
 import { startFakeApiServer } from '../test/testbed/fake-apiserver.js'
 import type { Call } from '../mapper/store/call.js'
@@ -47,9 +42,13 @@ const pct = (xs: number[], p: number): number => {
 const log = createLogger({ level: 'warn', component: 'mapper' })
 if (!(globalThis as { gc?: unknown }).gc) console.log('note: run with --expose-gc for exact memory figures')
 
-// 1. The map: EDGES edges between synthetic workloads, three hourly buckets each.
+// 1. The map: EDGES edges between synthetic workloads, three hourly buckets each, in the mapper as
+// main.ts builds it (in memory, an empty cluster).
+const { app, map } = await createMapper({
+  log, token: 'x', clusterDomain: 'cluster.local', excludeNamespaces: [], times: DEFAULT_TIME_BOUNDS,
+  requestTimeoutMs: 30_000, bodyLimit: 1 << 20
+})
 const before = heap()
-const map = new DurableMap({ log })
 const now = Date.now()
 const calls: Call[] = []
 const workloads = Math.ceil(Math.sqrt(EDGES)) + 1
@@ -71,17 +70,6 @@ for (let i = 0; i < EDGES; i++) {
 }
 await map.record(calls.splice(0))
 const mapBytes = heap() - before
-const registry = createRegistry('mapper')
-const metrics = createMapperMetrics(registry)
-const index = new ClusterIndex()
-const app = await buildApp({
-  log, registry, metrics, map,
-  labelsOf: () => [],
-  ingestor: createIngestor({ resolver: new Resolver(index, { clusterDomain: 'cluster.local', excludeNamespaces: [], onUnresolved: () => {} }), map, metrics, times: DEFAULT_TIME_BOUNDS }),
-  checkToken: createTokenCheck('x'),
-  readiness: { ready: () => true, detail: () => ({}) },
-  bodyLimit: 1 << 20
-})
 const base = await app.listen({ host: '127.0.0.1', port: 0 })
 const full: number[] = []
 let bytes = 0

@@ -5,14 +5,14 @@ import { DEFAULT_CLUSTER_DNS, type ClusterDns, type ExportLookup } from './looku
 import { stableLabels } from './stable-labels.js'
 
 export function clusterLookup (index: ClusterIndex, dnsService = { namespace: 'kube-system', name: 'kube-dns' }): ExportLookup {
-  const podLabels = (id: Identity): Record<string, string> | undefined => stableLabels(index.workloadPods(id))
+  const podLabels = (id: Identity): Record<string, string> | undefined => stableLabels(index.workloads.workloadPods(id))
   return {
     podLabels,
     nodeAddresses: (name) => index.nodeAddressesOf(name),
     clusterDns (): ClusterDns {
       const svc = index.service(dnsService.namespace, dnsService.name)
       if (!svc) return DEFAULT_CLUSTER_DNS
-      const { workload, pod } = index.serviceWorkload(svc)
+      const { workload, pod } = index.workloads.serviceWorkload(svc)
       const labels = workload.kind === 'Service' ? undefined : podLabels(workload)
       if (!labels || Object.keys(labels).length === 0) return DEFAULT_CLUSTER_DNS
       const ports: Port[] = []

@@ -46,6 +46,8 @@ export function requireAccessDeclared (app: FastifyInstance): RouteAccess[] {
       throw new Error(`route ${methods.join(',')} ${route.url} declares no config.access (one of ${ACCESS_LEVELS.join(', ')})`)
     }
     for (const method of methods) routes.push({ method, url: route.url, access: access as Access })
+    // The OpenAPI document says which routes need a bearer token.
+    if (access !== 'open') route.schema = { ...route.schema, security: [{ bearer: [] }] } as typeof route.schema
   })
   return routes
 }

@@ -2,10 +2,13 @@
  * The mapper's view of the cluster, fed only by informer events, with the indexes resolution needs:
  * IP -> pod (with history), IP -> node, ClusterIP -> Service, Service -> backing pods, DNS hostnames.
  * Handlers are synchronous and idempotent: the same event twice, or a delete of an unknown object,
- * leaves the index as one event would.
+ * leaves the index as one event would. Each handler tells `workloads` (workload-queries.ts, the
+ * derived answers) exactly which key changed.
  */
 import { IpHistory } from './ip-history.js'
-import { walkOwners, type OwnerInfo, type Workload } from './workload.js'
+import type { OwnerInfo } from './workload.js'
+import { matchLabels } from './label-selector.js'
+import { WorkloadQueries, ownerKey } from './workload-queries.js'
 import {
   nsName, stampMs,
   type EndpointSliceObject, type KubeObject, type NodeObject, type OwnerRef, type PodObject, type ServiceObject
@@ -58,18 +61,16 @@ export class ClusterIndex {
   readonly namespaces = new Map<string, Record<string, string>>()
   /** NetworkPolicies as the informer delivered them ("namespace/name" -> object), for shadow mode. */
   readonly networkPolicies = new Map<string, KubeObject>()
-  /** Bumped on every change; memoised answers (service -> workload) compare against it. */
-  version = 0
-  private readonly workloadMemo = new Map<string, { version: number, workload: Workload }>()
-  private readonly serviceMemo = new Map<string, { version: number, value: { workload: Workload, pod?: PodInfo } }>()
-  private podsByWorkload?: { version: number, byKey: Map<string, PodInfo[]> }
-  /** Called when a pod's workload had to stop at an owner not (yet) in the caches. */
-  onProvisional?: (pod: PodInfo, workload: Workload) => void
-  /** Called after an owner object (ReplicaSet, Job, ...) is added or changed. */
-  onOwnerChange?: () => void
+  /** Bumped when a Service is added or removed (short DNS names `<svc>.<ns>` depend on which exist). */
+  serviceSetVersion = 0
+  /** Workload of a pod, pods of a workload, workload behind a Service: memoised, invalidated per key. */
+  readonly workloads: WorkloadQueries = new WorkloadQueries({
+    pods: this.pods,
+    owner: (key) => this.owners.get(key),
+    backendPods: (svc) => this.backendPods(svc)
+  })
 
   upsert (kind: string, obj: KubeObject, at: number): void {
-    this.version++
     switch (kind) {
       case 'Pod': this.upsertPod(obj as PodObject, at); break
       case 'Service': this.upsertService(obj as ServiceObject); break
@@ -80,14 +81,15 @@ export class ClusterIndex {
       default:
         if (OWNER_KINDS.has(kind)) {
           const m = obj.metadata
-          if (m?.name) this.owners.set(`${kind}/${m.namespace ?? ''}/${m.name}`, { ownerReferences: m.ownerReferences, annotations: m.annotations })
-          this.onOwnerChange?.()
+          if (!m?.name) break
+          const key = ownerKey(kind, m.namespace ?? '', m.name)
+          this.owners.set(key, { ownerReferences: m.ownerReferences, annotations: m.annotations })
+          this.workloads.ownerChanged(key)
         }
     }
   }
 
   remove (kind: string, obj: KubeObject, at: number): void {
-    this.version++
     const m = obj.metadata
     if (!m?.name) return
     switch (kind) {
@@ -100,7 +102,8 @@ export class ClusterIndex {
         const key = nsName(m.namespace, m.name)
         const svc = this.services.get(key)
         if (svc) { for (const ip of svc.ips) if (this.serviceIps.get(ip) === svc) this.serviceIps.delete(ip) }
-        this.services.delete(key)
+        if (this.services.delete(key)) this.serviceSetVersion++
+        this.workloads.serviceChanged(m.namespace ?? '', m.name)
         break
       }
       case 'EndpointSlice': if (m.uid) this.dropSlice(m.uid); break
@@ -112,7 +115,11 @@ export class ClusterIndex {
       case 'Namespace': this.namespaces.delete(m.name); break
       case 'NetworkPolicy': this.networkPolicies.delete(nsName(m.namespace, m.name)); break
       default:
-        if (OWNER_KINDS.has(kind)) this.owners.delete(`${kind}/${m.namespace ?? ''}/${m.name}`)
+        if (OWNER_KINDS.has(kind)) {
+          const key = ownerKey(kind, m.namespace ?? '', m.name)
+          this.owners.delete(key)
+          this.workloads.ownerChanged(key)
+        }
     }
   }
 
@@ -141,6 +148,7 @@ export class ClusterIndex {
       namedPorts
     }
     this.pods.set(pod.uid, pod)
+    this.workloads.podChanged(pod.uid, pod.namespace)
     let inNs = this.podsByNamespace.get(pod.namespace)
     if (!inNs) { inNs = new Set(); this.podsByNamespace.set(pod.namespace, inNs) }
     inNs.add(pod.uid)
@@ -163,7 +171,10 @@ export class ClusterIndex {
   private dropPod (pod: PodInfo, at: number): void {
     for (const ip of pod.ips) this.podIps.release(ip, at, (h) => h.uid === pod.uid)
     this.pods.delete(pod.uid)
-    this.podsByNamespace.get(pod.namespace)?.delete(pod.uid)
+    this.workloads.podChanged(pod.uid, pod.namespace)
+    const inNs = this.podsByNamespace.get(pod.namespace)
+    inNs?.delete(pod.uid)
+    if (inNs?.size === 0) this.podsByNamespace.delete(pod.namespace)
     if (pod.hostname && pod.subdomain) {
       const key = `${pod.namespace}/${pod.subdomain}/${pod.hostname}`
       if (this.podsByHostname.get(key) === pod.uid) this.podsByHostname.delete(key)
@@ -193,8 +204,10 @@ export class ClusterIndex {
       })),
       ips: [...clusterIps, ...(spec.externalIPs ?? []), ...lbIps]
     }
+    if (!old) this.serviceSetVersion++
     this.services.set(key, svc)
     for (const ip of svc.ips) this.serviceIps.set(ip, svc)
+    this.workloads.serviceChanged(svc.namespace, svc.name)
   }
 
   private upsertSlice (obj: EndpointSliceObject): void {
@@ -211,6 +224,7 @@ export class ClusterIndex {
     let set = this.slicesByService.get(key)
     if (!set) { set = new Set(); this.slicesByService.set(key, set) }
     set.add(m.uid)
+    this.workloads.serviceChanged(m.namespace, service)
   }
 
   private dropSlice (uid: string): void {
@@ -220,6 +234,8 @@ export class ClusterIndex {
     const set = this.slicesByService.get(old.service)
     set?.delete(uid)
     if (set?.size === 0) this.slicesByService.delete(old.service)
+    const slash = old.service.indexOf('/')
+    this.workloads.serviceChanged(old.service.slice(0, slash), old.service.slice(slash + 1))
   }
 
   private upsertNode (obj: NodeObject): void {
@@ -251,36 +267,6 @@ export class ClusterIndex {
     return undefined
   }
 
-  workloadOf (pod: PodInfo): Workload {
-    const memo = this.workloadMemo.get(pod.uid)
-    if (memo && memo.version === this.version) return memo.workload
-    const { complete, ...workload } = this.walk(pod)
-    this.workloadMemo.set(pod.uid, { version: this.version, workload })
-    if (!complete) this.onProvisional?.(pod, workload)
-    return workload
-  }
-
-  /** The owner walk for a pod (kept or already deleted), and whether every owner was known. */
-  walk (pod: PodInfo): Workload & { complete: boolean } {
-    return walkOwners(pod, (kind, namespace, name) => this.owners.get(`${kind}/${namespace}/${name}`))
-  }
-
-  /** The pods of a workload (by kind/namespace/name), from a per-version index. */
-  workloadPods (id: { kind: string, namespace?: string, name: string }): PodInfo[] {
-    if (this.podsByWorkload?.version !== this.version) {
-      const byKey = new Map<string, PodInfo[]>()
-      for (const pod of this.pods.values()) {
-        const w = this.workloadOf(pod)
-        const key = `${w.kind}/${w.namespace}/${w.name}`
-        const list = byKey.get(key)
-        if (list) list.push(pod)
-        else byKey.set(key, [pod])
-      }
-      this.podsByWorkload = { version: this.version, byKey }
-    }
-    return this.podsByWorkload.byKey.get(`${id.kind}/${id.namespace ?? ''}/${id.name}`) ?? []
-  }
-
   /** The pods behind a Service: from its EndpointSlices, else by its selector. */
   backendPods (svc: ServiceInfo): PodInfo[] {
     const out: PodInfo[] = []
@@ -290,29 +276,11 @@ export class ClusterIndex {
     if (out.length > 0 || !svc.selector || Object.keys(svc.selector).length === 0) return out
     for (const uid of this.podsByNamespace.get(svc.namespace) ?? []) {
       const pod = this.pods.get(uid)
-      if (pod && matches(svc.selector, pod.labels)) out.push(pod)
+      if (pod && matchLabels(svc.selector, pod.labels)) out.push(pod)
     }
     return out
   }
 
-  /** The workload behind a Service (its first backend pod's), or the Service itself when it has none. */
-  serviceWorkload (svc: ServiceInfo): { workload: Workload, pod?: PodInfo } {
-    const key = `svc:${svc.namespace}/${svc.name}`
-    const memo = this.serviceMemo.get(key)
-    if (memo && memo.version === this.version) return memo.value
-    let pod: PodInfo | undefined
-    for (const p of this.backendPods(svc)) if (!pod || p.name < pod.name) pod = p
-    const value = pod
-      ? { workload: this.workloadOf(pod), pod }
-      : { workload: { kind: 'Service', namespace: svc.namespace, name: svc.name } }
-    this.serviceMemo.set(key, { version: this.version, value })
-    return value
-  }
-}
-
-export function matches (selector: Record<string, string>, labels: Record<string, string>): boolean {
-  for (const k in selector) if (labels[k] !== selector[k]) return false
-  return true
 }
 
 function podIpsOf (obj: PodObject): string[] {

@@ -1,7 +1,11 @@
 /**
- * Kubernetes label selector strings (`app=web,tier!=db,env in (a,b),!legacy,release`), parsed once
- * into a predicate. Unparseable input throws with the reason, for a 400.
+ * Every label selector podmap evaluates, in one place: selector strings from the API's
+ * `labelSelector` (`app=web,tier!=db,env in (a,b),!legacy,release`), parsed once into a predicate
+ * (unparseable input throws with the reason, for a 400); map selectors (Services); and structured
+ * selectors (NetworkPolicy peers, for shadow mode).
  */
+import type { LabelSelector } from '../../src/contract/shadow.js'
+
 export type LabelPredicate = (labels: Record<string, string>) => boolean
 
 const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z_./]*[a-z0-9A-Z])?)$/
@@ -52,4 +56,27 @@ export function parseLabelSelector (text: string): LabelPredicate {
     }
   }
   return (labels) => terms.every((t) => t(labels))
+}
+
+/** A map selector (a Service's `spec.selector`, a `matchLabels`): every pair must be present. */
+export function matchLabels (selector: Record<string, string>, labels: Record<string, string>): boolean {
+  for (const k in selector) if (labels[k] !== selector[k]) return false
+  return true
+}
+
+/** A structured selector (NetworkPolicy peers): matchLabels AND every matchExpression; empty selects all. */
+export function selectorMatches (selector: LabelSelector, labels: Record<string, string>): boolean {
+  if (selector.matchLabels && !matchLabels(selector.matchLabels, labels)) return false
+  for (const e of selector.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key)
+    const value = labels[e.key]
+    const values = e.values ?? []
+    switch (e.operator) {
+      case 'In': if (!has || value === undefined || !values.includes(value)) return false; break
+      case 'NotIn': if (has && value !== undefined && values.includes(value)) return false; break
+      case 'Exists': if (!has) return false; break
+      case 'DoesNotExist': if (has) return false; break
+    }
+  }
+  return true
 }

@@ -6,7 +6,7 @@
 import type { Direction, NetworkPolicy, PolicyPeer, PolicyPort } from '../../src/contract/shadow.js'
 import type { Port } from '../../src/contract/map.js'
 import type { Endpoint } from './endpoint.js'
-import { selectorMatches } from './label-selector.js'
+import { selectorMatches } from '../kube/label-selector.js'
 import { cidrContains, parseCidr } from './cidr.js'
 
 export interface DirectionVerdict {

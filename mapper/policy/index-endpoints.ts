@@ -32,7 +32,7 @@ export function indexEndpoints (index: ClusterIndex): EndpointSource {
       }
       if (id.kind === 'Node') return { kind: 'address', ips: index.nodeAddressesOf(id.name) }
       const namespace = id.namespace ?? ''
-      const pods: PodInfo[] = index.workloadPods(id)
+      const pods: PodInfo[] = index.workloads.workloadPods(id)
       const namedPorts = new Map<string, number>()
       for (const p of pods) for (const [name, port] of p.namedPorts) if (!namedPorts.has(name)) namedPorts.set(name, port)
       return {

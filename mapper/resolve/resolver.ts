@@ -18,6 +18,8 @@ export interface ResolverOptions {
   onUnresolved: (reason: UnresolvedReason, count: number) => void
   /** A late owner revealed the real workload behind an identity already in the map. */
   onRekey?: (from: Identity, to: Identity) => void
+  /** How long after an owner event provisional identities are re-walked (default 200 ms). */
+  reconcileDelayMs?: number
 }
 
 interface Endpoint { identity: Identity, pod?: PodInfo, inCluster: boolean }
@@ -33,17 +35,26 @@ export class Resolver {
   constructor (private readonly index: ClusterIndex, private readonly opts: ResolverOptions) {
     this.domainSuffix = `.${opts.clusterDomain.replace(/\.$/, '').toLowerCase()}`
     this.excluded = new Set(opts.excludeNamespaces)
-    index.onProvisional = (pod, workload) => {
+    index.workloads.on('provisional', (pod, workload) => {
       const identity: Identity = { kind: workload.kind, namespace: workload.namespace, name: workload.name }
       this.provisional.set(identityKey(identity), { pod, identity })
-    }
+    })
+    // Owners can arrive after their pods (informers sync in any order): re-walk provisional
+    // identities once a burst of owner events has settled.
+    index.workloads.on('owner', () => {
+      if (this.reconcileTimer || this.provisional.size === 0) return
+      this.reconcileTimer = setTimeout(() => { this.reconcileTimer = undefined; this.reconcile() }, opts.reconcileDelayMs ?? 200)
+      this.reconcileTimer.unref()
+    })
   }
+
+  private reconcileTimer: NodeJS.Timeout | undefined
 
   /** Re-walks owners for identities resolved while an owner was missing; renames those that changed. */
   reconcile (): number {
     let renamed = 0
     for (const [key, { pod, identity }] of this.provisional) {
-      const { complete, ...w } = this.index.walk(pod)
+      const { complete, ...w } = this.index.workloads.walk(pod)
       const now: Identity = { kind: w.kind, namespace: w.namespace, name: w.name }
       if (identityKey(now) !== key) { this.opts.onRekey?.(identity, now); renamed++ }
       if (complete || identityKey(now) !== key) this.provisional.delete(key)
@@ -93,22 +104,21 @@ export class Resolver {
   }
 
   /**
-   * A queried name, normalised and resolved, memoised per cluster-index version (names repeat in
-   * every report). Pod-IP names (`a-b-c-d.ns.pod…`) depend on the time, so they are not memoised.
+   * A queried name, normalised and classified (cluster or external), memoised: names repeat in every
+   * report. Only the set of Services changes the classification (short forms `<svc>.<ns>`).
    */
-  private readonly names = new Map<string, { version: number, name: string, cluster: boolean, server?: Identity }>()
+  private readonly names = new Map<string, { version: number, name: string, cluster: boolean }>()
   private resolveName (raw: string, at: number): { name: string, cluster: boolean, server?: Identity } {
-    const hit = this.names.get(raw)
-    if (hit && hit.version === this.index.version) return hit
-    const name = raw.toLowerCase().replace(/\.$/, '')
-    const cluster = this.isClusterName(name)
-    const server = cluster ? this.clusterName(name, at) : this.named('External', name)
-    const entry = { version: this.index.version, name, cluster, server }
-    if (!(cluster && name.includes('.pod.'))) {
+    let hit = this.names.get(raw)
+    if (!hit || hit.version !== this.index.serviceSetVersion) {
+      const name = raw.toLowerCase().replace(/\.$/, '')
+      hit = { version: this.index.serviceSetVersion, name, cluster: this.isClusterName(name) }
       if (this.names.size >= 100_000) this.names.clear()
-      this.names.set(raw, entry)
+      this.names.set(raw, hit)
     }
-    return entry
+    // The identity itself is not memoised here: the cluster index's per-key memos answer it, so a pod
+    // or Service event elsewhere does not make every name resolve again.
+    return { name: hit.name, cluster: hit.cluster, server: hit.cluster ? this.clusterName(hit.name, at) : this.named('External', hit.name) }
   }
 
   private unresolved (reason: UnresolvedReason, count: number): void {
@@ -123,13 +133,13 @@ export class Resolver {
   private hostNetworkPod (uid: string | undefined): Endpoint | undefined {
     if (uid === undefined) return undefined
     const pod = this.index.pods.get(uid)
-    return pod === undefined ? undefined : { identity: this.index.workloadOf(pod), pod, inCluster: true }
+    return pod === undefined ? undefined : { identity: this.index.workloads.workloadOf(pod), pod, inCluster: true }
   }
 
   /** A client or server address: a pod (at that time) or a node. */
   private endpoint (ip: string, at: number): Endpoint | undefined {
     const pod = this.index.podAt(ip, at)
-    if (pod) return { identity: this.index.workloadOf(pod), pod, inCluster: true }
+    if (pod) return { identity: this.index.workloads.workloadOf(pod), pod, inCluster: true }
     const node = this.index.nodeByIp(ip)
     if (node) return { identity: this.named('Node', node), inCluster: true }
     return undefined
@@ -168,7 +178,7 @@ export class Resolver {
   }
 
   private viaService (svc: ServiceInfo, sp: ServicePort | undefined, port: number, protocol: 'TCP' | 'UDP'): Endpoint & { port: Port } {
-    const { workload, pod } = this.index.serviceWorkload(svc)
+    const { workload, pod } = this.index.workloads.serviceWorkload(svc)
     let target = port
     if (sp) {
       if (typeof sp.targetPort === 'number') target = sp.targetPort
@@ -205,18 +215,18 @@ export class Resolver {
         ? (parts[0] as string).replaceAll('-', '.')
         : (parts[0] as string).replaceAll('-', ':')
       const pod = this.index.podAt(ip, at)
-      return pod && pod.namespace === parts[1] ? this.index.workloadOf(pod) : undefined
+      return pod && pod.namespace === parts[1] ? this.index.workloads.workloadOf(pod) : undefined
     }
     if (last === 'svc') parts.pop()
     if (parts.length === 2) {
       const svc = this.index.service(parts[1] as string, parts[0] as string)
-      return svc ? this.viaServiceIdentity(this.index.serviceWorkload(svc).workload, svc.name) : undefined
+      return svc ? this.viaServiceIdentity(this.index.workloads.serviceWorkload(svc).workload, svc.name) : undefined
     }
     if (parts.length === 3) {
       const [host, sub, ns] = parts as [string, string, string]
       const pod = this.index.podByHostname(ns, sub, host)
       if (!pod) return undefined
-      return { ...this.index.workloadOf(pod), service: sub }
+      return this.viaServiceIdentity(this.index.workloads.workloadOf(pod), sub)
     }
     return undefined
   }

@@ -1,15 +1,19 @@
-/** Query-string values shared by the map, export and diff routes: time windows and filters. */
+/** Query-string values shared by the map, export, graph, shadow and diff routes: time windows and filters. */
 import { z } from 'zod'
 import { parseDuration } from '../../src/config/duration.js'
 import { BadRequest } from '../../src/errors/catalogue.js'
 import type { Identity } from '../../src/contract/map.js'
 import { parseLabelSelector } from '../kube/label-selector.js'
 import type { EdgeFilter } from '../store/edge-store.js'
+import { isDateTime } from '../resolve/record-times.js'
 
 /** RFC 3339 time, or a duration meaning that long before `now` (`24h`, `30m`). */
 export function parseTime (name: string, text: string, now: number): number {
   const ms = parseDuration(text)
-  if (ms !== undefined) return now - ms
+  if (ms !== undefined) {
+    if (isDateTime(now - ms)) return now - ms
+    throw BadRequest(`query.${name}: "${text}" reaches before the year 1970`)
+  }
   if (/^\d{4}-\d{2}-\d{2}T/.test(text)) {
     const t = Date.parse(text)
     if (Number.isFinite(t)) return t
@@ -17,9 +21,11 @@ export function parseTime (name: string, text: string, now: number): number {
   throw BadRequest(`query.${name}: "${text}" is neither an RFC 3339 time (2026-11-26T12:00:00Z) nor a duration (24h, 30m)`)
 }
 
+export const namespacesQuerySchema = z.union([z.string(), z.array(z.string())]).optional()
+  .describe('namespace(s), repeated or comma-separated: calls from or to them')
+
 export const filterQuerySchema = z.object({
-  namespace: z.union([z.string(), z.array(z.string())]).optional()
-    .describe('namespace(s), repeated or comma-separated: calls from or to them'),
+  namespace: namespacesQuerySchema,
   labelSelector: z.string().max(1024).optional().describe('Kubernetes label selector on the client or server workload\'s pods'),
   since: z.string().max(64).optional().describe('RFC 3339 time or a duration before now (24h)'),
   until: z.string().max(64).optional().describe('RFC 3339 time or a duration before now')
@@ -30,7 +36,7 @@ export function toEdgeFilter (q: FilterQuery, labelsOf: (id: Identity) => Array<
   const namespaces = (Array.isArray(q.namespace) ? q.namespace : q.namespace !== undefined ? [q.namespace] : [])
     .flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n.length > 0)
   for (const n of namespaces) {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n) || n.length > 63) throw BadRequest(`query.namespace: "${n}" is not a namespace name`)
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n) || n.length > 63) throw BadRequest(`query.namespace: "${n.slice(0, 70)}" is not a namespace name`)
   }
   const filter: EdgeFilter = {}
   if (namespaces.length > 0) filter.namespaces = namespaces

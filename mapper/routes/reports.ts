@@ -1,47 +1,53 @@
-import type { FastifyInstance } from 'fastify'
-import { z } from 'zod'
+/** POST /api/v1/reports: a sniffer's batch, acknowledged once its calls are durable. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { SUPPORTED_REPORT_VERSIONS, reportAckSchema, reportSchema } from '../../src/contract/report.js'
-import { describeIssues } from '../../src/contract/issues.js'
+import { errorResponses } from '../../src/contract/error.js'
 import { BadRequest, UnsupportedReportVersion } from '../../src/errors/catalogue.js'
 import type { Ingestor } from '../resolve/ingest.js'
 import type { MapperMetrics } from '../metrics.js'
-import { errorResponses, jsonSchema } from './schemas.js'
 
 export interface ReportsRouteDeps {
   ingestor: Ingestor
   metrics: MapperMetrics
 }
 
-export function reportsRoutes (deps: ReportsRouteDeps) {
-  return async function (app: FastifyInstance): Promise<void> {
+/** What a report's version field is, without serialising it (it may be nested thousands deep). */
+function describeValue (v: unknown): string {
+  if (Array.isArray(v)) return 'an array'
+  if (v === null) return 'null'
+  if (typeof v === 'object') return 'an object'
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)
+  return String(v)
+}
+
+export function reportsRoutes (deps: ReportsRouteDeps): FastifyPluginAsyncZod {
+  return async function (app) {
     app.post('/api/v1/reports', {
       schema: {
         summary: 'Ingest a batch of observations from a sniffer (bearer token required)',
-        body: jsonSchema(reportSchema),
-        response: { 200: jsonSchema(reportAckSchema), ...errorResponses(400, 401, 413, 415) }
+        body: reportSchema,
+        response: { 200: reportAckSchema, ...errorResponses(400, 401, 413, 415, 429) }
       },
-      // The zod schema above documents the body; validation itself runs in the handler through zod,
-      // so messages name the field and the version check comes first.
       config: { access: 'report' },
-      validatorCompiler: () => () => true
+      // The version is checked before the body is validated, so an unknown version gets its own
+      // message rather than a list of fields this mapper does not know.
+      preValidation: async (req) => {
+        const body = req.body as { version?: unknown } | null
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw BadRequest('body: expected a JSON object')
+        if (typeof body.version !== 'number' || !SUPPORTED_REPORT_VERSIONS.includes(body.version)) {
+          throw UnsupportedReportVersion(`body.version: report version ${describeValue(body.version)} is not supported; this mapper accepts versions ${SUPPORTED_REPORT_VERSIONS.join(', ')}`)
+        }
+      },
+      // Refused bodies are counted once here, after the error handler answered (401 and 429 are
+      // counted where they are decided).
+      onError: async (_req, reply) => {
+        if (reply.statusCode === 400 || reply.statusCode === 413 || reply.statusCode === 415) deps.metrics.reports.inc({ outcome: 'invalid' })
+      }
     }, async (req) => {
-      const body = req.body as { version?: unknown } | null
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        deps.metrics.reports.inc({ outcome: 'invalid' })
-        throw BadRequest('body: expected a JSON object')
-      }
-      if (typeof body.version !== 'number' || !SUPPORTED_REPORT_VERSIONS.includes(body.version)) {
-        deps.metrics.reports.inc({ outcome: 'invalid' })
-        throw UnsupportedReportVersion(`body.version: report version ${JSON.stringify(body.version)} is not supported; this mapper accepts versions ${SUPPORTED_REPORT_VERSIONS.join(', ')}`)
-      }
-      const parsed = reportSchema.safeParse(body)
-      if (!parsed.success) {
-        deps.metrics.reports.inc({ outcome: 'invalid' })
-        throw BadRequest(describeIssues(parsed.error))
-      }
-      await deps.ingestor.ingest(parsed.data)
+      const report = req.body
+      await deps.ingestor.ingest(report)
       deps.metrics.reports.inc({ outcome: 'accepted' })
-      return { accepted: { dns: parsed.data.dns.length, sockets: parsed.data.sockets.length } } satisfies z.infer<typeof reportAckSchema>
+      return { accepted: { dns: report.dns.length, sockets: report.sockets.length } }
     })
   }
 }

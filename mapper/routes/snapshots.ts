@@ -1,14 +1,15 @@
-import type { FastifyInstance } from 'fastify'
+/** Snapshots (pin, list, remove), diffs between two points, and reset. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
 import type { Edge } from '../../src/contract/map.js'
-import { describeIssues } from '../../src/contract/issues.js'
+import { errorResponses } from '../../src/contract/error.js'
 import {
-  createSnapshotSchema, diffQuerySchema, diffResponseSchema, resetResponseSchema, snapshotListSchema, snapshotSummarySchema
+  createSnapshotSchema, diffQuerySchema, diffResponseSchema, resetResponseSchema, snapshotListSchema, snapshotNameSchema, snapshotSummarySchema
 } from '../../src/contract/snapshots.js'
 import { BadRequest, NotFound } from '../../src/errors/catalogue.js'
 import { parseDuration } from '../../src/config/duration.js'
 import type { DurableMap } from '../store/durable-map.js'
 import { diffMaps } from '../store/diff.js'
-import { errorResponses, jsonSchema } from './schemas.js'
 import { parseTime, toEdgeFilter } from './query.js'
 import type { MapperMetrics } from '../metrics.js'
 
@@ -19,38 +20,38 @@ export interface SnapshotRouteDeps {
 
 type Endpoint = { snapshot: string, at: number, edges: Edge[] } | { at: number }
 
-export function snapshotRoutes (deps: SnapshotRouteDeps) {
+export function snapshotRoutes (deps: SnapshotRouteDeps): FastifyPluginAsyncZod {
   const { map } = deps
   const summary = (p: { name: string, createdAt: number, edges: Edge[] }) => ({ name: p.name, createdAt: new Date(p.createdAt).toISOString(), edges: p.edges.length })
 
-  return async function (app: FastifyInstance): Promise<void> {
+  return async function (app) {
     app.post('/api/v1/snapshots', {
       schema: {
         summary: 'Pin the current map under a name (replaces a snapshot of the same name; token required)',
-        body: jsonSchema(createSnapshotSchema),
-        response: { 201: jsonSchema(snapshotSummarySchema), ...errorResponses(400, 401) }
+        body: createSnapshotSchema,
+        response: { 201: snapshotSummarySchema, ...errorResponses(400, 401) }
       },
-      config: { access: 'admin' },
-      validatorCompiler: () => () => true
+      config: { access: 'admin' }
     }, async (req, reply) => {
-      const body = createSnapshotSchema.safeParse(req.body)
-      if (!body.success) throw BadRequest(describeIssues(body.error))
-      const pin = { name: body.data.name, createdAt: Date.now(), edges: map.store.list() }
+      const pin = { name: req.body.name, createdAt: Date.now(), edges: map.store.list() }
       await map.pin(pin)
       return reply.code(201).send(summary(pin))
     })
 
     app.get('/api/v1/snapshots', {
-      schema: { summary: 'The pinned snapshots', response: { 200: jsonSchema(snapshotListSchema) } },
+      schema: { summary: 'The pinned snapshots', response: { 200: snapshotListSchema, ...errorResponses(401) } },
       config: { access: 'read' }
     }, async () => ({ snapshots: map.pins().map(summary) }))
 
     app.delete('/api/v1/snapshots/:name', {
-      schema: { summary: 'Remove a snapshot (token required)', response: { 204: { type: 'null' }, ...errorResponses(401, 404) } },
+      schema: {
+        summary: 'Remove a snapshot (token required)',
+        params: z.object({ name: snapshotNameSchema }),
+        response: { 204: z.undefined(), ...errorResponses(400, 401, 404) }
+      },
       config: { access: 'admin' }
     }, async (req, reply) => {
-      const { name } = req.params as { name: string }
-      if (!(await map.unpin(name))) throw NotFound(`no snapshot named "${name}"`)
+      if (!(await map.unpin(req.params.name))) throw NotFound(`no snapshot named "${req.params.name}"`)
       return reply.code(204).send()
     })
 
@@ -60,29 +61,29 @@ export function snapshotRoutes (deps: SnapshotRouteDeps) {
         description: 'A snapshot is the map as pinned. A time T stands for the calls seen in the window ending at T: ' +
           'of length `window`, else the span between two times (so from=24h compares the last 24 hours with the 24 before), ' +
           'else everything seen until T when the other side is a snapshot.',
-        querystring: jsonSchema(diffQuerySchema),
-        response: { 200: jsonSchema(diffResponseSchema), ...errorResponses(400, 404) }
+        querystring: diffQuerySchema,
+        response: { 200: diffResponseSchema, ...errorResponses(400, 401, 404) }
       },
-      config: { access: 'read' },
-      validatorCompiler: () => () => true
+      config: { access: 'read' }
     }, async (req) => {
-      const q = diffQuerySchema.safeParse(req.query)
-      if (!q.success) throw BadRequest(describeIssues(q.error, 'query'))
+      const q = req.query
       const now = Date.now()
-      const filter = toEdgeFilter({ namespace: q.data.namespace }, () => [], now)
+      const filter = toEdgeFilter({ namespace: q.namespace }, () => [], now)
       const resolve = (name: 'from' | 'to', text: string): Endpoint => {
         const pin = map.getPin(text)
         if (pin) return { snapshot: pin.name, at: pin.createdAt, edges: filter.namespaces ? pin.edges.filter((e) => filter.namespaces?.includes(e.client.namespace ?? '') || filter.namespaces?.includes(e.server.namespace ?? '')) : pin.edges }
         if (text === 'now') return { at: now }
         return { at: parseTime(name, text, now) }
       }
-      const from = resolve('from', q.data.from)
-      const to = resolve('to', q.data.to ?? 'now')
+      const from = resolve('from', q.from)
+      const to = resolve('to', q.to ?? 'now')
       if (from.at > to.at) throw BadRequest(`query.from (${new Date(from.at).toISOString()}) is after query.to (${new Date(to.at).toISOString()})`)
       let window: number | undefined
-      if (q.data.window !== undefined) {
-        window = parseDuration(q.data.window)
-        if (window === undefined || window <= 0) throw BadRequest(`query.window: "${q.data.window}" is not a positive duration (24h, 30m)`)
+      if (q.window !== undefined) {
+        window = parseDuration(q.window)
+        if (window === undefined || window <= 0 || !Number.isSafeInteger(window) || window > from.at) {
+          throw BadRequest(`query.window: "${q.window}" is not a positive duration that fits before query.from (24h, 30m)`)
+        }
       } else if (!('snapshot' in from) && !('snapshot' in to)) {
         window = to.at - from.at
         if (window <= 0) throw BadRequest('query.from and query.to are the same time: give a window')
@@ -103,7 +104,7 @@ export function snapshotRoutes (deps: SnapshotRouteDeps) {
     })
 
     app.post('/api/v1/reset', {
-      schema: { summary: 'Clear the map (token required); snapshots are kept', response: { 200: jsonSchema(resetResponseSchema), ...errorResponses(401) } },
+      schema: { summary: 'Clear the map (token required); snapshots are kept', response: { 200: resetResponseSchema, ...errorResponses(401) } },
       config: { access: 'admin' }
     }, async () => {
       const removedEdges = map.store.size

@@ -87,7 +87,7 @@ export function webRoutes (deps: WebRouteDeps = {}) {
     const assets = await loadWebAssets(dir)
     if (!assets) app.log.warn({ dir }, 'web page assets not found: GET / answers 404')
 
-    app.get('/', { config: { access: 'open' } }, async (req, reply) => {
+    app.get('/', { schema: { hide: true }, config: { access: 'open' } }, async (req, reply) => {
       if (!assets) throw NotFound('the web page is not installed in this build')
       reply
         .header('content-security-policy', CSP)
@@ -96,7 +96,7 @@ export function webRoutes (deps: WebRouteDeps = {}) {
       return send(req, reply, assets.index, REVALIDATE)
     })
 
-    app.get<{ Params: { file: string }, Querystring: { v?: string } }>('/assets/:file', { config: { access: 'open' } }, async (req, reply) => {
+    app.get<{ Params: { file: string }, Querystring: { v?: string } }>('/assets/:file', { schema: { hide: true }, config: { access: 'open' } }, async (req, reply) => {
       const a = assets?.files.get(req.params.file)
       if (!a) throw NotFound(`no asset ${req.params.file}`)
       return send(req, reply, a, req.query.v === a.version ? IMMUTABLE : REVALIDATE)

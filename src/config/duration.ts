@@ -12,5 +12,7 @@ export function parseDuration (text: string): number | undefined {
     total += Number(m[1]) * (UNITS[m[2] as string] as number)
     rest = rest.slice(m[0].length)
   }
-  return Math.round(total)
+  const ms = Math.round(total)
+  // Past 2^53 ms (about 285,000 years) a duration is not a number of milliseconds any clock can use.
+  return Number.isSafeInteger(ms) ? ms : undefined
 }

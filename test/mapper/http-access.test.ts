@@ -7,7 +7,6 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createTokenCheck } from '../../mapper/http/token-check.js'
 import { buildTestApp, TEST_TOKEN } from './test-app.js'
 import { IP, T0 } from './fixtures.js'
 
@@ -37,7 +36,7 @@ const report = {
 }
 
 test('every route declares its access, and none is reachable without its token under any spelling or method', async () => {
-  const { app } = await buildTestApp({ extra: { checkReadToken: createTokenCheck(READ_TOKEN) } })
+  const { app } = await buildTestApp({ readToken: READ_TOKEN })
   const seed = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: { authorization: `Bearer ${TEST_TOKEN}` }, payload: report })
   assert.equal(seed.statusCode, 200, seed.body)
   const routes = app.routeAccess

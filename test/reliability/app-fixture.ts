@@ -1,14 +1,13 @@
 /** The mapper app on the shop fixture cluster, driven through inject(), with its log captured. */
-import type { AppDeps } from '../../mapper/app.js'
-import { buildTestApp } from '../mapper/test-app.js'
+import { buildTestApp, type TestAppOptions } from '../mapper/test-app.js'
 import { IP, T0 } from '../mapper/fixtures.js'
 
 export const TOKEN = 'rel-s3cret-token-0123456789'
 export const auth = { authorization: `Bearer ${TOKEN}` }
 export { IP, T0 }
 
-export async function appFixture (extra: Partial<AppDeps> = {}) {
-  const { app, map, logged, registry } = await buildTestApp({ token: TOKEN, bodyLimit: 256 * 1024, extra })
+export async function appFixture (opts: TestAppOptions = {}) {
+  const { app, map, logged, registry } = await buildTestApp({ token: TOKEN, bodyLimit: 256 * 1024, ...opts })
   return { app, store: map.store, logged, registry }
 }
 

@@ -58,7 +58,7 @@ test('query parameters: random query strings are 200 or a 400 naming the paramet
 
 function run (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 20_000, env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent-podmap-home' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 120_000, env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent-podmap-home' } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0
       resolve({ code, stdout, stderr })
     })

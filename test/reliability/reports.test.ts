@@ -112,7 +112,7 @@ test('oversized bodies are 413 and over-long batches 400, never 5xx, map unchang
   const huge = JSON.stringify({ ...r, node: 'x'.repeat(9 * 1024 * 1024) })
   const res2 = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: { ...auth, 'content-type': 'application/json' }, payload: huge })
   assert.equal(res2.statusCode, 413)
-  assert.equal(res2.json().code, 'FST_ERR_CTP_BODY_TOO_LARGE')
+  assert.equal(res2.json().code, 'PODMAP_ERR_TOO_LARGE')
   const longName = { ...r, node: 'n'.repeat(254) }
   const res3 = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: longName })
   assert.equal(res3.statusCode, 400)

@@ -26,7 +26,7 @@ const READ_TOKEN = 'read-t0ken-abcdef-987654'
 const readAuth = { authorization: `Bearer ${READ_TOKEN}` }
 
 test('--read-token-file: every read route needs the read token, however its path is spelled; health, readiness and metrics stay open', async () => {
-  const { app, logged, registry } = await appFixture({ checkReadToken: createTokenCheck(READ_TOKEN) })
+  const { app, logged, registry } = await appFixture({ readToken: READ_TOKEN })
   assert.equal((await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: validReport() })).statusCode, 200, 'writes still use the report token')
   let checked = 0
   for (const url of ['/api/v1/map', '/api/v1/map?namespace=shop', '/%61pi/v1/map', '/ap%69/v1/export?format=json', '/api/v1/graph?format=dot', '/api/v1/snapshots', '/api/v1/diff?from=1h']) {

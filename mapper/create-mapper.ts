@@ -1,0 +1,96 @@
+/**
+ * The mapper's object graph, built in one place: metrics, the cluster index, the durable map, the
+ * resolver and ingestor, shadow mode, exports' cluster lookup, and the HTTP app. main.ts (the
+ * process), the inject() test app and the benches all build the mapper through this factory, each
+ * with its own options; none wires the parts by hand.
+ */
+import { createRegistry } from '../src/metrics/registry.js'
+import type { Registry } from 'prom-client'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from '../src/log/logger.js'
+import { createMapperMetrics, type MapperMetrics } from './metrics.js'
+import { ClusterIndex } from './kube/cluster-index.js'
+import { DurableMap } from './store/durable-map.js'
+import { Resolver } from './resolve/resolver.js'
+import { createIngestor } from './resolve/ingest.js'
+import type { TimeBounds } from './resolve/record-times.js'
+import { createTokenCheck } from './http/token-check.js'
+import type { RateLimitOptions } from './http/rate-limit.js'
+import { clusterLookup } from './export/cluster-lookup.js'
+import { createShadowService, type ShadowService } from './policy/shadow-service.js'
+import type { Readiness } from './routes/health.js'
+import { buildApp } from './app.js'
+
+export interface MapperOptions {
+  log: Logger
+  /** The report token (sniffers, snapshots, reset). */
+  token: string
+  /** The read token; the read API is open without one. */
+  readToken?: string
+  /** Directory of the durable map; in memory without one. */
+  stateDir?: string
+  /** Write a checkpoint once the log passes this size (default 64 MiB). */
+  checkpointBytes?: number
+  clusterDomain: string
+  excludeNamespaces: string[]
+  /** Bounds on reported times around `now()`. */
+  times: TimeBounds
+  now?: () => number
+  reportRate?: RateLimitOptions
+  requestTimeoutMs: number
+  bodyLimit: number
+  /** What /readyz reports (main.ts: the informers). Always ready when omitted. */
+  readiness?: Readiness
+  /** A cluster index to use (tests load fixtures into one); a new, empty one when omitted. */
+  index?: ClusterIndex
+  /** The metrics registry (a new one, prefixed podmap_mapper_, when omitted). */
+  registry?: Registry
+  webDir?: string
+}
+
+export interface Mapper {
+  app: FastifyInstance
+  map: DurableMap
+  index: ClusterIndex
+  resolver: Resolver
+  registry: Registry
+  metrics: MapperMetrics
+  shadow: ShadowService
+}
+
+export async function createMapper (o: MapperOptions): Promise<Mapper> {
+  const registry = o.registry ?? createRegistry('mapper')
+  const metrics = createMapperMetrics(registry)
+  const index = o.index ?? new ClusterIndex()
+  const map = new DurableMap({ stateDir: o.stateDir, log: o.log, checkpointBytes: o.checkpointBytes })
+  await map.open()
+  metrics.edges.set(map.store.size)
+  const resolver = new Resolver(index, {
+    clusterDomain: o.clusterDomain,
+    excludeNamespaces: o.excludeNamespaces,
+    onUnresolved: (reason, n) => metrics.unresolved.inc({ reason }, n),
+    onRekey: (from, to) => {
+      o.log.info({ from, to }, 'a late owner renamed a workload in the map')
+      map.rekey(from, to).catch((err: Error) => o.log.error({ err }, 'persisting a rename failed'))
+    }
+  })
+  const shadow = createShadowService({ cluster: index, allEdges: () => map.store.list(), gauge: metrics.shadowDeniedCalls })
+  const app = await buildApp({
+    log: o.log,
+    registry,
+    metrics,
+    map,
+    labelsOf: (id) => index.workloads.workloadPods(id).map((p) => p.labels),
+    ingestor: createIngestor({ resolver, map, metrics, times: o.times, now: o.now }),
+    checkToken: createTokenCheck(o.token),
+    checkReadToken: o.readToken === undefined ? undefined : createTokenCheck(o.readToken),
+    reportRate: o.reportRate,
+    requestTimeoutMs: o.requestTimeoutMs,
+    readiness: o.readiness ?? { ready: () => true, detail: () => ({}) },
+    bodyLimit: o.bodyLimit,
+    webDir: o.webDir,
+    exportLookup: clusterLookup(index),
+    shadow
+  })
+  return { app, map, index, resolver, registry, metrics, shadow }
+}
