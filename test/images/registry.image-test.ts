@@ -8,14 +8,18 @@
  *     user and environment of the local build, the OCI labels (version, revision, source, title,
  *     licenses) and this machine's architecture;
  *   - the `helm install` line the script printed is README's line, and the chart rendered with it
- *     (and with the printed digest-pinned line) names exactly the pushed images in every object.
+ *     (and with the printed digest-pinned line) names exactly the pushed images in every object;
+ *   - the release workflow's chart steps: scripts/pin-chart.mjs onto the pushed digests, `helm
+ *     package`, `helm push` to the registry, and the chart installed from there (oci://) names
+ *     exactly the pushed images.
  * Named *.image-test.ts: it runs from `npm run test:images`, after images.image-test.ts built the
  * images, so the build here is a cache hit and the run is mostly the push.
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse as parseYaml } from 'yaml'
@@ -193,5 +197,35 @@ test('the printed digest-pinned line renders every image as repository@digest of
   for (const image of images(docs)) {
     const info = await inspect([], image) as { Digest: string }
     assert.equal(`@${info.Digest}`, image.slice(image.indexOf('@')))
+  }
+})
+
+test('the release\'s chart path: pinned to the pushed digests, helm push to the registry, rendered from oci:// onto exactly those images', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'podmap-chart-'))
+  try {
+    // As .github/workflows/release.yml does, with the images this test pushed.
+    const dest = `${registry.address}/podmap`
+    await exec(process.execPath, [join(ROOT, 'scripts', 'pin-chart.mjs'), '--images', dest, '--sniffer-digest', ref('sniffer').digest,
+      '--mapper-digest', ref('mapper').digest, '--out', join(dir, 'podmap')])
+    const lint = await helm(['lint', '--strict', join(dir, 'podmap')])
+    assert.equal(lint.code, 0, lint.stdout + lint.stderr)
+    const pkg = await helm(['package', join(dir, 'podmap'), '--destination', dir])
+    assert.equal(pkg.code, 0, pkg.stderr)
+    const push = await helm(['push', join(dir, `podmap-${appVersion}.tgz`), `oci://${dest}/charts`, '--plain-http'])
+    assert.equal(push.code, 0, push.stderr)
+    const digest = /^Digest: (sha256:[a-f0-9]{64})$/m.exec(push.stdout + push.stderr)?.[1]
+    assert.ok(digest, `helm push printed no digest (release.yml reads it to sign the chart):\n${push.stdout}${push.stderr}`)
+    const tags = JSON.parse((await registry.api(`/v2/podmap/charts/podmap/tags/list`)).body) as { tags: string[] }
+    assert.deepEqual(tags.tags, [appVersion])
+    const rendered = await helm(['template', 'podmap', `oci://${dest}/charts/podmap`, '--version', appVersion, '--plain-http', '--namespace', 'podmap'])
+    assert.equal(rendered.code, 0, rendered.stderr)
+    const docs = parseManifests(rendered.stdout)
+    assert.equal(images(docs).length, 2)
+    assert.deepEqual(workloadImages(docs), {
+      'DaemonSet/sniffer': `${repository('sniffer')}@${ref('sniffer').digest}`,
+      'Deployment/mapper': `${repository('mapper')}@${ref('mapper').digest}`
+    })
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
 })
