@@ -6,6 +6,7 @@
  * Every process started here dies with the node (PID namespace) or with its parent (pdeathsig).
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { OwnedRun } from '../owned-run.js'
 import type { ControlPlane } from '../control-plane/control-plane.js'
@@ -25,8 +26,12 @@ export interface PodInfo {
   ipv4: string
   ipv6: string
   phase: string
+  /** The Ready condition is True. */
+  ready: boolean
   labels: Record<string, string>
   ownerReferences: Array<{ kind: string, name: string, uid: string }>
+  /** The first container's ID (without the runtime prefix), '' before it started. */
+  containerID: string
 }
 
 /** "<namespace>/<pod>", or { node } for the node itself, or 'internet'. */
@@ -60,7 +65,7 @@ async function collect (child: ChildProcess, timeoutMs: number, input?: string):
   })
 }
 
-function podInfo (o: { metadata: { uid: string, namespace: string, name: string, labels?: Record<string, string>, ownerReferences?: PodInfo['ownerReferences'] }, spec: { nodeName?: string, hostNetwork?: boolean }, status?: { phase?: string, podIPs?: Array<{ ip: string }> } }): PodInfo {
+function podInfo (o: { metadata: { uid: string, namespace: string, name: string, labels?: Record<string, string>, ownerReferences?: PodInfo['ownerReferences'] }, spec: { nodeName?: string, hostNetwork?: boolean }, status?: { phase?: string, podIPs?: Array<{ ip: string }>, containerStatuses?: Array<{ containerID?: string }>, conditions?: Array<{ type: string, status: string }> } }): PodInfo {
   const ips = (o.status?.podIPs ?? []).map((p) => p.ip)
   return {
     uid: o.metadata.uid,
@@ -71,12 +76,14 @@ function podInfo (o: { metadata: { uid: string, namespace: string, name: string,
     ipv4: ips.find((ip) => !ip.includes(':')) ?? '',
     ipv6: ips.find((ip) => ip.includes(':')) ?? '',
     phase: o.status?.phase ?? '',
+    ready: o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
     labels: o.metadata.labels ?? {},
-    ownerReferences: o.metadata.ownerReferences ?? []
+    ownerReferences: o.metadata.ownerReferences ?? [],
+    containerID: (o.status?.containerStatuses?.[0]?.containerID ?? '').replace(/^[a-z]+:\/\//, '')
   }
 }
 
-export function clusterExec (run: OwnedRun, cp: ControlPlane, nodes: Array<NodePlan & { agentPid: number }>): ClusterExec {
+export function clusterExec (run: OwnedRun, cp: ControlPlane, nodes: Array<NodePlan & { agentPid: number }>, cgroupRoot: (node: string) => string): ClusterExec {
   const node = (name: string): NodePlan & { agentPid: number } => {
     const n = nodes.find((x) => x.name === name)
     if (n === undefined) throw new Error(`cluster: no node ${name} (nodes: ${nodes.map((x) => x.name).join(', ')})`)
@@ -91,6 +98,7 @@ export function clusterExec (run: OwnedRun, cp: ControlPlane, nodes: Array<NodeP
     if (where === 'internet') return ['ip', 'netns', 'exec', `${run.prefix}-internet`, ...argv]
     let n: NodePlan & { agentPid: number }
     let netns: string
+    let cgroup = ''
     if (typeof where === 'object') {
       n = node(where.node)
       netns = n.netns
@@ -99,9 +107,12 @@ export function clusterExec (run: OwnedRun, cp: ControlPlane, nodes: Array<NodeP
       if (p.nodeName === '' || (p.ipv4 === '' && !p.hostNetwork)) throw new Error(`cluster: pod ${where} is not running on a node yet (phase ${p.phase})`)
       n = node(p.nodeName)
       netns = p.hostNetwork ? n.netns : `${run.prefix}-pod-${p.uid.replaceAll('-', '').slice(0, 12)}`
+      // Like `kubectl exec`: the program joins the container's cgroup.
+      if (p.containerID !== '') cgroup = join(cgroupRoot(n.name), 'kubepods.slice', 'kubepods-besteffort.slice', `kubepods-besteffort-pod${p.uid.replaceAll('-', '_')}.slice`, `cri-containerd-${p.containerID}.scope`, 'cgroup.procs')
     }
     // nsenter forks into the node's PID namespace; the program dies if nsenter does.
-    return ['nsenter', `--target=${n.agentPid}`, '--pid', '--', 'setpriv', '--pdeathsig', 'KILL', '--', 'ip', 'netns', 'exec', netns, 'sh', '-c', PROC, 'sh', ...argv]
+    const join_ = cgroup === '' ? 'exec "$@"' : `echo $$ > '${cgroup}' 2>/dev/null; exec "$@"`
+    return ['nsenter', `--target=${n.agentPid}`, '--pid', '--', 'sh', '-c', join_, 'sh', 'setpriv', '--pdeathsig', 'KILL', '--', 'ip', 'netns', 'exec', netns, 'sh', '-c', PROC, 'sh', ...argv]
   }
   const spawnAt = async (where: Where, argv: string[], opts: SpawnOptions = {}): Promise<ChildProcess> => {
     const [cmd, ...args] = await argvFor(where, argv)

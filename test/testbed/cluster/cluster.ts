@@ -37,6 +37,8 @@ const V2 = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/u
 
 export interface ClusterOptions {
   nodes?: string[]
+  /** Image name -> the argv standing for its entrypoint (node-agent/agent-config.ts); can be changed later with setImages. */
+  images?: Record<string, string[]>
   externals?: ExternalSpec[]
   cnames?: CnameSpec[]
   /** CoreDNS logs every query (its `log` plugin). Default false. */
@@ -59,6 +61,8 @@ export interface Cluster extends ClusterExec {
   kubeDnsIPv6: string
   /** The control-plane host's address on the LAN: the root namespace, reachable from nodes and pods. */
   hostIP: string
+  /** Replaces the image table the node agents read when they start a container. */
+  setImages: (images: Record<string, string[]>) => void
   stop: () => Promise<void>
 }
 
@@ -147,6 +151,10 @@ export async function startCluster (opts: ClusterOptions = {}): Promise<Cluster>
       waits.push(waitForOutput(echo, /^ready/, 10_000, 'external echo server'))
     }
 
+    const imagesFile = join(run.dir, 'images.json')
+    const setImages = (images: Record<string, string[]>): void => { writeFileSync(imagesFile, JSON.stringify(images)) }
+    setImages(opts.images ?? {})
+
     // The nodes: resolv.conf for hostNetwork pods (ClusterFirstWithHostNet) and an agent each.
     const d = CLUSTER_DOMAIN
     const nodes: ClusterNode[] = []
@@ -182,7 +190,8 @@ export async function startCluster (opts: ClusterOptions = {}): Promise<Cluster>
         kubeletPort: 10250,
         dir,
         cgroupRoot: join(V2, `podmap-${run.prefix}-${n.name}`),
-        kubeletVersion: bins.k8sVersion
+        kubeletVersion: bins.k8sVersion,
+        imagesFile
       }
       const configFile = join(dir, 'agent.json')
       writeFileSync(configFile, JSON.stringify(config, null, 2))
@@ -207,7 +216,7 @@ export async function startCluster (opts: ClusterOptions = {}): Promise<Cluster>
     writeFileSync(corefile, corefileText(dnsInputs))
     await createObjects(cp.client, corednsObjects(dnsInputs))
 
-    const exec = clusterExec(run, cp, nodes)
+    const exec = clusterExec(run, cp, nodes, (node) => join(V2, `podmap-${run.prefix}-${node}`))
     await exec.waitFor('CoreDNS ready behind kube-dns', async () => {
       const slices = await cp.client.get<{ items: Array<{ endpoints?: Array<{ conditions?: { ready?: boolean } }> }> }>('/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dkube-dns')
       return slices.items.some((s) => (s.endpoints ?? []).some((e) => e.conditions?.ready === true)) ? true : undefined
@@ -223,6 +232,7 @@ export async function startCluster (opts: ClusterOptions = {}): Promise<Cluster>
       kubeDnsIPv4,
       kubeDnsIPv6,
       hostIP: plan.hostIPv4,
+      setImages,
       stop
     }
   } catch (err) {

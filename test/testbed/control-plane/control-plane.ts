@@ -53,7 +53,7 @@ export interface ControlPlane {
   /** Compacts etcd at its current revision: older resourceVersions are gone from storage. */
   compactEtcd: () => Promise<number>
   /**
-   * Restarts kube-apiserver (same flags and port). Its watch cache starts over at the current
+   * Kills kube-apiserver and starts it again (same flags and port). Its watch cache starts over at the current
    * revision, and every open watch is cut: a client resuming from an older resourceVersion than
    * the last compaction gets 410 Gone, as after an API server upgrade on a real cluster.
    */
@@ -225,7 +225,7 @@ export async function startControlPlane (opts: ControlPlaneOptions): Promise<Con
       const old = procs['kube-apiserver']
       if (old !== undefined && old.exitCode === null && old.signalCode === null) {
         const gone = new Promise((resolve) => old.once('exit', resolve))
-        old.kill('SIGTERM')
+        old.kill('SIGKILL')
         await gone
       }
       procs['kube-apiserver'] = run.spawnOwned('kube-apiserver', apiserverArgv)

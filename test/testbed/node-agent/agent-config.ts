@@ -38,6 +38,12 @@ export interface AgentConfig {
   /** cgroup v2 folder that holds this node's kubepods tree. */
   cgroupRoot: string
   kubeletVersion: string
+  /**
+   * JSON file, read at each container start: image name (without registry or tag) -> the argv that
+   * stands for that image's entrypoint on this machine; a container without a `command` runs it
+   * with its `args`. An image not listed and no command: the container waits in ErrImagePull.
+   */
+  imagesFile?: string
 }
 
 export function readAgentConfig (path: string): AgentConfig {

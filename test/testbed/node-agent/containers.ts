@@ -6,7 +6,7 @@
  * cgroup root, cgroup v2), with the pod's environment. Output goes to a log file per start.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, openSync, closeSync, rmdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type { AgentConfig } from './agent-config.js'
@@ -62,13 +62,23 @@ function environment (spec: ContainerSpec, pod: PodFacts, extra: Record<string, 
   return env
 }
 
+/** The entrypoint the cluster's image table gives an image (matched on its name without registry and tag). */
+function imageEntrypoint (c: AgentConfig, image: string): string[] | undefined {
+  if (c.imagesFile === undefined || !existsSync(c.imagesFile)) return undefined
+  const table = JSON.parse(readFileSync(c.imagesFile, 'utf8')) as Record<string, string[]>
+  const name = image.replace(/@.*$/, '').replace(/:[^/:]*$/, '')
+  const hit = Object.keys(table).find((k) => name === k || name.endsWith(`/${k}`))
+  return hit === undefined ? undefined : table[hit]
+}
+
 export function podCgroup (c: AgentConfig, uid: string): string {
   return join(c.cgroupRoot, 'kubepods.slice', 'kubepods-besteffort.slice', `kubepods-besteffort-pod${uid.replaceAll('-', '_')}.slice`)
 }
 
 export function startContainer (c: AgentConfig, spec: ContainerSpec, pod: PodFacts, netns: string, attempt: number, extraEnv: Record<string, string>): RunningContainer {
-  const argv = [...(spec.command ?? []), ...(spec.args ?? [])]
-  if ((spec.command ?? []).length === 0) throw new NoCommandError(`container ${spec.name} has no command: the podmap node agent runs a container's command, it pulls no image (${spec.image ?? 'no image'})`)
+  const entrypoint = (spec.command ?? []).length > 0 ? spec.command ?? [] : imageEntrypoint(c, spec.image ?? '')
+  if (entrypoint === undefined) throw new NoCommandError(`container ${spec.name} has no command and image ${spec.image ?? '(none)'} has no entrypoint on this machine: the podmap node agent pulls no images`)
+  const argv = [...entrypoint, ...(spec.args ?? [])]
   const id = randomBytes(32).toString('hex')
   const logDir = join(c.dir, 'pods', `${pod.namespace}_${pod.name}_${pod.uid}`, spec.name)
   mkdirSync(logDir, { recursive: true })
