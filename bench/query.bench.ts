@@ -9,7 +9,8 @@ import { createLogger } from '../src/log/logger.js'
 import { ClusterIndex } from '../mapper/kube/cluster-index.js'
 import { DEFAULT_TIME_BOUNDS } from '../mapper/resolve/ingest.js'
 import { createMapper } from '../mapper/create-mapper.js'
-import { loadKubeConfig, startInformers } from '../mapper/kube/informers.js'
+import { startInformers } from '../mapper/kube/informers.js'
+import { loadKubeConfig } from '../src/kube/kubeconfig.js'
 import { startFakeApiServer } from '../test/testbed/fake-apiserver.js'
 import type { Call } from '../mapper/store/call.js'
 import { syntheticCluster } from './mapper-cluster.js'
@@ -93,7 +94,7 @@ await api.writeKubeconfig(join(dir, 'kubeconfig'))
 const beforeInformers = heap()
 const kubeIndex = new ClusterIndex()
 const t0 = Date.now()
-const informers = await startInformers({ kubeConfig: loadKubeConfig(join(dir, 'kubeconfig')), sink: kubeIndex, log, backoffMaxMs: 5000 })
+const informers = await startInformers({ kubeConfig: loadKubeConfig({ paths: join(dir, 'kubeconfig'), otherwise: 'in-cluster' }), sink: kubeIndex, log, backoffMaxMs: 5000 })
 const syncMs = Date.now() - t0
 const informerBytes = heap() - beforeInformers
 await informers.stop()

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { ConfigInvalid, KubeApiFailed, MapperUnreachable, PortForwardFailed } from '../src/errors/catalogue.js'
 import { isCodedError } from '../src/errors/coded-error.js'
-import { findMapper, loadKubeConfig } from './kube-connect.js'
+import { findMapper } from './kube-connect.js'
+import { loadKubeConfig } from '../src/kube/kubeconfig.js'
 import { createMapperClient, type MapperClient } from './mapper-client.js'
 import { startPortForward } from './port-forward.js'
 
@@ -33,7 +34,7 @@ export interface MapperEndpoint {
  */
 export async function resolveMapper (config: ConnectConfig): Promise<MapperEndpoint> {
   if (config.mapperUrl) return { url: config.mapperUrl, via: config.mapperUrl, forwardError: () => undefined, close: async () => {} }
-  const kc = loadKubeConfig({ paths: config.kubeconfig, context: config.context, homeDir: homedir() })
+  const kc = loadKubeConfig({ paths: config.kubeconfig, context: config.context, otherwise: { homeDir: homedir() }, purpose: 'to find the mapper with', alternative: '--mapper-url' })
   const server = kc.getCurrentCluster()?.server ?? 'the cluster'
   const ms = config.requestTimeout ?? 15_000
   const abort = new AbortController()

@@ -4,10 +4,8 @@
  * labels (across namespaces unless --mapper-namespace names one; else `podmap-mapper` in `podmap`),
  * and a ready pod behind it (its EndpointSlices, else the Service selector) with the target port.
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-import { CoreV1Api, DiscoveryV1Api, KubeConfig, setHeaderMiddleware, type ConfigurationOptions, type ObservableMiddleware, type V1Pod, type V1Service, type V1ServicePort } from '@kubernetes/client-node'
-import { KubeApiFailed, KubeconfigMissing, MapperNotFound } from '../src/errors/catalogue.js'
+import { CoreV1Api, DiscoveryV1Api, type KubeConfig, setHeaderMiddleware, type ConfigurationOptions, type ObservableMiddleware, type V1Pod, type V1Service, type V1ServicePort } from '@kubernetes/client-node'
+import { KubeApiFailed, MapperNotFound } from '../src/errors/catalogue.js'
 
 
 /** The chart's labels on the mapper Service (app.kubernetes.io/name may be overridden; part-of is not). */
@@ -16,38 +14,6 @@ export const DEFAULT_NAMESPACE = 'podmap'
 export const DEFAULT_SERVICE = 'podmap-mapper'
 
 export interface MapperTarget { namespace: string, service: string, pod: string, port: number }
-
-/** Loads the kubeconfig the way kubectl does; `paths` is --kubeconfig or $KUBECONFIG (colon-separated). */
-export function loadKubeConfig (opts: { paths?: string, context?: string, homeDir: string }): KubeConfig {
-  const given = (opts.paths ?? '').split(':').filter((p) => p !== '')
-  const candidates = given.length > 0 ? given : [join(opts.homeDir, '.kube', 'config')]
-  const files = candidates.filter((p) => existsSync(p))
-  if (files.length === 0) {
-    const where = given.length > 0 ? `${given.join(', ')} does not exist` : `no --kubeconfig, no $KUBECONFIG and no ${candidates[0] ?? '~/.kube/config'}`
-    throw KubeconfigMissing(`no kubeconfig to find the mapper with (${where}): pass --mapper-url, or --kubeconfig`)
-  }
-  const kc = new KubeConfig()
-  files.forEach((file, i) => {
-    try {
-      if (i === 0) { kc.loadFromFile(file); return }
-      const more = new KubeConfig()
-      more.loadFromFile(file)
-      kc.mergeConfig(more, true)
-    } catch (err) {
-      throw KubeconfigMissing(`cannot load kubeconfig ${file}: ${firstLine((err as Error).message)}`)
-    }
-  })
-  if (opts.context !== undefined) {
-    if (!kc.getContexts().some((c) => c.name === opts.context)) throw KubeconfigMissing(`--context: no context "${opts.context}" in ${files.join(', ')}`)
-    kc.setCurrentContext(opts.context)
-  }
-  if (!kc.getCurrentCluster()) throw KubeconfigMissing(`the kubeconfig (${files.join(', ')}) has no current context with a cluster: pass --context`)
-  return kc
-}
-
-function firstLine (text: string): string {
-  return text.split('\n')[0] ?? text
-}
 
 /** One line for an error from client-node: the API's Status message, or the network error's code. */
 export function describeKubeError (err: unknown): string {
@@ -59,7 +25,7 @@ export function describeKubeError (err: unknown): string {
     return `${e.code}${message ? ` ${message}` : ''}`
   }
   if (typeof e.code === 'string') return e.code
-  return e.cause?.code ?? firstLine(e.message ?? String(err))
+  return e.cause?.code ?? (e.message ?? String(err)).split('\n')[0] ?? ''
 }
 
 function safeJson (text: string): unknown {

@@ -7,7 +7,8 @@ import { readTokenFile } from '../src/config/token-file.js'
 import { createLogger } from '../src/log/logger.js'
 import { installShutdown } from '../src/lifecycle/shutdown.js'
 import { mapperOptions } from './config.js'
-import { loadKubeConfig, startInformers, type InformerSet } from './kube/informers.js'
+import { startInformers, type InformerSet } from './kube/informers.js'
+import { loadKubeConfig } from '../src/kube/kubeconfig.js'
 import { createMapper } from './create-mapper.js'
 
 export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -34,7 +35,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
   if (map.durable) log.info({ stateDir: config.stateDir, ...map.recovered }, 'map loaded')
   else log.warn('no --state-dir: the map lives in memory and will not survive a restart')
 
-  informers = await startInformers({ kubeConfig: loadKubeConfig(config.kubeconfig), sink: index, log, backoffMaxMs: config.informerBackoffMax, stallTimeoutMs: config.informerStallTimeout })
+  informers = await startInformers({ kubeConfig: loadKubeConfig({ paths: config.kubeconfig, otherwise: 'in-cluster' }), sink: index, log, backoffMaxMs: config.informerBackoffMax, stallTimeoutMs: config.informerStallTimeout })
   const informerGauges = setInterval(() => {
     const now = Date.now()
     for (const [kind, s] of Object.entries(informers?.status() ?? {})) {

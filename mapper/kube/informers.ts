@@ -3,21 +3,13 @@
  * kind, cluster-wide, each supervised (restart with capped backoff, stall detection) and feeding a
  * synchronous, idempotent sink.
  */
-import { KubeConfig } from '@kubernetes/client-node'
+import type { KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from '../../src/log/logger.js'
 import { ALL_KINDS, type KindName } from './informer-kinds.js'
 import { KindInformer, type InformerSink, type KindStatus } from './informer-supervisor.js'
 
 export { ALL_KINDS, INFORMER_KINDS, type KindName } from './informer-kinds.js'
 export type { InformerSink, KindStatus } from './informer-supervisor.js'
-
-/** From the given kubeconfig file, else the in-cluster service account. */
-export function loadKubeConfig (path?: string): KubeConfig {
-  const kc = new KubeConfig()
-  if (path !== undefined && path !== '') kc.loadFromFile(path)
-  else kc.loadFromCluster()
-  return kc
-}
 
 export interface InformerOptions {
   kubeConfig: KubeConfig

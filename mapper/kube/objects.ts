@@ -1,6 +1,7 @@
 /**
- * The few fields of Kubernetes objects the mapper reads. Informers hand over either typed client-node
- * models (list: timestamps as Date) or raw watch JSON (timestamps as strings): these shapes fit both.
+ * The few fields of Kubernetes objects the mapper reads. The informers hand over raw JSON from list
+ * and watch alike (informer-http.ts), timestamps as strings; a Date is accepted too, for objects that
+ * tests and benches build in code.
  */
 export type Stamp = Date | string | undefined
 

@@ -1,59 +1,44 @@
-/** IPv4/IPv6 CIDR containment for ipBlock peers (an IPv4-mapped IPv6 address counts as IPv4). */
-import { isIPv4, isIPv6 } from 'node:net'
+/**
+ * CIDR containment for ipBlock peers, on node:net's BlockList. An IPv4-mapped IPv6 address
+ * (`::ffff:a.b.c.d`, how a dual-stack socket shows an IPv4 peer) counts as the IPv4 address.
+ */
+import { BlockList, isIPv4, isIPv6 } from 'node:net'
 
-interface Addr { v6: boolean, value: bigint }
+export interface Cidr { family: 'ipv4' | 'ipv6', list: BlockList }
 
-export function parseAddress (text: string): Addr | undefined {
+const MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i
+
+/** The address as BlockList checks it: its family, IPv4-mapped IPv6 unwrapped; undefined if not an address. */
+export function normalizeAddress (text: string): { address: string, family: 'ipv4' | 'ipv6' } | undefined {
   const s = text.trim()
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(s)
-  if (mapped?.[1]) return parseAddress(mapped[1])
-  if (isIPv4(s)) {
-    let v = 0n
-    for (const part of s.split('.')) v = (v << 8n) | BigInt(Number(part))
-    return { v6: false, value: v }
-  }
-  if (!isIPv6(s)) return undefined
-  let text6 = s.split('%')[0] ?? s
-  const v4tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text6)
-  if (v4tail?.[1]) {
-    const n = parseAddress(v4tail[1])?.value ?? 0n
-    text6 = text6.slice(0, -v4tail[1].length) + `${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`
-  }
-  const [head = '', tail] = text6.split('::')
-  const h = head === '' ? [] : head.split(':')
-  const t = tail === undefined || tail === '' ? [] : tail.split(':')
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t]
-  if (groups.length !== 8) return undefined
-  let v = 0n
-  for (const g of groups) v = (v << 16n) | BigInt(parseInt(g, 16))
-  return { v6: true, value: v }
+  const mapped = MAPPED.exec(s)?.[1]
+  if (mapped !== undefined) return isIPv4(mapped) ? { address: mapped, family: 'ipv4' } : undefined
+  if (isIPv4(s)) return { address: s, family: 'ipv4' }
+  const bare = s.split('%')[0] ?? s
+  return isIPv6(bare) ? { address: bare, family: 'ipv6' } : undefined
 }
 
-export interface Cidr { v6: boolean, base: bigint, bits: number }
-
 export function parseCidr (text: string): Cidr | undefined {
-  const [ip = '', len] = text.trim().split('/')
-  const a = parseAddress(ip)
+  const [ip = '', len, extra] = text.trim().split('/')
+  if (extra !== undefined) return undefined
+  const a = normalizeAddress(ip)
   if (!a) return undefined
-  const max = a.v6 ? 128 : 32
-  const bits = len === undefined ? max : Number(len)
+  const max = a.family === 'ipv6' ? 128 : 32
+  const bits = len === undefined ? max : /^\d{1,3}$/.test(len) ? Number(len) : NaN
   if (!Number.isInteger(bits) || bits < 0 || bits > max) return undefined
-  const shift = BigInt(max - bits)
-  return { v6: a.v6, base: (a.value >> shift) << shift, bits }
+  const list = new BlockList()
+  list.addSubnet(a.address, bits, a.family)
+  return { family: a.family, list }
 }
 
 export function cidrContains (cidr: Cidr, ip: string): boolean {
-  const a = parseAddress(ip)
-  if (!a || a.v6 !== cidr.v6) return false
-  const shift = BigInt((cidr.v6 ? 128 : 32) - cidr.bits)
-  return (a.value >> shift) << shift === cidr.base
+  const a = normalizeAddress(ip)
+  return a !== undefined && a.family === cidr.family && cidr.list.check(a.address, a.family)
 }
 
 /** `/32` for IPv4, `/128` for IPv6; undefined for something that is not an address. */
 export function hostCidr (ip: string): string | undefined {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
-  if (mapped?.[1]) return `${mapped[1]}/32`
-  if (isIPv4(ip)) return `${ip}/32`
-  if (isIPv6(ip)) return `${ip}/128`
-  return undefined
+  const a = normalizeAddress(ip)
+  if (!a) return undefined
+  return a.family === 'ipv4' ? `${a.address}/32` : `${a.address}/128`
 }

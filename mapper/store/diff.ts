@@ -1,9 +1,9 @@
 /** Added, removed and changed edges between two maps (pure). */
 import type { Edge, Evidence, Port } from '../../src/contract/map.js'
 import type { ChangedEdge } from '../../src/contract/snapshots.js'
-import { identityKey } from './call.js'
+import { edgeKey } from './edge-store.js'
 
-const key = (e: Edge): string => `${identityKey(e.client)}>${identityKey(e.server)}`
+const key = (e: Edge): string => edgeKey(e.client, e.server)
 const portKey = (p: Port): string => `${p.port}/${p.protocol}`
 
 export function diffMaps (before: Edge[], after: Edge[]): { added: Edge[], removed: Edge[], changed: ChangedEdge[] } {

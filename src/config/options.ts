@@ -9,6 +9,7 @@
  * variable `PODMAP_<KEBAB_NAME_IN_CAPS>` (plus any aliases), then to its default. Every problem
  * is collected, so a bad configuration is reported whole, not one error per run.
  */
+import { parseArgs } from 'node:util'
 import * as z from 'zod/mini'
 import { en } from 'zod/v4/locales'
 import { parseDuration } from './duration.js'
@@ -57,35 +58,29 @@ function camel (option: string): string {
 
 export interface ParsedArgs { values: Record<string, string | boolean>, positionals: string[], problems: string[] }
 
-/** Splits argv into option values and positionals; unknown options are problems, not silently ignored. */
+/**
+ * Splits argv into option values and positionals with node's util.parseArgs (non-strict, so that
+ * every problem is collected rather than the first thrown): unknown options and options missing
+ * their value are problems, not silently ignored.
+ */
 export function parseArgv (argv: string[], specs: OptionSpecs): ParsedArgs {
+  const options: Record<string, { type: 'string' | 'boolean', short?: string }> = {}
+  for (const [name, spec] of Object.entries(specs)) options[name] = { type: spec.flag ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}) }
   const values: Record<string, string | boolean> = {}
   const positionals: string[] = []
   const problems: string[] = []
-  const shorts = new Map<string, string>()
-  for (const [name, spec] of Object.entries(specs)) if (spec.short) shorts.set(spec.short, name)
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i] as string
-    if (arg === '--') { positionals.push(...argv.slice(i + 1)); break }
-    if (/^-[a-zA-Z]$/.test(arg) || /^-[a-zA-Z]=/.test(arg)) {
-      const long = shorts.get(arg[1] as string)
-      if (!long) { problems.push(`${arg.slice(0, 2)}: unknown option`); continue }
-      arg = `--${long}${arg.slice(2)}`
-    }
-    if (!arg.startsWith('--')) { positionals.push(arg); continue }
-    const eq = arg.indexOf('=')
-    const name = arg.slice(2, eq === -1 ? undefined : eq)
-    const spec = specs[name]
-    if (!spec) { problems.push(`--${name}: unknown option`); continue }
-    if (spec.flag) {
-      values[name] = eq === -1 ? true : arg.slice(eq + 1)
-      continue
-    }
-    if (eq !== -1) { values[name] = arg.slice(eq + 1); continue }
-    const next = argv[i + 1]
-    if (next === undefined || (next.startsWith('-') && next.length > 1 && !/^-\d/.test(next))) { problems.push(`--${name}: needs a value`); continue }
-    values[name] = next
-    i++
+  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true })
+  for (const t of tokens) {
+    if (t.kind === 'positional') { positionals.push(t.value); continue }
+    if (t.kind === 'option-terminator') continue
+    const spec = specs[t.name]
+    const shown = t.rawName.startsWith('--') ? `--${t.name}` : t.rawName
+    if (!spec) { problems.push(`${shown}: unknown option`); continue }
+    if (spec.flag) { values[t.name] = t.inlineValue === true ? String(t.value) : true; continue }
+    if (t.value === undefined) { problems.push(`--${t.name}: needs a value`); continue }
+    // `-o=json` spells `-o json`; a following option is not a value (`--port --flag`), a negative number is.
+    if (t.inlineValue === false && t.value.startsWith('-') && t.value.length > 1 && !/^-\d/.test(t.value)) { problems.push(`--${t.name}: needs a value (got ${t.value})`); continue }
+    values[t.name] = t.inlineValue === true && !t.rawName.startsWith('--') && t.value.startsWith('=') ? t.value.slice(1) : t.value
   }
   return { values, positionals, problems }
 }

@@ -15,7 +15,8 @@ import { IP } from '../mapper/fixtures.js'
 import { runPodmap, type PodmapResult } from './run-podmap.js'
 import { startFakeApiServer, type FakeApiServer } from '../testbed/fake-apiserver.js'
 import { mapperObjects } from '../testbed/fake-apiserver-portforward-objects.js'
-import { findMapper, loadKubeConfig } from '../../cli/kube-connect.js'
+import { findMapper } from '../../cli/kube-connect.js'
+import { loadKubeConfig } from '../../src/kube/kubeconfig.js'
 import { startPortForward } from '../../cli/port-forward.js'
 
 let app: FastifyInstance
@@ -95,7 +96,7 @@ test('the tunnel carries bytes both ways unchanged, for concurrent connections a
   try {
     await withApi(async (api, kubeconfig) => {
       api.load(mapperObjects({ service: 'podmap-mapper', podIP: '127.0.0.1', port: echoPort }))
-      const kc = loadKubeConfig({ paths: kubeconfig, homeDir: dir })
+      const kc = loadKubeConfig({ paths: kubeconfig, otherwise: { homeDir: dir } })
       const target = await findMapper(kc)
       assert.deepEqual(target, { namespace: 'podmap', service: 'podmap-mapper', pod: 'podmap-mapper-6b7c9d8f5-q2w4e', port: echoPort })
       const forward = await startPortForward(kc, target)

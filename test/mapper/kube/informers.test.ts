@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { KubernetesObject } from '@kubernetes/client-node'
 import { createLogger } from '../../../src/log/logger.js'
-import { loadKubeConfig, startInformers, type InformerSet, type KindName } from '../../../mapper/kube/informers.js'
+import { startInformers, type InformerSet, type KindName } from '../../../mapper/kube/informers.js'
+import { loadKubeConfig } from '../../../src/kube/kubeconfig.js'
 import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../../testbed/fake-apiserver.js'
 
 class RecordingSink {
@@ -64,7 +65,7 @@ async function setUp (opts: { kinds?: KindName[], stallTimeoutMs?: number, objec
   await api.writeKubeconfig(join(dir, 'kubeconfig'))
   const sink = new RecordingSink()
   informers = await startInformers({
-    kubeConfig: loadKubeConfig(join(dir, 'kubeconfig')),
+    kubeConfig: loadKubeConfig({ paths: join(dir, 'kubeconfig'), otherwise: 'in-cluster' }),
     sink,
     log,
     backoffInitialMs: 50,
@@ -190,7 +191,7 @@ test('startInformers keeps retrying until the API server answers', async () => {
   await api.writeKubeconfig(join(dir, 'kubeconfig'))
   api.failNext(4, 503)
   const sink = new RecordingSink()
-  informers = await startInformers({ kubeConfig: loadKubeConfig(join(dir, 'kubeconfig')), sink, log, backoffInitialMs: 20, backoffMaxMs: 100, kinds: ['Pod'] })
+  informers = await startInformers({ kubeConfig: loadKubeConfig({ paths: join(dir, 'kubeconfig'), otherwise: 'in-cluster' }), sink, log, backoffInitialMs: 20, backoffMaxMs: 100, kinds: ['Pod'] })
   assert.ok(sink.has('Pod/shop/web-1'))
   assert.equal(logLines.filter((l) => l.includes('cannot list from the API server yet')).length, 4)
 })
@@ -202,7 +203,7 @@ test('startInformers against an unreachable server rejects when its signal abort
   await probe.writeKubeconfig(join(dir, 'kubeconfig'))
   await probe.close()
   const start = startInformers({
-    kubeConfig: loadKubeConfig(join(dir, 'kubeconfig')),
+    kubeConfig: loadKubeConfig({ paths: join(dir, 'kubeconfig'), otherwise: 'in-cluster' }),
     sink: new RecordingSink(),
     log,
     backoffInitialMs: 20,
