@@ -9,6 +9,10 @@
  *     licenses) and this machine's architecture;
  *   - the `helm install` line the script printed is README's line, and the chart rendered with it
  *     (and with the printed digest-pinned line) names exactly the pushed images in every object;
+ *   - README's `helm install` line run by the real helm against a real control plane
+ *     (test/testbed/control-plane): the Deployment and DaemonSet it creates, and the pods the
+ *     ReplicaSet and DaemonSet controllers make from them (a Node object stands in for a kubelet;
+ *     nothing pulls the images), name exactly the pushed images;
  *   - the release workflow's chart steps: scripts/pin-chart.mjs onto the pushed digests, `helm
  *     package`, `helm push` to the registry, and the chart installed from there (oci://) names
  *     exactly the pushed images.
@@ -27,6 +31,8 @@ import { helm, parseManifests, type KubeDoc } from '../helm/helm-cli.js'
 import { ROOT, readmeInstall, shellWords, type ReadmeInstall } from '../release/readme-install.js'
 import { imageConfig, imageExists } from './buildah.js'
 import { startRegistry, type LocalRegistry } from './registry.js'
+import { claimRun } from '../testbed/owned-run.js'
+import { startControlPlane, type ControlPlane } from '../testbed/control-plane/control-plane.js'
 
 const exec = promisify(execFile)
 const COMPONENTS = ['sniffer', 'mapper'] as const
@@ -227,5 +233,57 @@ test('the release\'s chart path: pinned to the pushed digests, helm push to the 
     })
   } finally {
     await rm(dir, { recursive: true, force: true })
+  }
+})
+
+interface PodLike {
+  metadata: { name: string, ownerReferences?: Array<{ kind: string }> }
+  spec: {
+    nodeName?: string
+    affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: Array<{ matchFields?: Array<{ values: string[] }> }> } } }
+    containers: Array<{ name: string, image: string }>
+  }
+}
+
+/** Polls `probe` every 250 ms, at most `tries` times, until it returns something. */
+async function eventually<T> (what: string, probe: () => Promise<T | undefined>, tries = 240): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const got = await probe()
+    if (got !== undefined) return got
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  throw new Error(`${what}: not within ${tries / 4} s`)
+}
+
+test('README\'s helm install against a real control plane: the workloads and the pods its controllers create name exactly the pushed images', { timeout: 300_000 }, async () => {
+  let cp: ControlPlane | undefined
+  try {
+    cp = await startControlPlane({ run: claimRun('image-install') })
+    // A node for the DaemonSet controller to place a sniffer on. No kubelet runs, so nothing pulls
+    // the images: the test reads what the API server holds.
+    await cp.client.request('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', labels: { 'kubernetes.io/hostname': 'node-a', 'kubernetes.io/os': 'linux' } } })
+    // README's line as written (REGISTRY set), run by the real helm against the real API server.
+    const argv = await shellWords(readme.helmInstall, { REGISTRY: registry.address })
+    const installed = await helm([...argv.slice(1), '--kubeconfig', cp.adminKubeconfig])
+    assert.equal(installed.code, 0, installed.stderr)
+    const client = cp.client
+    const template = async (path: string): Promise<Array<{ name: string, image: string }>> =>
+      (await client.get<{ spec: { template: { spec: { containers: Array<{ name: string, image: string }> } } } }>(path)).spec.template.spec.containers
+    assert.deepEqual((await template('/apis/apps/v1/namespaces/podmap/deployments/podmap-mapper')).map((c) => [c.name, c.image]), [['mapper', ref('mapper').ref]])
+    assert.deepEqual((await template('/apis/apps/v1/namespaces/podmap/daemonsets/podmap-sniffer')).map((c) => [c.name, c.image]), [['sniffer', ref('sniffer').ref]])
+    // The pods the ReplicaSet and DaemonSet controllers made from those templates.
+    const pods = await eventually('a mapper pod and a sniffer pod on node-a', async () => {
+      const list = await client.get<{ items: PodLike[] }>('/api/v1/namespaces/podmap/pods')
+      const owners = list.items.map((p) => p.metadata.ownerReferences?.[0]?.kind).sort()
+      return owners.join(',') === 'DaemonSet,ReplicaSet' ? list.items : undefined
+    })
+    const ownedBy = (kind: string): PodLike | undefined => pods.find((p) => p.metadata.ownerReferences?.[0]?.kind === kind)
+    assert.deepEqual(ownedBy('ReplicaSet')?.spec.containers.map((c) => c.image), [ref('mapper').ref])
+    assert.deepEqual(ownedBy('DaemonSet')?.spec.containers.map((c) => c.image), [ref('sniffer').ref])
+    assert.equal(ownedBy('DaemonSet')?.spec.nodeName ?? ownedBy('DaemonSet')?.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchFields?.[0]?.values[0], 'node-a')
+    // Every image any pod in the namespace names is one that was pushed.
+    for (const p of pods) for (const c of p.spec.containers) assert.ok([ref('mapper').ref, ref('sniffer').ref].includes(c.image), `${p.metadata.name}: ${c.image}`)
+  } finally {
+    await cp?.stop()
   }
 })
