@@ -16,7 +16,7 @@ import type { MapperMetrics } from './metrics.js'
 import type { ExportLookup } from './export/lookup.js'
 import type { ShadowService } from './policy/shadow-service.js'
 import { createImageRenderer } from './export/render-image.js'
-import { accessHook, requireAccessDeclared, type RouteAccess } from './http/access.js'
+import { accessHook, accessOf, requireAccessDeclared, type RouteAccess } from './http/access.js'
 import { errorHandler } from './http/error-handler.js'
 import { openApiRoute, registerOpenApi } from './http/openapi.js'
 import type { RateLimitOptions } from './http/rate-limit.js'
@@ -59,6 +59,8 @@ export interface AppDeps {
   /** What exports need from the cluster (pod labels, node addresses, the cluster DNS). */
   exportLookup: ExportLookup
   shadow: ShadowService
+  /** How current the answers of read routes are: sent as `x-podmap-cluster-view` and `x-podmap-held-records`. */
+  clusterView?: () => { view: string, heldRecords: number }
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
@@ -88,6 +90,17 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     onReportUnauthorized: () => deps.metrics.reports.inc({ outcome: 'unauthorized' })
   }))
   if (deps.reportRate) app.addHook('onRequest', reportRateLimitHook(deps.reportRate, () => deps.metrics.reports.inc({ outcome: 'rate-limited' })))
+
+  const clusterView = deps.clusterView
+  if (clusterView) {
+    // Read answers say how current they are: the map is served from the store even while the
+    // informers sync or the API server is down, and reports may be waiting to be resolved.
+    app.addHook('onSend', async (req, reply) => {
+      if (accessOf(req) !== 'read') return
+      const v = clusterView()
+      void reply.header('x-podmap-cluster-view', v.view).header('x-podmap-held-records', String(v.heldRecords))
+    })
+  }
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched'

@@ -18,6 +18,8 @@ export const mapperOptions = {
   'exclude-namespaces': { schema: stringList(), help: 'comma-separated namespaces left out of the map (default none)' },
   'body-limit': { schema: z.coerce.number().int().min(1024).default(16 << 20), help: 'largest report body in bytes (default 16 MiB)' },
   'informer-backoff-max': { schema: duration('30s'), help: 'longest wait before restarting a failed informer (default 30s)' },
+  'informer-poll-interval': { schema: duration('60s'), help: 'how often a kind the mapper may list but not watch is re-listed, and a kind it may not list is tried again (default 60s)' },
+  'max-held-records': { schema: z.coerce.number().int().min(0).default(500_000), help: 'most report records kept (durably) while the cluster view is not ready to resolve them; past it reports get 503 with Retry-After and sniffers retry (default 500000)' },
   'informer-stall-timeout': { schema: duration('180s'), help: 'a watch that delivers nothing (no event, no bookmark, no end) for this long is restarted, and /readyz reports 503 meanwhile (default 180s)' },
   'log-level': { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'), help: 'log level (default info)' }
 } satisfies OptionSpecs

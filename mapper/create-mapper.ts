@@ -12,7 +12,7 @@ import { createMapperMetrics, type MapperMetrics } from './metrics.js'
 import { ClusterIndex } from './kube/cluster-index.js'
 import { DurableMap } from './store/durable-map.js'
 import { Resolver } from './resolve/resolver.js'
-import { createIngestor } from './resolve/ingest.js'
+import { createIngestor, type Ingestor } from './resolve/ingest.js'
 import type { TimeBounds } from './resolve/record-times.js'
 import { createTokenCheck } from './http/token-check.js'
 import type { RateLimitOptions } from './http/rate-limit.js'
@@ -41,6 +41,14 @@ export interface MapperOptions {
   bodyLimit: number
   /** What /readyz reports (main.ts: the informers). Always ready when omitted. */
   readiness?: Readiness
+  /** Whether the cluster view can resolve reports yet; reports are held until it can (always, when omitted). */
+  caughtUp?: () => boolean
+  /** Most report records held unresolved at once (default 500,000). */
+  maxHeldRecords?: number
+  /** How current the cluster view is, for the `x-podmap-cluster-view` header on read routes. */
+  clusterView?: () => string
+  /** Why the cluster's NetworkPolicies are not visible (shadow mode says so), or undefined. */
+  policiesHidden?: () => string | undefined
   /** A cluster index to use (tests load fixtures into one); a new, empty one when omitted. */
   index?: ClusterIndex
   /** The metrics registry (a new one, prefixed podmap_mapper_, when omitted). */
@@ -50,6 +58,7 @@ export interface MapperOptions {
 
 export interface Mapper {
   app: FastifyInstance
+  ingestor: Ingestor
   map: DurableMap
   index: ClusterIndex
   resolver: Resolver
@@ -74,14 +83,16 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
       map.rekey(from, to).catch((err: Error) => o.log.error({ err }, 'persisting a rename failed'))
     }
   })
-  const shadow = createShadowService({ cluster: index, allEdges: () => map.store.list(), gauge: metrics.shadowDeniedCalls })
+  const shadow = createShadowService({ cluster: index, allEdges: () => map.store.list(), gauge: metrics.shadowDeniedCalls, policiesHidden: o.policiesHidden })
+  const ingestor = createIngestor({ resolver, map, metrics, times: o.times, now: o.now, caughtUp: o.caughtUp, maxHeldRecords: o.maxHeldRecords })
   const app = await buildApp({
     log: o.log,
     registry,
     metrics,
     map,
     labelsOf: (id) => index.workloads.workloadPods(id).map((p) => p.labels),
-    ingestor: createIngestor({ resolver, map, metrics, times: o.times, now: o.now }),
+    ingestor,
+    clusterView: () => ({ view: o.clusterView?.() ?? 'synced', heldRecords: ingestor.heldRecords() }),
     checkToken: createTokenCheck(o.token),
     checkReadToken: o.readToken === undefined ? undefined : createTokenCheck(o.readToken),
     reportRate: o.reportRate,
@@ -92,5 +103,5 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
     exportLookup: clusterLookup(index),
     shadow
   })
-  return { app, map, index, resolver, registry, metrics, shadow }
+  return { app, ingestor, map, index, resolver, registry, metrics, shadow }
 }

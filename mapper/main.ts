@@ -1,14 +1,16 @@
 /**
- * The mapper's composition root: config, tokens, the mapper (create-mapper.ts), informers (awaiting
- * first sync), listen, periodic jobs, shutdown in order.
+ * The mapper's composition root: config, tokens, informers (started, not awaited), the mapper
+ * (create-mapper.ts), listen at once (the stored map is served while the informers sync, and reports
+ * are held until they have), periodic jobs, shutdown in order.
  */
 import { loadConfig } from '../src/config/options.js'
 import { readTokenFile } from '../src/config/token-file.js'
 import { createLogger } from '../src/log/logger.js'
 import { installShutdown } from '../src/lifecycle/shutdown.js'
-import { mapperOptions } from './config.js'
-import { startInformers, type InformerSet } from './kube/informers.js'
 import { loadKubeConfig } from '../src/kube/kubeconfig.js'
+import { mapperOptions } from './config.js'
+import { ClusterIndex } from './kube/cluster-index.js'
+import { createInformers } from './kube/informers.js'
 import { createMapper } from './create-mapper.js'
 
 export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -16,12 +18,15 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
   const log = createLogger({ level: config.logLevel, component: 'mapper' })
   const token = await readTokenFile('token-file', config.tokenFile)
   const readToken = config.readTokenFile !== undefined ? await readTokenFile('read-token-file', config.readTokenFile) : undefined
+  const kubeConfig = loadKubeConfig({ paths: config.kubeconfig, otherwise: 'in-cluster' })
 
-  let informers: InformerSet | undefined
+  const index = new ClusterIndex()
+  const informers = createInformers({ kubeConfig, sink: index, log, backoffMaxMs: config.informerBackoffMax, stallTimeoutMs: config.informerStallTimeout, pollIntervalMs: config.informerPollInterval })
   const mapper = await createMapper({
     log,
     token,
     readToken,
+    index,
     stateDir: config.stateDir,
     clusterDomain: config.clusterDomain,
     excludeNamespaces: config.excludeNamespaces,
@@ -29,21 +34,32 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     reportRate: config.reportRate > 0 ? { ratePerSecond: config.reportRate, burst: config.reportBurst } : undefined,
     requestTimeoutMs: config.requestTimeout,
     bodyLimit: config.bodyLimit,
-    readiness: { ready: () => informers?.synced() ?? false, detail: () => informers?.status() ?? {} }
+    readiness: { ready: () => informers.ready(), detail: () => informers.status() },
+    caughtUp: () => informers.caughtUp(),
+    maxHeldRecords: config.maxHeldRecords,
+    clusterView: () => informers.synced() ? 'synced' : informers.caughtUp() ? 'degraded' : 'syncing',
+    policiesHidden: () => informers.status().NetworkPolicy?.unavailable
   })
-  const { map, metrics, index, shadow, app } = mapper
-  if (map.durable) log.info({ stateDir: config.stateDir, ...map.recovered }, 'map loaded')
+  const { map, metrics, shadow, app, ingestor } = mapper
+  if (map.durable) log.info({ stateDir: config.stateDir, ...map.recovered, heldRecords: ingestor.heldRecords() }, 'map loaded')
   else log.warn('no --state-dir: the map lives in memory and will not survive a restart')
 
-  informers = await startInformers({ kubeConfig: loadKubeConfig({ paths: config.kubeconfig, otherwise: 'in-cluster' }), sink: index, log, backoffMaxMs: config.informerBackoffMax, stallTimeoutMs: config.informerStallTimeout })
-  const informerGauges = setInterval(() => {
+  const updateInformerGauges = (): void => {
     const now = Date.now()
-    for (const [kind, s] of Object.entries(informers?.status() ?? {})) {
+    for (const [kind, s] of Object.entries(informers.status())) {
       if (s.lastEventAt) metrics.informerLastEventAge.set({ kind }, (now - s.lastEventAt) / 1000)
       metrics.informerRestarts.set({ kind }, s.restarts)
+      metrics.informerUp.set({ kind }, s.synced && !s.failing && !s.stale && s.unavailable === undefined ? 1 : 0)
     }
-  }, 5000)
+  }
+  updateInformerGauges()
+  const informerGauges = setInterval(updateInformerGauges, 5000)
   informerGauges.unref()
+  // Reports held while the informers caught up are resolved as soon as they have.
+  const drain = setInterval(() => {
+    if (ingestor.heldRecords() > 0 && informers.caughtUp()) ingestor.drain().catch((err: Error) => log.error({ err }, 'resolving held reports failed'))
+  }, 1000)
+  drain.unref()
   const retention = setInterval(() => {
     map.prune(Date.now() - config.retention).then((removed) => {
       metrics.edges.set(map.store.size)
@@ -51,15 +67,15 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     }, (err: Error) => log.error({ err }, 'retention prune failed'))
   }, 3_600_000)
   retention.unref()
-  shadow.refreshGauge()
   const shadowGauge = setInterval(() => shadow.refreshGauge(), 30_000)
   shadowGauge.unref()
+  informers.firstSync.then(() => shadow.refreshGauge(), () => {})
 
   await app.listen({ host: config.host, port: config.port })
 
   installShutdown(log, [
     { name: 'stop accepting requests', run: () => app.close() },
-    { name: 'stop informers', run: async () => { clearInterval(informerGauges); clearInterval(retention); clearInterval(shadowGauge); await informers?.stop() } },
+    { name: 'stop informers', run: async () => { for (const t of [informerGauges, drain, retention, shadowGauge]) clearInterval(t); await informers.stop() } },
     { name: 'checkpoint the map', run: () => map.close() }
   ])
 }

@@ -8,6 +8,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import { isCodedError } from '../../src/errors/coded-error.js'
 import { BadRequest, BodyTooLarge, RequestTimeout, UnsupportedMediaType } from '../../src/errors/catalogue.js'
 
 const REASONS: Record<number, string> = {
@@ -58,10 +59,12 @@ export function errorHandler (err: FastifyError, req: FastifyRequest, reply: Fas
     return reply.code(400).send({ statusCode: 400, code: 'PODMAP_ERR_BAD_REQUEST', error: httpReason(400), message: lines.join('; ') })
   }
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
-  if (status >= 500) {
+  if (status >= 500 && !isCodedError(err)) {
     req.log.error({ err }, 'request error')
-    return reply.code(status).send({ statusCode: status, code: 'PODMAP_ERR_INTERNAL', error: httpReason(status), message: 'internal error' })
+    return reply.code(500).send({ statusCode: 500, code: 'PODMAP_ERR_INTERNAL', error: httpReason(500), message: 'internal error' })
   }
+  // A coded 503 (the mapper is busy) says why; the sniffer keeps its batch and retries after Retry-After.
+  if (status === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '5')
   const code = typeof err.code === 'string' && err.code.startsWith('PODMAP_ERR_') ? err.code : (FASTIFY_CODES[status] ?? BadRequest).code
   return reply.code(status).send({ statusCode: status, code, error: httpReason(status), message: err.message })
 }

@@ -2,10 +2,15 @@
  * One kind's informer (client-node ListWatch) kept alive: restart on error after a capped exponential
  * backoff, restart a watch that went silent (no event, no bookmark, no end) for `stallTimeoutMs`, and
  * keep the status readiness and metrics read.
+ *
+ * Degrades instead of blocking: a list the API server refuses (403: RBAC; 404: the API is not served)
+ * marks the kind unavailable, says once which permission is missing, and is retried slowly (a role
+ * can be granted later); a watch refused while the list is allowed turns the kind into polling (a
+ * re-list every `pollIntervalMs`, which ListWatch diffs into adds, updates and deletes).
  */
 import { ListWatch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node'
 import type { Logger } from '../../src/log/logger.js'
-import { InformerWatch, listAll } from './informer-http.js'
+import { ApiError, InformerWatch, listAll } from './informer-http.js'
 import { INFORMER_KINDS, type KindName } from './informer-kinds.js'
 
 export interface InformerSink {
@@ -16,6 +21,10 @@ export interface InformerSink {
 export interface KindStatus {
   /** The first full list has been delivered to the sink. */
   synced: boolean
+  /** The API server refuses to list this kind (RBAC, or the API is not served): why, and what to grant. */
+  unavailable?: string
+  /** The list works but watching is refused: the kind is re-listed every `pollIntervalMs`. */
+  polling?: string
   /** Epoch ms of the last list, event or bookmark received; undefined before the first. */
   lastEventAt: number | undefined
   restarts: number
@@ -35,6 +44,15 @@ export interface SupervisorOptions {
   backoffMaxMs: number
   stallTimeoutMs: number
   watchTimeoutSeconds: number
+  /** How often a kind that may be listed but not watched is re-listed, and a refused kind retried (default 60 s). */
+  pollIntervalMs?: number
+}
+
+/** RBAC's words for a kind's collection path: `jobs` in apiGroup `batch`. */
+export function resourceOf (path: string): { resource: string, group: string } {
+  const parts = path.split('/').filter((p) => p !== '')
+  const resource = parts[parts.length - 1] ?? path
+  return { resource, group: parts[0] === 'api' ? '' : parts[1] ?? '' }
 }
 
 export class KindInformer {
@@ -49,8 +67,9 @@ export class KindInformer {
   private stallTimer: NodeJS.Timeout | undefined
   private stopped = false
   private resolveSynced!: () => void
-  /** Resolves on the first complete list. */
+  /** Resolves on the first complete list, or once the kind is known to be unavailable. */
   readonly firstSync = new Promise<void>((resolve) => { this.resolveSynced = resolve })
+  private listing = false
   private justListed = false
 
   constructor (private readonly o: SupervisorOptions) {
@@ -75,15 +94,23 @@ export class KindInformer {
       onEnd: (conn, err) => {
         if (conn !== this.conn) return
         this.watching = false
+        if (err instanceof ApiError && (err.statusCode === 403 || err.statusCode === 404)) this.watchRefused(err)
         // A clean end (server-side timeout) shows the connection works even if the cluster is quiet.
         if (err === null) this.state.stale = false
       }
     }, { timeoutSeconds: () => Math.round(o.watchTimeoutSeconds * (1 + Math.random() * 0.2)) })
     const listFn = async (): Promise<Awaited<ReturnType<typeof listAll>>> => {
-      const list = await listAll(o.kubeConfig, path, this.listAbort.signal, o.stallTimeoutMs)
-      this.state.lastEventAt = Date.now()
-      this.justListed = true
-      return list
+      this.listing = true
+      try {
+        const list = await listAll(o.kubeConfig, path, this.listAbort.signal, o.stallTimeoutMs)
+        this.state.lastEventAt = Date.now()
+        this.justListed = true
+        if (this.state.unavailable) { o.log.info({ kind: o.kind }, 'informer: the API server lists this kind now'); this.state.unavailable = undefined }
+        if (this.state.polling) this.markSynced()
+        return list
+      } finally {
+        this.listing = false
+      }
     }
     this.informer = new ListWatch(path, watch, listFn, false)
     this.informer.on('add', (obj) => this.deliver('upsert', obj))
@@ -151,6 +178,10 @@ export class KindInformer {
   private onError (err: unknown): void {
     if (this.stopped) return
     this.watching = false
+    if (err instanceof ApiError && (err.statusCode === 403 || err.statusCode === 404)) {
+      if (this.listing || !this.state.synced) return this.listRefused(err)
+      return this.watchRefused(err)
+    }
     this.failures++
     this.state.failing = true
     this.state.lastError = err instanceof Error ? err.message : String(err)
@@ -162,6 +193,41 @@ export class KindInformer {
     clearTimeout(this.restartTimer)
     // Not unref'd: while the first sync is pending this timer is what keeps the process waiting.
     this.restartTimer = setTimeout(() => this.restart('error'), delay)
+  }
+
+  /** The list is refused: the kind is unavailable; say once what to grant; retry slowly; do not hold start-up. */
+  private listRefused (err: ApiError): void {
+    const { resource, group } = resourceOf(INFORMER_KINDS[this.o.kind])
+    const why = err.statusCode === 403
+      ? `forbidden: grant get, list and watch on ${resource}${group ? ` (apiGroup ${group})` : ''} cluster-wide to the mapper's ServiceAccount`
+      : `not served by this API server (${INFORMER_KINDS[this.o.kind]})`
+    if (this.state.unavailable !== why) this.o.log.warn({ kind: this.o.kind, err: err.message }, `informer: cannot list ${this.o.kind} objects: ${why}; mapping without them`)
+    this.state.unavailable = why
+    this.state.failing = false
+    this.state.lastError = err.message
+    this.resolveSynced()
+    this.retryIn(this.pollMs())
+  }
+
+  /** Watching is refused but listing works: poll by re-listing. */
+  private watchRefused (err: ApiError): void {
+    const { resource, group } = resourceOf(INFORMER_KINDS[this.o.kind])
+    const why = `watch ${err.statusCode === 403 ? 'forbidden' : 'not served'}: re-listing every ${Math.round(this.pollMs() / 1000)} s (grant watch on ${resource}${group ? ` (apiGroup ${group})` : ''} for live updates)`
+    if (this.state.polling !== why) this.o.log.warn({ kind: this.o.kind, err: err.message }, `informer: cannot watch ${this.o.kind} objects: ${why}`)
+    this.state.polling = why
+    this.state.failing = false
+    this.state.stale = false
+    this.state.lastError = err.message
+    this.markSynced()
+    this.retryIn(this.pollMs())
+  }
+
+  private pollMs (): number { return this.o.pollIntervalMs ?? 60_000 }
+
+  private retryIn (ms: number): void {
+    clearTimeout(this.restartTimer)
+    this.restartTimer = setTimeout(() => this.restart('poll'), ms)
+    this.restartTimer.unref()
   }
 
   private checkStall (): void {

@@ -23,6 +23,8 @@ export interface InformerOptions {
   stallTimeoutMs?: number
   /** timeoutSeconds asked of the server per watch, plus up to 20 % jitter (default 120 s). */
   watchTimeoutSeconds?: number
+  /** How often a kind that may be listed but not watched is re-listed, and a refused one retried (default 60 s). */
+  pollIntervalMs?: number
   /** Default: every kind in INFORMER_KINDS. */
   kinds?: KindName[]
   /** Aborting it gives up waiting for the first sync: everything is stopped and the promise rejects. */
@@ -30,18 +32,27 @@ export interface InformerOptions {
 }
 
 export interface InformerSet {
-  /** Every kind has synced and none is currently failing or stalled: what /readyz reports. */
+  /** Pods have synced and their informer is neither failing nor stalled: what /readyz reports. */
+  ready: () => boolean
+  /** Every kind has synced or is known to be unavailable, and none is failing or stalled. */
   synced: () => boolean
+  /** The kinds resolution needs (Pods, Services, EndpointSlices, Nodes) have synced or are unavailable. */
+  caughtUp: () => boolean
   status: () => Record<KindName, KindStatus>
+  /** Resolves once every kind has delivered its first list or is known to be unavailable. */
+  firstSync: Promise<void>
   stop: () => Promise<void>
 }
 
+/** Without these kinds, observations cannot be resolved well: reports wait for them (or for knowing they are refused). */
+export const RESOLUTION_KINDS: readonly KindName[] = ['Pod', 'Service', 'EndpointSlice', 'Node']
+
 /**
- * Starts one informer per kind and resolves once each has delivered its first full list. If the API
- * server is unreachable it keeps retrying (capped backoff, a warning per failure) until it answers or
- * `signal` aborts.
+ * Starts one informer per kind and returns at once. A kind the API server refuses (RBAC, not served)
+ * is marked unavailable and does not hold anything up; an unreachable API server is retried with
+ * capped backoff (a warning per failure).
  */
-export async function startInformers (opts: InformerOptions): Promise<InformerSet> {
+export function createInformers (opts: InformerOptions): InformerSet {
   const kinds = opts.kinds ?? ALL_KINDS
   const started = Date.now()
   const informers = new Map<KindName, KindInformer>()
@@ -54,35 +65,47 @@ export async function startInformers (opts: InformerOptions): Promise<InformerSe
       backoffInitialMs: opts.backoffInitialMs ?? 500,
       backoffMaxMs: opts.backoffMaxMs,
       stallTimeoutMs: opts.stallTimeoutMs ?? 180_000,
-      watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 120
+      watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 120,
+      pollIntervalMs: opts.pollIntervalMs
     }))
   }
+  const healthy = (s: KindStatus): boolean => !s.failing && !s.stale
+  const settled = (s: KindStatus): boolean => (s.synced && healthy(s)) || s.unavailable !== undefined
   const set: InformerSet = {
-    synced: () => [...informers.values()].every((i) => { const s = i.status(); return s.synced && !s.failing && !s.stale }),
+    ready: () => { const s = informers.get('Pod')?.status(); return s === undefined || (s.synced && healthy(s)) },
+    synced: () => [...informers.values()].every((i) => settled(i.status())),
+    caughtUp: () => RESOLUTION_KINDS.every((k) => { const s = informers.get(k)?.status(); return s === undefined || s.synced || s.unavailable !== undefined }),
     status: () => Object.fromEntries([...informers].map(([k, i]) => [k, i.status()])) as Record<KindName, KindStatus>,
+    firstSync: Promise.all([...informers.values()].map(async (i) => await i.firstSync)).then(() => {
+      opts.log.info({ kinds: kinds.length, ms: Date.now() - started, unavailable: [...informers].filter(([, i]) => i.status().unavailable).map(([k]) => k) }, 'informers synced')
+    }),
     stop: async () => { await Promise.all([...informers.values()].map(async (i) => await i.stop())) }
   }
-  opts.signal?.throwIfAborted()
   for (const i of informers.values()) i.start()
-  const all = Promise.all([...informers.values()].map(async (i) => await i.firstSync))
-  if (opts.signal) {
-    const signal = opts.signal
-    let onAbort: (() => void) | undefined
-    const aborted = new Promise<never>((_resolve, reject) => {
-      onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('informer start aborted'))
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
-    try {
-      await Promise.race([all, aborted])
-    } catch (err) {
-      await set.stop()
-      throw err
-    } finally {
-      if (onAbort) signal.removeEventListener('abort', onAbort)
-    }
-  } else {
-    await all
+  return set
+}
+
+/**
+ * createInformers, then waits for the first sync of every kind (tests and benches). `signal` aborting
+ * gives up: everything is stopped and the promise rejects.
+ */
+export async function startInformers (opts: InformerOptions): Promise<InformerSet> {
+  opts.signal?.throwIfAborted()
+  const set = createInformers(opts)
+  if (!opts.signal) { await set.firstSync; return set }
+  const signal = opts.signal
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('informer start aborted'))
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    await Promise.race([set.firstSync, aborted])
+  } catch (err) {
+    await set.stop()
+    throw err
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort)
   }
-  opts.log.info({ kinds: kinds.length, ms: Date.now() - started }, 'informers synced')
   return set
 }

@@ -18,19 +18,36 @@ export interface ShadowService {
   refreshGauge: () => void
 }
 
-export function createShadowService (deps: { cluster: ClusterIndex, allEdges: () => Edge[], gauge?: Gauge<'namespace'> }): ShadowService {
+export interface ShadowDeps {
+  cluster: ClusterIndex
+  allEdges: () => Edge[]
+  gauge?: Gauge<'namespace'>
+  /** Why the cluster's NetworkPolicies are not visible (RBAC, not served), or undefined when they are. */
+  policiesHidden?: () => string | undefined
+}
+
+export function createShadowService (deps: ShadowDeps): ShadowService {
   const endpoints = indexEndpoints(deps.cluster)
   const evaluate = (edges: Edge[], proposed?: NetworkPolicy[], mode: ShadowMode = 'replace'): ShadowResponse => {
     const cluster = proposed === undefined || mode === 'add' ? clusterPolicies(deps.cluster).policies : []
     const policies = [...cluster, ...(proposed ?? [])]
     const source = proposed === undefined ? 'cluster' : mode === 'add' ? 'cluster+proposed' : 'proposed'
     const result = evaluateEdges(edges, policies, endpoints)
-    return { source, policies: policies.map(policyKey), evaluated: result.evaluated, denied: result.denied }
+    const hidden = proposed === undefined || mode === 'add' ? deps.policiesHidden?.() : undefined
+    return {
+      source,
+      policies: policies.map(policyKey),
+      evaluated: result.evaluated,
+      denied: result.denied,
+      ...(hidden !== undefined ? { warnings: [`the cluster's NetworkPolicies are not visible to the mapper (${hidden}): they are not evaluated, so no call is shown as denied by them`] } : {})
+    }
   }
   return {
     evaluate,
     refreshGauge () {
       if (!deps.gauge) return
+      // Unknown is not zero: with the policies hidden, the gauge has no series rather than claiming nothing is denied.
+      if (deps.policiesHidden?.() !== undefined) { deps.gauge.reset(); return }
       const { denied } = evaluate(deps.allEdges())
       deps.gauge.reset()
       for (const [ns, n] of deniedPerNamespace(denied)) deps.gauge.set({ namespace: ns }, n)

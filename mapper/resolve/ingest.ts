@@ -1,15 +1,29 @@
 /**
- * Resolves a validated report and records its calls in the durable map. Records whose times are out
- * of bounds (record-times.ts) are refused one by one and counted; the rest of the report is kept.
+ * Report ingestion: times checked, records resolved to calls, calls recorded durably.
+ *
+ * Records whose times are out of bounds (record-times.ts) are refused one by one and counted; the rest
+ * of the report is kept. Until the cluster view has caught up (the informers of the kinds resolution
+ * needs have listed, or are known to be refused), reports are not resolved against an empty index:
+ * they are held durably, in order, and resolved once it has (`drain`), so a mapper that starts during
+ * an API outage still acknowledges and keeps every report. Held records are bounded: past
+ * `maxHeldRecords` a report is answered 503 with Retry-After, and the sniffer keeps and retries it.
  */
-import type { Report } from '../../src/contract/report.js'
+import type { DnsRecord, Report, SocketRecord } from '../../src/contract/report.js'
+import { MapperBusy } from '../../src/errors/catalogue.js'
 import type { MapperMetrics } from '../metrics.js'
 import type { Call } from '../store/call.js'
 import type { DurableMap } from '../store/durable-map.js'
 import type { Resolver } from './resolver.js'
 import { refuseTimes, type TimeBounds } from './record-times.js'
 
-export interface Ingestor { ingest: (report: Report) => Promise<{ calls: number, refused: number }> }
+export interface IngestResult { calls: number, refused: number, held: boolean }
+
+export interface Ingestor {
+  ingest: (report: Report) => Promise<IngestResult>
+  /** Resolves held reports if the cluster view has caught up; returns how many were resolved. */
+  drain: () => Promise<number>
+  heldRecords: () => number
+}
 
 export interface IngestorDeps {
   resolver: Resolver
@@ -18,6 +32,10 @@ export interface IngestorDeps {
   /** Bounds on record times around `now()`. */
   times: TimeBounds
   now?: () => number
+  /** Whether the cluster view can resolve reports yet (always, when omitted). */
+  caughtUp?: () => boolean
+  /** Most records held unresolved at once (default 500,000). */
+  maxHeldRecords?: number
 }
 
 /** The default bounds: 5 minutes ahead (clock skew), 30 days back (retention). */
@@ -26,27 +44,70 @@ export const DEFAULT_TIME_BOUNDS: TimeBounds = { maxFutureMs: 5 * 60_000, maxPas
 export function createIngestor (deps: IngestorDeps): Ingestor {
   const { resolver, map, metrics, times } = deps
   const now = deps.now ?? Date.now
-  return {
+  const caughtUp = deps.caughtUp ?? (() => true)
+  const maxHeld = deps.maxHeldRecords ?? 500_000
+  let heldRecords = map.held().reduce((n, r) => n + r.dns.length + r.sockets.length, 0)
+  metrics.heldRecords.set(heldRecords)
+  let draining: Promise<number> | undefined
+
+  const resolve = (dns: DnsRecord[], sockets: SocketRecord[]): Call[] => {
+    const calls: Call[] = []
+    // DNS first: external answers must be known before the sessions to those addresses.
+    for (const rec of dns) resolver.dns(rec, calls)
+    for (const rec of sockets) resolver.socket(rec, calls)
+    return calls
+  }
+
+  const drainNow = async (): Promise<number> => {
+    let n = 0
+    for (const r of map.held()) {
+      if (!caughtUp()) break
+      await map.release(r.id, resolve(r.dns, r.sockets))
+      heldRecords -= r.dns.length + r.sockets.length
+      metrics.heldRecords.set(heldRecords)
+      n++
+    }
+    if (n > 0) metrics.edges.set(map.store.size)
+    return n
+  }
+
+  const ingestor: Ingestor = {
     async ingest (report) {
-      const calls: Call[] = []
       const t = now()
       let refused = 0
-      // DNS first: external answers must be known before the sessions to those addresses.
-      for (const rec of report.dns) {
-        const why = refuseTimes(rec.firstSeen, rec.lastSeen, t, times)
-        if (why) { metrics.recordsRefused.inc({ reason: why }); refused++; continue }
-        resolver.dns(rec, calls)
+      const keep = <R extends { firstSeen: number, lastSeen: number }>(recs: R[]): R[] => {
+        const kept: R[] = []
+        for (const rec of recs) {
+          const why = refuseTimes(rec.firstSeen, rec.lastSeen, t, times)
+          if (why) { metrics.recordsRefused.inc({ reason: why }); refused++ } else kept.push(rec)
+        }
+        return kept
       }
-      for (const rec of report.sockets) {
-        const why = refuseTimes(rec.firstSeen, rec.lastSeen, t, times)
-        if (why) { metrics.recordsRefused.inc({ reason: why }); refused++; continue }
-        resolver.socket(rec, calls)
-      }
-      await map.record(calls)
+      const dns = keep(report.dns)
+      const sockets = keep(report.sockets)
       metrics.recordsIngested.inc({ source: 'dns' }, report.dns.length)
       metrics.recordsIngested.inc({ source: 'socket' }, report.sockets.length)
+      if (!caughtUp() || map.held().length > 0) {
+        if (draining === undefined && caughtUp()) await ingestor.drain()
+        if (map.held().length > 0 || !caughtUp()) {
+          const n = dns.length + sockets.length
+          if (heldRecords + n > maxHeld) throw MapperBusy(`the cluster view is not ready and ${heldRecords} records already wait for it (at most ${maxHeld}): retry later`)
+          heldRecords += n
+          metrics.heldRecords.set(heldRecords)
+          await map.hold({ node: report.node, at: t, dns, sockets })
+          return { calls: 0, refused, held: true }
+        }
+      }
+      const calls = resolve(dns, sockets)
+      await map.record(calls)
       metrics.edges.set(map.store.size)
-      return { calls: calls.length, refused }
-    }
+      return { calls: calls.length, refused, held: false }
+    },
+    async drain () {
+      draining ??= drainNow().finally(() => { draining = undefined })
+      return await draining
+    },
+    heldRecords: () => heldRecords
   }
+  return ingestor
 }

@@ -26,7 +26,7 @@ export function reportsRoutes (deps: ReportsRouteDeps): FastifyPluginAsyncZod {
       schema: {
         summary: 'Ingest a batch of observations from a sniffer (bearer token required)',
         body: reportSchema,
-        response: { 200: reportAckSchema, ...errorResponses(400, 401, 413, 415, 429) }
+        response: { 200: reportAckSchema, ...errorResponses(400, 401, 413, 415, 429, 503) }
       },
       config: { access: 'report' },
       // The version is checked before the body is validated, so an unknown version gets its own
@@ -45,9 +45,9 @@ export function reportsRoutes (deps: ReportsRouteDeps): FastifyPluginAsyncZod {
       }
     }, async (req) => {
       const report = req.body
-      await deps.ingestor.ingest(report)
-      deps.metrics.reports.inc({ outcome: 'accepted' })
-      return { accepted: { dns: report.dns.length, sockets: report.sockets.length } }
+      const r = await deps.ingestor.ingest(report)
+      deps.metrics.reports.inc({ outcome: r.held ? 'held' : 'accepted' })
+      return { accepted: { dns: report.dns.length, sockets: report.sockets.length }, ...(r.held ? { held: true } : {}) }
     })
   }
 }

@@ -15,7 +15,7 @@ import { WriteAheadLog } from './wal.js'
 import { isDateTime } from '../resolve/record-times.js'
 import {
   IdentityTable, STATE_FORMAT, decodeCall, encodeCall, loadEdge, saveEdge,
-  type Checkpoint, type Pin, type WalCall, type WalEntry
+  type Checkpoint, type HeldReport, type Pin, type WalCall, type WalEntry
 } from './state-codec.js'
 
 export interface DurableMapOptions {
@@ -33,6 +33,9 @@ const walName = (gen: number): string => `wal-${String(gen).padStart(8, '0')}.lo
 export class DurableMap {
   readonly store = new EdgeStore()
   private readonly pinned = new Map<string, Pin>()
+  /** Reports accepted before the cluster view could resolve them, by id (in order). */
+  private readonly heldReports = new Map<number, HeldReport>()
+  private nextHeldId = 1
   private wal?: WriteAheadLog
   private table = new IdentityTable()
   private generation = 0
@@ -65,6 +68,7 @@ export class DurableMap {
         else this.recovered.badCalls++
       }
       for (const p of cp.pins) this.pinned.set(p.name, p)
+      for (const r of cp.held ?? []) this.keepHeld(r)
       startGen = cp.walGeneration
       this.recovered.edges = cp.edges.length
     }
@@ -123,6 +127,8 @@ export class DurableMap {
       case 'unpin': this.pinned.delete(entry.name); break
       case 'rekey': this.store.rekey(entry.from, entry.to); break
       case 'prune': this.store.prune(entry.before); break
+      case 'hold': this.keepHeld(entry.r); break
+      case 'release': this.heldReports.delete(entry.id); break
     }
   }
 
@@ -135,9 +141,9 @@ export class DurableMap {
     await done
   }
 
-  /** Adds resolved calls; resolves when they are durable. */
-  async record (calls: Call[]): Promise<void> {
-    if (calls.length === 0) return
+  /** Adds resolved calls (and `also`, in the same log write); resolves when they are durable. */
+  async record (calls: Call[], also: WalEntry[] = []): Promise<void> {
+    if (calls.length === 0 && also.length === 0) return
     for (const c of calls) this.store.add(c)
     if (!this.wal) return
     const entries: WalEntry[] = []
@@ -147,7 +153,8 @@ export class DurableMap {
       const si = this.table.intern(c.server, (e) => entries.push(e))
       encoded.push(encodeCall(c, ci, si))
     }
-    entries.push({ t: 'calls', c: encoded })
+    if (encoded.length > 0) entries.push({ t: 'calls', c: encoded })
+    entries.push(...also)
     await this.persist(entries)
   }
 
@@ -165,6 +172,28 @@ export class DurableMap {
     const had = this.pinned.delete(name)
     if (had) await this.persist([{ t: 'unpin', name }])
     return had
+  }
+
+  /** Keeps a report until it can be resolved; resolves when that is durable. Returns its id. */
+  async hold (report: Omit<HeldReport, 'id'>): Promise<number> {
+    const r: HeldReport = { id: this.nextHeldId, ...report }
+    this.keepHeld(r)
+    await this.persist([{ t: 'hold', r }])
+    return r.id
+  }
+
+  /** Records the calls a held report resolved to and forgets the report, in one durable step. */
+  async release (id: number, calls: Call[]): Promise<void> {
+    this.heldReports.delete(id)
+    await this.record(calls, [{ t: 'release', id }])
+  }
+
+  /** Held reports, oldest first (after a restart: those still unresolved). */
+  held (): HeldReport[] { return [...this.heldReports.values()] }
+
+  private keepHeld (r: HeldReport): void {
+    this.heldReports.set(r.id, r)
+    if (r.id >= this.nextHeldId) this.nextHeldId = r.id + 1
   }
 
   pins (): Pin[] { return [...this.pinned.values()].sort((a, b) => a.createdAt - b.createdAt) }
@@ -197,7 +226,8 @@ export class DurableMap {
         walGeneration: next,
         savedAt: Date.now(),
         edges: [...this.store.records()].map(saveEdge),
-        pins: this.pins()
+        pins: this.pins(),
+        held: this.held()
       }
       const body = JSON.stringify(cp)
       // Switch to the new log in the same tick as the serialisation above: a call recorded from here

@@ -4,6 +4,7 @@
  * renames, retention prunes). Plain JSON: readable with jq when something needs explaining.
  */
 import type { Edge, Evidence, Identity } from '../../src/contract/map.js'
+import type { DnsRecord, SocketRecord } from '../../src/contract/report.js'
 import { HOUR_MS, facetFromText, facetText, type Call } from './call.js'
 import type { Bucket, EdgeRecord } from './edge-store.js'
 import { isDateTime } from '../resolve/record-times.js'
@@ -11,6 +12,12 @@ import { isDateTime } from '../resolve/record-times.js'
 export const STATE_FORMAT = 1
 
 export interface Pin { name: string, createdAt: number, edges: Edge[] }
+
+/**
+ * A report accepted while the informers had not caught up: its records (times already checked),
+ * kept until they are resolved. `id` orders them.
+ */
+export interface HeldReport { id: number, node: string, at: number, dns: DnsRecord[], sockets: SocketRecord[] }
 
 export interface SavedEdge {
   c: Identity
@@ -30,6 +37,8 @@ export interface Checkpoint {
   savedAt: number
   edges: SavedEdge[]
   pins: Pin[]
+  /** Reports accepted but not yet resolved (absent in older checkpoints). */
+  held?: HeldReport[]
 }
 
 export function saveEdge (e: EdgeRecord): SavedEdge {
@@ -61,6 +70,8 @@ export type WalEntry =
   | { t: 'unpin', name: string }
   | { t: 'rekey', from: Identity, to: Identity }
   | { t: 'prune', before: number }
+  | { t: 'hold', r: HeldReport }
+  | { t: 'release', id: number }
 
 /** Interns identities per WAL generation so each call line carries two numbers, not two objects. */
 export class IdentityTable {

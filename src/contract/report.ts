@@ -63,6 +63,8 @@ export type PodRef = z.infer<typeof podRefSchema>
 export type Report = z.infer<typeof reportSchema>
 
 export const reportAckSchema = z.object({
-  accepted: z.object({ dns: z.number().int(), sockets: z.number().int() })
+  accepted: z.object({ dns: z.number().int(), sockets: z.number().int() }),
+  /** Set when the report is kept to be resolved once the mapper's cluster view has caught up. */
+  held: z.boolean().optional()
 })
 export type ReportAck = z.infer<typeof reportAckSchema>

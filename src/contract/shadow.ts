@@ -77,7 +77,9 @@ export const shadowResponseSchema = z.object({
   policies: z.array(z.string()),
   /** Calls (edge x port) evaluated. */
   evaluated: z.number().int(),
-  denied: z.array(deniedCallSchema)
+  denied: z.array(deniedCallSchema),
+  /** What limits the answer, e.g. the mapper may not read the cluster's NetworkPolicies. */
+  warnings: z.array(z.string()).optional()
 })
 
 export type LabelSelector = z.infer<typeof labelSelectorSchema>
