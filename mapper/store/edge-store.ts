@@ -150,6 +150,25 @@ export class EdgeStore {
     return moved.length
   }
 
+  /**
+   * Observations counted per edge and server port (all time within retention), for the Prometheus
+   * edge series: one entry per (edge, port, protocol), DNS evidence (no port) left out.
+   */
+  *portCounts (): Generator<{ client: Identity, server: Identity, port: number, protocol: 'TCP' | 'UDP', count: number, lastSeen: number }> {
+    for (const e of this.edges.values()) {
+      const totals = new Map<number, number>()
+      for (const b of e.buckets.values()) for (const [facet, n] of b.facets) totals.set(facet, (totals.get(facet) ?? 0) + n)
+      const byPort = new Map<number, number>()
+      for (const [facet, n] of totals) {
+        const f = parseFacet(facet)
+        if (!f.port) continue
+        const k = f.port.protocol === 'UDP' ? f.port.port + 65_536 : f.port.port
+        byPort.set(k, (byPort.get(k) ?? 0) + n)
+      }
+      for (const [k, count] of byPort) yield { client: e.client, server: e.server, port: k % 65_536, protocol: k >= 65_536 ? 'UDP' : 'TCP', count, lastSeen: e.lastSeen }
+    }
+  }
+
   /** The map as the API returns it, sorted by client then server. */
   list (filter: EdgeFilter = {}): Edge[] {
     const out: Edge[] = []
