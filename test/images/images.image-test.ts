@@ -12,8 +12,9 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { createSocket } from 'node:dgram'
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,7 +27,8 @@ import { buildahAvailable, fromImage, imageConfig, imageExists, removeContainer,
 
 const exec = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..', '..')
-const BASE = process.env.PODMAP_BASE_IMAGE ?? 'localhost/podmap-base:bookworm-node20'
+// The local base holding the pinned Node (scripts/build-base-image.sh; scripts/test-images.sh names it).
+const BASE = process.env.PODMAP_BASE_IMAGE ?? ''
 const TAG = 'test'
 const MAPPER = `localhost/podmap-mapper:${TAG}`
 const SNIFFER = `localhost/podmap-sniffer:${TAG}`
@@ -34,6 +36,7 @@ const TOKEN = 'image-test-token'
 const containers: string[] = []
 
 before(async () => {
+  assert.ok(BASE !== '', 'PODMAP_BASE_IMAGE is unset: run the image test through `npm run test:images` (scripts/test-images.sh)')
   assert.ok(await buildahAvailable(), 'buildah is missing: run `bash scripts/test-images.sh` (it installs buildah and debootstrap)')
   assert.ok(await imageExists(BASE), `base image ${BASE} is missing: run \`bash scripts/test-images.sh\` (it builds it with scripts/build-base-image.sh)`)
   const started = Date.now()
@@ -88,6 +91,21 @@ async function poll (url: string, ok: (r: { status: number }) => boolean, tries:
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
   return last
+}
+
+for (const image of [MAPPER, SNIFFER]) {
+  test(`${image}: runs the very node the tests run on (the pinned Node 24)`, async () => {
+    const ctr = await container(image)
+    // One run of the image's `node`: its version and the sha256 of its own binary.
+    const probe = "process.stdout.write(JSON.stringify({ version: process.version, sha256: require('crypto').createHash('sha256').update(require('fs').readFileSync(process.execPath)).digest('hex') }))"
+    const res = await runIn(ctr, ['node', '-e', probe])
+    assert.equal(res.code, 0, res.stderr)
+    const inImage = JSON.parse(res.stdout) as { version: string, sha256: string }
+    assert.equal(inImage.version, process.version)
+    assert.match(process.version, /^v24\./)
+    const local = createHash('sha256').update(await readFile(process.execPath)).digest('hex')
+    assert.equal(inImage.sha256, local, `the node in ${image} differs from ${process.execPath}`)
+  })
 }
 
 test('mapper image: non-root, node entrypoint, no HEALTHCHECK, no compiler', async () => {
