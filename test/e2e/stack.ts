@@ -1,53 +1,64 @@
 /**
- * The whole product on a testbed cluster: the fake API server describing it, the real mapper
- * (`podmap mapper`, root namespace) and the real sniffer (`podmap sniffer`, node namespace),
- * talking over an uplink. Used by the e2e tests and by `npm run demo`.
+ * The whole product on the real control plane (test/testbed/cluster): the shop applied with
+ * kubectl, the chart installed with the real `helm install`, and:
+ *  - the real sniffers as the chart's DaemonSet pods: the node agent runs the sniffer image's
+ *    entrypoint (`podmap` from this tree) with the chart's args and environment (mapper URL through
+ *    the mapper Service, intervals from --set values) in the node's network and PID namespaces and
+ *    the pod's cgroup; the flags stand in for the two volumes the agent does not mount (the token
+ *    Secret, /host/proc);
+ *  - the real mapper on the control-plane host (the root namespace's LAN address, where the API
+ *    server is reachable), authenticating with the chart's own ServiceAccount token from the
+ *    TokenRequest API, so the real RBAC authorizer enforces the chart's ClusterRole; the chart's
+ *    mapper pod runs a relay to it, so its Service, probes and port-forward reach the real mapper.
+ * podmap's own namespace is left out of the map, as an installation would. Used by the e2e tests
+ * and by `npm run demo`.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import type { ChildProcess } from 'node:child_process'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createTestbed, type Testbed, type TestbedOptions } from '../testbed/testbed.js'
-import { startFakeApiServer, type FakeApiServer } from '../testbed/fake-apiserver.js'
-import type { Scenario } from '../testbed/scenario.js'
-import { createUplink, removeUplink, type Uplink } from './uplink.js'
+import { startCluster, type Cluster } from '../testbed/cluster/cluster.js'
+import { freePort } from '../testbed/control-plane/control-plane.js'
+import { HELM } from '../testbed/cluster/cluster-exec.js'
+import { namespace, toYaml } from '../testbed/cluster/manifests.js'
+import { shopYaml, SHOP_CNAMES, SHOP_EXTERNALS } from './shop-manifests.js'
 
 export const BIN = fileURLToPath(new URL('../../bin/podmap.js', import.meta.url))
+const CHART = fileURLToPath(new URL('../../helm/podmap', import.meta.url))
+const RELAY = fileURLToPath(new URL('../testbed/programs/tcp-relay.mjs', import.meta.url))
+
+export interface ShopPods { checkout: string, orders: string, nightly: string, ledger: string }
 
 export interface Stack {
-  tb: Testbed
-  api: FakeApiServer
+  cluster: Cluster
   mapperUrl: string
+  /** The first node's sniffer (metrics and health, on the node's management address); every node's in `snifferUrls`. */
   snifferUrl: string
+  snifferUrls: Map<string, string>
+  /** The sniffers' output so far (their container logs), for failure messages. */
+  snifferLogs: () => string
   token: string
   dir: string
+  /** Kubeconfig of the chart's mapper ServiceAccount (a TokenRequest token). */
+  mapperKubeconfig: string
   mapper: ChildProcess
-  sniffer: ChildProcess
-  logs: { mapper: string[], sniffer: string[] }
-  /** Starts the mapper again (same state dir and port); `kill` says how the running one ends. */
+  /** Pod keys ("<namespace>/<name>") of the shop's workloads, as the controllers named them. */
+  shop: ShopPods
+  logs: { mapper: string[] }
   restartMapper: (kill?: 'SIGTERM' | 'SIGKILL') => Promise<void>
-  /** SIGTERMs the sniffer (waits for its exit) and starts a new one the same way; resolves once it is healthy. */
+  /** Deletes the sniffer pods (the DaemonSet makes new ones); resolves once every new one is healthy. */
   restartSniffer: () => Promise<void>
   stop: () => Promise<void>
 }
 
 export interface StackOptions {
-  testbed?: TestbedOptions
   mapperArgs?: string[]
-  snifferArgs?: string[]
-}
-
-async function freePort (host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, host, () => {
-      const addr = s.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      s.close(() => resolve(port))
-    })
-  })
+  /** The chart's sniffer.scanInterval and sniffer.reportInterval (default 500ms and 1s). */
+  sniffer?: { scanInterval?: string, reportInterval?: string }
+  /** Also the hostNetwork DaemonSet kube-system/agent. */
+  agent?: boolean
+  /** Extra `helm install` flags (e.g. --set ...). */
+  helmArgs?: string[]
 }
 
 function capture (child: ChildProcess, into: string[]): void {
@@ -78,73 +89,109 @@ async function httpOk (url: string): Promise<true | undefined> {
   return res.ok ? true : undefined
 }
 
-export async function startStack (scenario: Scenario, opts: StackOptions = {}): Promise<Stack> {
-  const dir = mkdtempSync('/tmp/podmap-stack-')
-  const token = `tok-${Math.random().toString(36).slice(2)}`
-  const tokenFile = join(dir, 'token')
-  writeFileSync(tokenFile, token + '\n', { mode: 0o600 })
-  const kubeconfig = join(dir, 'kubeconfig')
-  const logs = { mapper: [] as string[], sniffer: [] as string[] }
-  let tb: Testbed | undefined
-  let api: FakeApiServer | undefined
-  let uplink: Uplink | undefined
+async function stopChild (child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(() => { child.kill('SIGKILL') }, 5000)
+    child.once('exit', () => { clearTimeout(t); resolve() })
+    child.kill('SIGTERM')
+  })
+}
+
+/** Pod keys of the shop once every shop pod is Ready. */
+export async function shopPods (c: Cluster): Promise<ShopPods> {
+  return await waitFor('the shop\'s pods ready', async () => {
+    const one = async (ns: string, selector: string): Promise<string | undefined> => {
+      const p = (await c.pods(ns, selector)).filter((x) => x.ready)
+      return p.length === 1 && p[0] !== undefined ? `${ns}/${p[0].name}` : undefined
+    }
+    const [checkout, orders, nightly, ledger] = await Promise.all([one('shop', 'app=checkout'), one('shop', 'app=orders'), one('batch', 'app=nightly'), one('db', 'app=ledger')])
+    return checkout !== undefined && orders !== undefined && nightly !== undefined && ledger !== undefined ? { checkout, orders, nightly, ledger } : undefined
+  }, 90_000, 250)
+}
+
+export async function startStack (opts: StackOptions = {}): Promise<Stack> {
+  const cluster = await startCluster({ externals: SHOP_EXTERNALS, cnames: SHOP_CNAMES })
+  const dir = join(cluster.run.dir, 'stack')
+  mkdirSync(dir, { recursive: true })
+  const logs = { mapper: [] as string[] }
   let mapper: ChildProcess | undefined
-  let sniffer: ChildProcess | undefined
-
-  const stopChild = async (child: ChildProcess | undefined): Promise<void> => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => { child.kill('SIGKILL') }, 5000)
-      child.once('exit', () => { clearTimeout(t); resolve() })
-      child.kill('SIGTERM')
-    })
-  }
-
+  const snifferLogs = (): string => cluster.nodes.map((n) => {
+    const pods = join(cluster.run.dir, 'nodes', n.name, 'pods')
+    let out = ''
+    try {
+      for (const d of readdirSync(pods).filter((x) => x.startsWith('podmap_podmap-sniffer-'))) {
+        for (const f of readdirSync(join(pods, d, 'sniffer'))) out += readFileSync(join(pods, d, 'sniffer', f), 'utf8').split('\n').slice(-15).map((l) => `[${n.name}] ${l}`).join('\n') + '\n'
+      }
+    } catch { /* no sniffer pod on this node yet */ }
+    return out
+  }).join('')
   const stop = async (): Promise<void> => {
-    await stopChild(sniffer)
     await stopChild(mapper)
-    if (uplink) await removeUplink(uplink)
-    await tb?.destroy()
-    await api?.close()
-    rmSync(dir, { recursive: true, force: true })
+    await cluster.stop()
   }
-
   try {
-    tb = await createTestbed(scenario, opts.testbed)
-    api = await startFakeApiServer()
-    api.load(tb.kubeObjects() as Parameters<FakeApiServer['load']>[0])
-    await api.writeKubeconfig(kubeconfig)
-    uplink = await createUplink(tb.nodeNs, tb.slot, tb.prefix)
-    const mapperPort = await freePort(uplink.rootIp)
-    const mapperUrl = `http://${uplink.rootIp}:${mapperPort}`
-    const startMapper = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, [BIN, 'mapper',
-        '--kubeconfig', kubeconfig, '--token-file', tokenFile,
-        '--host', (uplink as Uplink).rootIp, '--port', String(mapperPort),
-        '--state-dir', join(dir, 'state'),
-        ...(opts.mapperArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] })
-      capture(child, logs.mapper)
-      await waitFor('the mapper to be ready', () => httpOk(`${mapperUrl}/readyz`), 30_000)
-      return child
-    }
-    mapper = await startMapper()
+    const mapperPort = await freePort(cluster.hostIP)
+    const mapperUrl = `http://${cluster.hostIP}:${mapperPort}`
+    // The chart's token Secret, made first (auth.existingSecret) so the sniffers can read it at start.
+    const token = `tok-${Math.random().toString(36).slice(2)}`
+    const tokenFile = join(dir, 'token')
+    writeFileSync(tokenFile, token + '\n', { mode: 0o600 })
+    await cluster.apply(toYaml([namespace('podmap'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'podmap-token', namespace: 'podmap' }, stringData: { token } }]))
+    cluster.setImages({
+      'podmap/podmap-mapper': [process.execPath, RELAY, '--listen', '9090', '--to', `${cluster.hostIP}:${mapperPort}`],
+      'podmap/podmap-sniffer': ['sh', '-c', `exec '${process.execPath}' '${BIN}' "$@" --token-file '${tokenFile}' --proc-root /proc`, 'sh']
+    })
+    await cluster.apply(shopYaml({ agent: opts.agent }))
+    const job = await cluster.kubectl(['create', 'job', '-n', 'batch', 'nightly-manual', '--from=cronjob/nightly'])
+    if (job.code !== 0) throw new Error(`kubectl create job --from=cronjob/nightly: ${job.stderr}`)
+    const helm = cluster.run.spawnOwned('helm', [HELM, 'install', 'podmap', CHART, '--namespace', 'podmap', '--kubeconfig', cluster.kubeconfig,
+      '--set', 'auth.existingSecret=podmap-token',
+      '--set', `sniffer.scanInterval=${opts.sniffer?.scanInterval ?? '500ms'}`, '--set', `sniffer.reportInterval=${opts.sniffer?.reportInterval ?? '1s'}`,
+      ...(opts.helmArgs ?? [])])
+    const helmCode = await new Promise<number | null>((resolve) => helm.once('exit', resolve))
+    if (helmCode !== 0) throw new Error(`helm install failed (${helmCode}): ${cluster.cp.logTail('helm')}`)
+    const mapperKubeconfig = await cluster.cp.serviceAccountKubeconfig('podmap', 'podmap-mapper', join(dir, 'mapper.kubeconfig'))
 
-    const snifferUrl = `http://${uplink.nodeIp}:9476`
-    const startSniffer = async (): Promise<ChildProcess> => {
-      const child = (tb as Testbed).spawn('node', [process.execPath, BIN, 'sniffer',
-        '--mapper-url', mapperUrl, '--token-file', tokenFile,
-        '--node-name', (tb as Testbed).nodeName, '--metrics-host', (uplink as Uplink).nodeIp, '--metrics-port', '9476',
-        '--scan-interval', '500ms', '--report-interval', '1s',
-        ...(opts.snifferArgs ?? [])])
-      capture(child, logs.sniffer)
-      sniffer = child // stop() ends it even if it never gets healthy
-      await waitFor('the sniffer to be healthy', () => httpOk(`${snifferUrl}/healthz`), 30_000)
+    const startMapper = async (): Promise<ChildProcess> => {
+      const child = cluster.run.spawnOwned('mapper', [process.execPath, BIN, 'mapper',
+        '--kubeconfig', mapperKubeconfig, '--token-file', tokenFile,
+        '--host', cluster.hostIP, '--port', String(mapperPort),
+        '--state-dir', join(dir, 'state'),
+        '--exclude-namespaces', 'podmap',
+        ...(opts.mapperArgs ?? [])], { stdio: 'pipe' })
+      capture(child, logs.mapper)
+      mapper = child
+      await waitFor('the mapper to be ready', () => httpOk(`${mapperUrl}/readyz`), 60_000)
       return child
     }
-    sniffer = await startSniffer()
+    await startMapper()
+
+    const snifferUrls = new Map(cluster.nodes.map((n) => [n.name, `http://${n.mgmtIPv4}:9476`]))
+    const sniffersHealthy = async (except: string[] = []): Promise<void> => {
+      await waitFor('a healthy sniffer pod on every node', async () => {
+        const pods = (await cluster.pods('podmap', 'app.kubernetes.io/component=sniffer')).filter((p) => p.phase === 'Running' && !except.includes(p.uid))
+        if (pods.length !== cluster.nodes.length) return undefined
+        for (const url of snifferUrls.values()) if (await httpOk(`${url}/healthz`) === undefined) return undefined
+        return true
+      }, 60_000, 250)
+    }
+    await sniffersHealthy()
+    const shop = await shopPods(cluster)
 
     const stack: Stack = {
-      tb, api, mapperUrl, snifferUrl, token, dir, mapper, sniffer, logs, stop,
+      cluster,
+      mapperUrl,
+      snifferUrl: snifferUrls.get(cluster.nodes[0]?.name ?? '') ?? '',
+      snifferUrls,
+      snifferLogs,
+      token,
+      dir,
+      mapperKubeconfig,
+      mapper: mapper as ChildProcess,
+      shop,
+      logs,
+      stop,
       restartMapper: async (kill = 'SIGTERM') => {
         if (kill === 'SIGKILL' && mapper && mapper.exitCode === null) {
           const dead = new Promise((resolve) => mapper?.once('exit', resolve))
@@ -152,19 +199,21 @@ export async function startStack (scenario: Scenario, opts: StackOptions = {}): 
           await dead
         }
         await stopChild(mapper)
-        mapper = await startMapper()
-        stack.mapper = mapper
+        stack.mapper = await startMapper()
       },
       restartSniffer: async () => {
-        await stopChild(sniffer)
-        sniffer = await startSniffer()
-        stack.sniffer = sniffer
+        const old = (await cluster.pods('podmap', 'app.kubernetes.io/component=sniffer')).map((p) => p.uid)
+        const r = await cluster.kubectl(['delete', 'pod', '-n', 'podmap', '-l', 'app.kubernetes.io/component=sniffer', '--wait=true', '--timeout=60s'])
+        if (r.code !== 0) throw new Error(`deleting the sniffer pods: ${r.stderr}`)
+        await sniffersHealthy(old)
       }
     }
     return stack
   } catch (err) {
     const tail = (l: string[]): string => l.slice(-30).join('\n')
+    const sniffers = snifferLogs()
+    const pods = (await cluster.kubectl(['get', 'pods', '-A', '-o', 'wide']).catch(() => ({ stdout: '' }))).stdout
     await stop()
-    throw new Error(`${(err as Error).message}\n--- mapper log ---\n${tail(logs.mapper)}\n--- sniffer log ---\n${tail(logs.sniffer)}`, { cause: err })
+    throw new Error(`${(err as Error).message}\n--- pods ---\n${pods}--- mapper log ---\n${tail(logs.mapper)}\n--- sniffer logs ---\n${sniffers}`, { cause: err })
   }
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import type { OwnedRun } from '../owned-run.js'
 import type { ControlPlane } from '../control-plane/control-plane.js'
 import type { NodePlan } from './cluster-plan.js'
+import { podCgroupPath } from '../node-agent/containers.js'
 
 export const KUBECTL = fileURLToPath(new URL('../../../.tools/bin/kubectl', import.meta.url))
 export const HELM = fileURLToPath(new URL('../../../.tools/bin/helm', import.meta.url))
@@ -32,6 +33,7 @@ export interface PodInfo {
   ownerReferences: Array<{ kind: string, name: string, uid: string }>
   /** The first container's ID (without the runtime prefix), '' before it started. */
   containerID: string
+  qosClass: string
 }
 
 /** "<namespace>/<pod>", or { node } for the node itself, or 'internet'. */
@@ -65,7 +67,7 @@ async function collect (child: ChildProcess, timeoutMs: number, input?: string):
   })
 }
 
-function podInfo (o: { metadata: { uid: string, namespace: string, name: string, labels?: Record<string, string>, ownerReferences?: PodInfo['ownerReferences'] }, spec: { nodeName?: string, hostNetwork?: boolean }, status?: { phase?: string, podIPs?: Array<{ ip: string }>, containerStatuses?: Array<{ containerID?: string }>, conditions?: Array<{ type: string, status: string }> } }): PodInfo {
+function podInfo (o: { metadata: { uid: string, namespace: string, name: string, labels?: Record<string, string>, ownerReferences?: PodInfo['ownerReferences'] }, spec: { nodeName?: string, hostNetwork?: boolean }, status?: { phase?: string, podIPs?: Array<{ ip: string }>, containerStatuses?: Array<{ containerID?: string }>, qosClass?: string, conditions?: Array<{ type: string, status: string }> } }): PodInfo {
   const ips = (o.status?.podIPs ?? []).map((p) => p.ip)
   return {
     uid: o.metadata.uid,
@@ -79,6 +81,7 @@ function podInfo (o: { metadata: { uid: string, namespace: string, name: string,
     ready: o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
     labels: o.metadata.labels ?? {},
     ownerReferences: o.metadata.ownerReferences ?? [],
+    qosClass: o.status?.qosClass ?? 'BestEffort',
     containerID: (o.status?.containerStatuses?.[0]?.containerID ?? '').replace(/^[a-z]+:\/\//, '')
   }
 }
@@ -108,7 +111,7 @@ export function clusterExec (run: OwnedRun, cp: ControlPlane, nodes: Array<NodeP
       n = node(p.nodeName)
       netns = p.hostNetwork ? n.netns : `${run.prefix}-pod-${p.uid.replaceAll('-', '').slice(0, 12)}`
       // Like `kubectl exec`: the program joins the container's cgroup.
-      if (p.containerID !== '') cgroup = join(cgroupRoot(n.name), 'kubepods.slice', 'kubepods-besteffort.slice', `kubepods-besteffort-pod${p.uid.replaceAll('-', '_')}.slice`, `cri-containerd-${p.containerID}.scope`, 'cgroup.procs')
+      if (p.containerID !== '') cgroup = join(podCgroupPath(cgroupRoot(n.name), p.uid, p.qosClass), `cri-containerd-${p.containerID}.scope`, 'cgroup.procs')
     }
     // nsenter forks into the node's PID namespace; the program dies if nsenter does.
     const join_ = cgroup === '' ? 'exec "$@"' : `echo $$ > '${cgroup}' 2>/dev/null; exec "$@"`

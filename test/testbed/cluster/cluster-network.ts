@@ -38,7 +38,9 @@ export function clusterNetwork (c: ClusterPlan, externals: ExternalAddress[]): C
         `link add eth0 type veth peer name ${n.lanVeth} netns ${c.lanNetns}`,
         `addr add ${n.ipv4}/24 dev eth0`,
         `addr add ${n.ipv6}/64 dev eth0 nodad`,
+        `addr add ${n.mgmtIPv4}/24 dev eth0`,
         'link set eth0 up',
+        `route add ${c.hostIPv4}/32 dev eth0 src ${n.mgmtIPv4}`,
         // The node's own address on the pod network (podCIDR .1), held on lo like a bridge's address.
         `addr add ${n.gateway4}/32 dev lo`,
         `addr add ${n.gateway6}/128 dev lo nodad`,

@@ -6,6 +6,7 @@
  *                        the API server's relay and the mapper listen
  *     .3                 the internet namespace (external hosts and their DNS server)
  *     .11, .12, ...      node i's InternalIP
+ *     .111, .112, ...    node i's management address (cluster-plan.ts NodePlan.mgmtIPv4)
  *   node i podCIDR       10.(200+s).(1+i).0/24 and fd70:6f64:<s>::<1+i>:0:0/96; the first address
  *                        (.1) is the node's own address on the pod network, as with kubenet or the
  *                        bridge plugin: kubelet probes and the node's calls to its pods come from it
@@ -31,6 +32,12 @@ export interface NodePlan {
   podIPv6: (k: number) => string
   /** The LAN end of the node's uplink veth (in <p>-lan). */
   lanVeth: string
+  /**
+   * A second LAN address that is not the Node's (10.(200+s).0.(111+i)): the node's traffic to the
+   * control-plane host leaves from it, and tests reach the node's sniffer on it, so test plumbing
+   * (reports to the mapper, metrics scrapes) involves no address the map would resolve.
+   */
+  mgmtIPv4: string
 }
 
 export interface ClusterPlan {
@@ -69,7 +76,8 @@ export function clusterPlan (prefix: string, plan: AddressPlan, nodeNames: strin
       gateway6: v6(1),
       podIPv4: (k) => { checkK(k); return `${p4}.${1 + i}.${2 + k}` },
       podIPv6: (k) => { checkK(k); return v6(2 + k) },
-      lanVeth: `${prefix}n${i}`
+      lanVeth: `${prefix}n${i}`,
+      mgmtIPv4: `${p4}.0.${111 + i}`
     }
   })
   return {

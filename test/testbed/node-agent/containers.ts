@@ -29,6 +29,8 @@ export interface PodFacts {
   podIPv4: string
   podIPv6: string
   hostIPv4: string
+  /** Set by the API server at creation (status.qosClass). */
+  qosClass: string
 }
 
 export interface RunningContainer {
@@ -71,8 +73,16 @@ function imageEntrypoint (c: AgentConfig, image: string): string[] | undefined {
   return hit === undefined ? undefined : table[hit]
 }
 
-export function podCgroup (c: AgentConfig, uid: string): string {
-  return join(c.cgroupRoot, 'kubepods.slice', 'kubepods-besteffort.slice', `kubepods-besteffort-pod${uid.replaceAll('-', '_')}.slice`)
+/** The pod's cgroup as the kubelet's systemd driver names it, by the QoS class the API server gave the pod. */
+export function podCgroupPath (root: string, uid: string, qosClass: string): string {
+  const pod = uid.replaceAll('-', '_')
+  if (qosClass === 'Guaranteed') return join(root, 'kubepods.slice', `kubepods-pod${pod}.slice`)
+  const qos = qosClass === 'Burstable' ? 'burstable' : 'besteffort'
+  return join(root, 'kubepods.slice', `kubepods-${qos}.slice`, `kubepods-${qos}-pod${pod}.slice`)
+}
+
+export function podCgroup (c: AgentConfig, pod: { uid: string, qosClass: string }): string {
+  return podCgroupPath(c.cgroupRoot, pod.uid, pod.qosClass)
 }
 
 export function startContainer (c: AgentConfig, spec: ContainerSpec, pod: PodFacts, netns: string, attempt: number, extraEnv: Record<string, string>): RunningContainer {
@@ -90,7 +100,7 @@ export function startContainer (c: AgentConfig, spec: ContainerSpec, pod: PodFac
     stdio: ['ignore', fd, fd]
   })
   closeSync(fd)
-  const scope = join(podCgroup(c, pod.uid), `cri-containerd-${id}.scope`)
+  const scope = join(podCgroup(c, pod), `cri-containerd-${id}.scope`)
   try {
     mkdirSync(scope, { recursive: true })
     if (child.pid !== undefined) writeFileSync(join(scope, 'cgroup.procs'), String(child.pid))
@@ -115,6 +125,6 @@ export async function stopContainer (r: RunningContainer, graceSeconds: number):
   clearTimeout(timer)
 }
 
-export function removePodCgroup (c: AgentConfig, uid: string): void {
-  try { rmdirSync(podCgroup(c, uid)) } catch { /* busy or gone */ }
+export function removePodCgroup (c: AgentConfig, pod: { uid: string, qosClass: string }): void {
+  try { rmdirSync(podCgroup(c, pod)) } catch { /* busy or gone */ }
 }

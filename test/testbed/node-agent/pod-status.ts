@@ -47,7 +47,6 @@ export function podStatus (v: PodView, transitionTime: string): object {
       hostIPs: v.hostIPs.map((ip) => ({ ip })),
       ...(v.podIPs.length > 0 ? { podIP: v.podIPs[0], podIPs: v.podIPs.map((ip) => ({ ip })) } : {}),
       startTime: v.startTime,
-      qosClass: 'BestEffort',
       containerStatuses: v.containers.map((c) => ({
         name: c.name,
         image: c.image,

@@ -45,6 +45,7 @@ export class PodWorker {
   readonly namespace: string
   readonly name: string
   private readonly spec: PodSpecView
+  private readonly qosClass: string
   private sandbox: Sandbox | undefined
   private podIPs: string[] = []
   private readonly slots: Slot[]
@@ -60,6 +61,7 @@ export class PodWorker {
     this.namespace = pod.metadata.namespace ?? 'default'
     this.name = pod.metadata.name
     this.spec = pod.spec as PodSpecView
+    this.qosClass = (pod.status as { qosClass?: string } | undefined)?.qosClass ?? 'BestEffort'
     this.slots = this.spec.containers.map((spec) => ({
       spec,
       view: { name: spec.name, image: spec.image ?? '', restartCount: 0, ready: false, state: { kind: 'waiting', reason: 'ContainerCreating' } }
@@ -90,7 +92,7 @@ export class PodWorker {
 
   private facts (): PodFacts {
     const c = this.deps.config
-    return { uid: this.uid, name: this.name, namespace: this.namespace, nodeName: c.nodeName, serviceAccountName: this.spec.serviceAccountName ?? 'default', podIPv4: this.podIPs[0] ?? '', podIPv6: this.podIPs[1] ?? '', hostIPv4: c.ipv4 }
+    return { uid: this.uid, name: this.name, namespace: this.namespace, nodeName: c.nodeName, serviceAccountName: this.spec.serviceAccountName ?? 'default', podIPv4: this.podIPs[0] ?? '', podIPv6: this.podIPs[1] ?? '', hostIPv4: c.ipv4, qosClass: this.qosClass }
   }
 
   private launch (slot: Slot): void {
@@ -184,7 +186,7 @@ export class PodWorker {
     this.sandbox = undefined
     if (sandbox !== undefined) await removeSandbox(sandbox)
     this.deps.pool.release(this.uid)
-    removePodCgroup(this.deps.config, this.uid)
+    removePodCgroup(this.deps.config, { uid: this.uid, qosClass: this.qosClass })
   }
 
   /** Stops every container (SIGTERM, SIGKILL after `graceSeconds`), then frees the sandbox. */
