@@ -1,6 +1,7 @@
 /**
- * Exports on the real e2e map: the shop testbed, the real sniffer and mapper, the same traffic as
- * shop.test.ts. Every export is checked for structure and exact selectors/ports; the exported
+ * Exports on the real e2e map: the shop on the real control plane, the real sniffers and mapper,
+ * the same traffic as shop.test.ts; every query is narrowed to the shop's namespaces (the cluster's
+ * own calls are in the map too). Every export is checked for structure and exact selectors/ports; the exported
  * NetworkPolicies, posted to shadow mode, allow every observed call and deny an unobserved one.
  */
 import { after, before, test } from 'node:test'
@@ -8,22 +9,21 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { parseAllDocuments } from 'yaml'
-import { shopScenario } from '../testbed/scenarios.js'
 import { startStack, waitFor, BIN, type Stack } from './stack.js'
-import { makeShopCalls, startShopServers } from './traffic.js'
+import { makeShopCalls } from './traffic.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
 import { kubeListSchema, type KubeObjectOut } from '../../src/contract/export.js'
 import { shadowResponseSchema, type NetworkPolicy } from '../../src/contract/shadow.js'
 
 
 let stack: Stack
+const NS = 'namespace=shop,batch,db'
 
 before(async () => {
-  stack = await startStack(shopScenario)
-  await startShopServers(stack.tb)
-  await makeShopCalls(stack.tb)
+  stack = await startStack()
+  await makeShopCalls(stack.cluster, stack.shop)
   await waitFor('the three edges with ports and addresses', async () => {
-    const edges = mapResponseSchema.parse(await (await fetch(`${stack.mapperUrl}/api/v1/map`)).json()).edges
+    const edges = mapResponseSchema.parse(await (await fetch(`${stack.mapperUrl}/api/v1/map?${NS}`)).json()).edges
     const ready = edges.length === 3 && edges.every((e) => e.ports.length > 0 && e.evidence.includes('tcp')) &&
       edges.some((e) => e.server.kind === 'External' && (e.addresses ?? []).length > 0)
     return ready ? edges : undefined
@@ -33,7 +33,7 @@ before(async () => {
 after(async () => { await stack?.stop() })
 
 async function list (format: string, query = ''): Promise<KubeObjectOut[]> {
-  const res = await fetch(`${stack.mapperUrl}/api/v1/export?format=${format}&output=json${query}`)
+  const res = await fetch(`${stack.mapperUrl}/api/v1/export?format=${format}&output=json&${NS}${query}`)
   assert.equal(res.status, 200, await res.clone().text())
   return kubeListSchema.parse(await res.json()).items
 }
@@ -56,7 +56,7 @@ test('ClientIntents: one per client, Service targets (qualified across namespace
 })
 
 test('NetworkPolicies: stable labels (no hashes, no job name), exact ports, DNS, FQDN-annotated ipBlocks', async () => {
-  const edges = mapResponseSchema.parse(await (await fetch(`${stack.mapperUrl}/api/v1/map`)).json()).edges
+  const edges = mapResponseSchema.parse(await (await fetch(`${stack.mapperUrl}/api/v1/map?${NS}`)).json()).edges
   const partner = edges.find((e) => e.server.kind === 'External')?.addresses ?? []
   const nps = byName(await list('networkpolicy'))
   assert.deepEqual([...nps.keys()], [
@@ -96,7 +96,7 @@ test('NetworkPolicies: stable labels (no hashes, no job name), exact ports, DNS,
   const annotations = (checkout?.metadata as { annotations?: Record<string, string> }).annotations ?? {}
   assert.deepEqual(JSON.parse(annotations['podmap.io/ipblock-fqdns'] ?? '{}'), Object.fromEntries(cidrs.map((c) => [c, 'api.partner.example'])))
   assert.deepEqual((nps.get('shop/podmap-checkout-ingress')?.spec as { ingress?: unknown } | undefined)?.ingress, [], 'nobody called checkout')
-  const yaml = await (await fetch(`${stack.mapperUrl}/api/v1/export?format=networkpolicy`)).text()
+  const yaml = await (await fetch(`${stack.mapperUrl}/api/v1/export?format=networkpolicy&${NS}`)).text()
   assert.deepEqual(parseAllDocuments(yaml).map((d) => d.toJS() as unknown), JSON.parse(JSON.stringify([...nps.values()])))
   assert.doesNotMatch(yaml, /pod-template-hash|controller-revision-hash|job-name|controller-uid|pod-name/)
 })
@@ -104,7 +104,7 @@ test('NetworkPolicies: stable labels (no hashes, no job name), exact ports, DNS,
 test('the exported NetworkPolicies allow every observed call and deny an unobserved one (orders -> checkout)', async () => {
   const nps = await list('networkpolicy')
   const shadow = async (policies: unknown): Promise<ReturnType<typeof shadowResponseSchema.parse>> => {
-    const res = await fetch(`${stack.mapperUrl}/api/v1/shadow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(policies) })
+    const res = await fetch(`${stack.mapperUrl}/api/v1/shadow?${NS}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(policies) })
     assert.equal(res.status, 200, await res.clone().text())
     return shadowResponseSchema.parse(await res.json())
   }
@@ -125,12 +125,12 @@ test('the exported NetworkPolicies allow every observed call and deny an unobser
   assert.deepEqual(closed.denied.map((d) => [d.client.name, d.server.name, d.port?.port, d.deniedBy.map((x) => x.direction)]), [['checkout', 'orders', 8080, ['ingress']]])
 })
 
-test('the cluster\'s policies: none yet, then a deny-all from the fake API server shows up in GET /api/v1/shadow and the gauge', async () => {
-  const before = shadowResponseSchema.parse(await (await fetch(`${stack.mapperUrl}/api/v1/shadow`)).json())
+test('the cluster\'s policies: none yet, then a deny-all applied with kubectl shows up in GET /api/v1/shadow and the gauge', async () => {
+  const before = shadowResponseSchema.parse(await (await fetch(`${stack.mapperUrl}/api/v1/shadow?${NS}`)).json())
   assert.deepEqual(before.denied, [])
-  stack.api.load([{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-all', namespace: 'db', uid: 'np-deny-all-db' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } }] as never)
+  await stack.cluster.apply('apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: db}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n')
   const after = await waitFor('the informer to deliver the policy', async () => {
-    const r = shadowResponseSchema.parse(await (await fetch(`${stack.mapperUrl}/api/v1/shadow`)).json())
+    const r = shadowResponseSchema.parse(await (await fetch(`${stack.mapperUrl}/api/v1/shadow?${NS}`)).json())
     return r.denied.length > 0 ? r : undefined
   }, 15_000, 300)
   assert.deepEqual(after.policies, ['db/deny-all'])
@@ -148,15 +148,15 @@ test('Cilium: toFQDNs for the external name, namespaced endpoints, DNS visibilit
 })
 
 test('graphs: DOT and Mermaid grouped by namespace with port labels; SVG and PNG; the namespace filter', async () => {
-  const dot = await (await fetch(`${stack.mapperUrl}/api/v1/graph?format=dot`)).text()
+  const dot = await (await fetch(`${stack.mapperUrl}/api/v1/graph?format=dot&${NS}`)).text()
   for (const label of ['batch', 'db', 'shop', '(external)']) assert.ok(dot.includes(`label="${label}";`), dot)
   assert.match(dot, /\[label="5432\/TCP via ledger"\]/)
   assert.match(dot, /\[label="443\/TCP"\]/)
   const mermaid = await (await fetch(`${stack.mapperUrl}/api/v1/graph?format=mermaid&namespace=batch`)).text()
   assert.equal((mermaid.match(/-->/g) ?? []).length, 1, mermaid)
-  const svg = await (await fetch(`${stack.mapperUrl}/api/v1/graph?format=svg`)).text()
+  const svg = await (await fetch(`${stack.mapperUrl}/api/v1/graph?format=svg&${NS}`)).text()
   assert.match(svg, /<svg[\s\S]*api\.partner\.example[\s\S]*<\/svg>/)
-  const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'visualize', '--format', 'dot', '--mapper-url', stack.mapperUrl])
+  const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'visualize', '--format', 'dot', '-n', 'shop,batch,db', '--mapper-url', stack.mapperUrl])
   assert.equal(stdout, dot)
   const png = Buffer.from(await (await fetch(`${stack.mapperUrl}/api/v1/graph?format=png`)).arrayBuffer())
   assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47])
