@@ -20,8 +20,11 @@ import { fileURLToPath } from 'node:url'
 import { startCluster, type Cluster } from '../testbed/cluster/cluster.js'
 import { freePort } from '../testbed/control-plane/control-plane.js'
 import { HELM } from '../testbed/cluster/cluster-exec.js'
+import { waitFor } from '../testbed/wait-for.js'
 import { namespace, toYaml } from '../testbed/cluster/manifests.js'
 import { shopYaml, SHOP_CNAMES, SHOP_EXTERNALS } from './shop-manifests.js'
+
+export { waitFor }
 
 export const BIN = fileURLToPath(new URL('../../bin/podmap.js', import.meta.url))
 const CHART = fileURLToPath(new URL('../../helm/podmap', import.meta.url))
@@ -61,7 +64,7 @@ export interface StackOptions {
   helmArgs?: string[]
 }
 
-function capture (child: ChildProcess, into: string[]): void {
+export function capture (child: ChildProcess, into: string[]): void {
   const push = (chunk: Buffer): void => {
     for (const line of chunk.toString('utf8').split('\n')) if (line) into.push(line)
     if (into.length > 5000) into.splice(0, into.length - 5000)
@@ -70,26 +73,23 @@ function capture (child: ChildProcess, into: string[]): void {
   child.stderr?.on('data', push)
 }
 
-export async function waitFor<T> (what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let lastErr: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe()
-      if (v !== undefined) return v
-    } catch (err) { lastErr = err }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`)
-}
-
-async function httpOk (url: string): Promise<true | undefined> {
+export async function httpOk (url: string): Promise<true | undefined> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
   await res.text()
   return res.ok ? true : undefined
 }
 
-async function stopChild (child: ChildProcess | undefined): Promise<void> {
+/** Ends a child: SIGKILL at once, or SIGTERM with SIGKILL after 5 s; resolves once it exited. */
+export async function endChild (child: ChildProcess | undefined, kill: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  if (kill === 'SIGKILL' && child !== undefined && child.exitCode === null && child.signalCode === null) {
+    const dead = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGKILL')
+    await dead
+  }
+  await stopChild(child)
+}
+
+export async function stopChild (child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return
   await new Promise<void>((resolve) => {
     const t = setTimeout(() => { child.kill('SIGKILL') }, 5000)
@@ -193,12 +193,7 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
       logs,
       stop,
       restartMapper: async (kill = 'SIGTERM') => {
-        if (kill === 'SIGKILL' && mapper && mapper.exitCode === null) {
-          const dead = new Promise((resolve) => mapper?.once('exit', resolve))
-          mapper.kill('SIGKILL')
-          await dead
-        }
-        await stopChild(mapper)
+        await endChild(mapper, kill)
         stack.mapper = await startMapper()
       },
       restartSniffer: async () => {

@@ -12,6 +12,7 @@ import type { OwnedRun } from '../owned-run.js'
 import type { ControlPlane } from '../control-plane/control-plane.js'
 import type { NodePlan } from './cluster-plan.js'
 import { podCgroupPath } from '../node-agent/containers.js'
+import { waitFor } from '../wait-for.js'
 
 export const KUBECTL = fileURLToPath(new URL('../../../.tools/bin/kubectl', import.meta.url))
 export const HELM = fileURLToPath(new URL('../../../.tools/bin/helm', import.meta.url))
@@ -126,18 +127,6 @@ export function clusterExec (run: OwnedRun, cp: ControlPlane, nodes: Array<NodeP
   const kubectl = async (args: string[], opts: { input?: string, timeoutMs?: number, kubeconfig?: string } = {}): Promise<ExecResult> => {
     const child = spawn(KUBECTL, ['--kubeconfig', opts.kubeconfig ?? cp.adminKubeconfig, ...args], { stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
     return await collect(child, opts.timeoutMs ?? 60_000, opts.input)
-  }
-  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
-    let lastErr: unknown
-    while (Date.now() < deadline) {
-      try {
-        const v = await probe()
-        if (v !== undefined) return v
-      } catch (err) { lastErr = err }
-      await new Promise((resolve) => setTimeout(resolve, intervalMs))
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr !== undefined ? `: ${(lastErr as Error).message}` : ''}`)
   }
   return {
     pod,

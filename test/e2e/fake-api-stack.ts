@@ -12,9 +12,12 @@ import { fileURLToPath } from 'node:url'
 import { createTestbed, type Testbed, type TestbedOptions } from '../testbed/testbed.js'
 import { startFakeApiServer, type FakeApiServer } from '../testbed/fake-apiserver.js'
 import type { Scenario } from '../testbed/scenario.js'
-import { createUplink, removeUplink, type Uplink } from '../e2e/uplink.js'
+import { createUplink, removeUplink, type Uplink } from './uplink.js'
+import { BIN, capture, endChild, httpOk, waitFor } from './stack.js'
 
-export const BIN = fileURLToPath(new URL('../../bin/podmap.js', import.meta.url))
+export { waitFor }
+
+export { BIN }
 
 export interface Stack {
   tb: Testbed
@@ -49,34 +52,6 @@ async function freePort (host: string): Promise<number> {
       s.close(() => resolve(port))
     })
   })
-}
-
-function capture (child: ChildProcess, into: string[]): void {
-  const push = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line) into.push(line)
-    if (into.length > 5000) into.splice(0, into.length - 5000)
-  }
-  child.stdout?.on('data', push)
-  child.stderr?.on('data', push)
-}
-
-export async function waitFor<T> (what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let lastErr: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe()
-      if (v !== undefined) return v
-    } catch (err) { lastErr = err }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`)
-}
-
-async function httpOk (url: string): Promise<true | undefined> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) })
-  await res.text()
-  return res.ok ? true : undefined
 }
 
 export async function startStack (scenario: Scenario, opts: StackOptions = {}): Promise<Stack> {
@@ -147,12 +122,7 @@ export async function startStack (scenario: Scenario, opts: StackOptions = {}): 
     const stack: Stack = {
       tb, api, mapperUrl, snifferUrl, token, dir, mapper, sniffer, logs, stop,
       restartMapper: async (kill = 'SIGTERM') => {
-        if (kill === 'SIGKILL' && mapper && mapper.exitCode === null) {
-          const dead = new Promise((resolve) => mapper?.once('exit', resolve))
-          mapper.kill('SIGKILL')
-          await dead
-        }
-        await stopChild(mapper)
+        await endChild(mapper, kill)
         mapper = await startMapper()
         stack.mapper = mapper
       },
