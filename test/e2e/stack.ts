@@ -48,7 +48,8 @@ export interface Stack {
   /** Pod keys ("<namespace>/<name>") of the shop's workloads, as the controllers named them. */
   shop: ShopPods
   logs: { mapper: string[] }
-  restartMapper: (kill?: 'SIGTERM' | 'SIGKILL') => Promise<void>
+  /** Starts the mapper again (same state dir and port); `kill` says how the running one ends; `until` what to wait for (default ready). */
+  restartMapper: (kill?: 'SIGTERM' | 'SIGKILL', until?: 'ready' | 'healthy') => Promise<void>
   /** Deletes the sniffer pods (the DaemonSet makes new ones); resolves once every new one is healthy. */
   restartSniffer: () => Promise<void>
   stop: () => Promise<void>
@@ -153,7 +154,7 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
     if (helmCode !== 0) throw new Error(`helm install failed (${helmCode}): ${cluster.cp.logTail('helm')}`)
     const mapperKubeconfig = await cluster.cp.serviceAccountKubeconfig('podmap', 'podmap-mapper', join(dir, 'mapper.kubeconfig'))
 
-    const startMapper = async (): Promise<ChildProcess> => {
+    const startMapper = async (until: 'ready' | 'healthy' = 'ready'): Promise<ChildProcess> => {
       const child = cluster.run.spawnOwned('mapper', [process.execPath, BIN, 'mapper',
         '--kubeconfig', mapperKubeconfig, '--token-file', tokenFile,
         '--host', cluster.hostIP, '--port', String(mapperPort),
@@ -162,7 +163,7 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
         ...(opts.mapperArgs ?? [])], { stdio: 'pipe' })
       capture(child, logs.mapper)
       mapper = child
-      await waitFor('the mapper to be ready', () => httpOk(`${mapperUrl}/readyz`), 60_000)
+      await waitFor(`the mapper to be ${until}`, () => httpOk(`${mapperUrl}/${until === 'ready' ? 'readyz' : 'healthz'}`), 60_000)
       return child
     }
     await startMapper()
@@ -192,9 +193,9 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
       shop,
       logs,
       stop,
-      restartMapper: async (kill = 'SIGTERM') => {
+      restartMapper: async (kill = 'SIGTERM', until = 'ready') => {
         await endChild(mapper, kill)
-        stack.mapper = await startMapper()
+        stack.mapper = await startMapper(until)
       },
       restartSniffer: async () => {
         const old = (await cluster.pods('podmap', 'app.kubernetes.io/component=sniffer')).map((p) => p.uid)
