@@ -100,7 +100,7 @@ export async function startStack (scenario: Scenario, opts: StackOptions = {}): 
         '--state-dir', join(dir, 'state'),
         ...(opts.mapperArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] })
       capture(child, logs.mapper)
-      await waitFor('the mapper to be ready', () => httpOk(`${mapperUrl}/readyz`), 30_000)
+      await waitFor('the mapper to be ready', () => httpOk(`${mapperUrl}/readyz`), 60_000)
       return child
     }
     mapper = await startMapper()
