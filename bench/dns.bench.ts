@@ -1,30 +1,41 @@
 /**
- * `npm run bench:dns`: how many DNS responses a second the real sniffer captures without loss, at
- * what CPU and memory, against tcpdump on the same stream in the same run.
+ * `npm run bench:dns`: what the real sniffer costs on DNS traffic, and whether it misses any, against
+ * tcpdump on the same stream in the same run.
  *
- * Two namespaces of its own: gen --veth-- node. A C generator (bench/lib/dns-gen.c, sendmmsg) in
- * gen sends prebuilt DNS responses (unique id/port per packet) from port 53 through the veth at a
- * fixed rate, bounded in count and time; node does not forward, so they end there. In node: the
- * real `podmap sniffer` on its default device (any) reporting to a stand-in mapper over an uplink,
- * and tcpdump with the same kind of filter and buffer. Per rate: responses decoded by the sniffer
- * (its /metrics), libpcap drops, CPU % of one core (/proc/<pid>/stat), RSS; tcpdump's own counts.
- * The sniffer runs as its image runs it: bundled (scripts/bundle-sniffer.mjs), plain node, with the image's
- * node flags (its ENTRYPOINT) and MALLOC_ARENA_MAX read from Dockerfile.sniffer (--node-flag=... or --no-image-runtime to
- * change that); --tsx runs the sources through tsx.
- * Needs root. Options: --rates 5000,20000,... --seconds 5 --settle=5 --sniffer-arg=--pcap-link-type=sll2 --tsx
+ * Two mixes (bench/lib/dns-mix.ts) over two paths (bench/lib/dns-lab.ts), captured on the sniffer's
+ * default device, `any`, in the namespace `node`:
+ * - realistic: a node's traffic: a resolver pod answers 16 client addresses across a bridge in node
+ *   (each response crosses two veths), 75% NXDOMAIN from the search list, AAAA, CNAME chains,
+ *   NODATA, 400 templates, 2% over TCP;
+ * - simple: the first bench's traffic, kept for comparison: 256 A answers over one veth.
+ * A C generator (bench/lib/dns-gen.c) sends at fixed rates for --seconds each. The real
+ * `podmap sniffer` runs as its image runs it: bundled (scripts/bundle-sniffer.mjs), plain node, with
+ * the image's node flags (its ENTRYPOINT) and MALLOC_ARENA_MAX read from Dockerfile.sniffer
+ * (--node-flag=... or --no-image-runtime to change that; --tsx runs the sources through tsx),
+ * reporting to a stand-in mapper over an uplink. Per row: responses decoded (its /metrics) against
+ * those the mix says carry addresses, libpcap drops, CPU % of one core (/proc/<pid>/stat), RSS;
+ * tcpdump's counts and CPU on the old sniffer's filter.
+ *
+ * --baseline=REV also runs the sniffer of git revision REV first (its sources, this tree's
+ * node_modules), then this tree's, in the same run: before and after. Needs root.
+ * Options: --rates 5000,20000,... --mixes realistic,simple --seconds 5 --settle=5 --baseline=REV
+ *          --sniffer-arg=--pcap-link-type=sll2 (repeatable; --baseline-arg=... for the baseline)
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import dnsPacket from 'dns-packet'
-import { createLab, requireRoot } from '../test/sniffer/capture/netns.js'
+import { requireRoot } from '../test/sniffer/capture/netns.js'
 import { createUplink } from '../test/e2e/uplink.js'
-import { cpuWindow, rssBreakdownMiB, rssMiB } from './lib/proc-usage.js'
+import { cpuWindow, rssMiB } from './lib/proc-usage.js'
 import { parsePromText } from './lib/prom-text.js'
-import { startMapperSink } from './lib/mapper-sink.js'
-import { buildSnifferBundle, snifferRuntime } from './lib/built-podmap.js'
+import { startMapperSink, type MapperSink } from './lib/mapper-sink.js'
+import { buildSnifferBundle, buildSnifferBundleAt, snifferRuntime } from './lib/built-podmap.js'
+import { createDnsLab, type DnsLab } from './lib/dns-lab.js'
+import { describe, dnsMix, type Mix, type MixName } from './lib/dns-mix.js'
+import { measureRow, type Row } from './lib/dns-row.js'
+import { kernelFilterLength } from './lib/kernel-filter.js'
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: string): string => {
@@ -33,64 +44,87 @@ const flag = (name: string, fallback: string): string => {
   const a = args[i]!
   return a.includes('=') ? a.slice(a.indexOf('=') + 1) : (args[i + 1] ?? fallback)
 }
-// 5k and 20k twice: the CPU budget is about steady state; both rows are printed, the summary takes the last.
-const rates = flag('rates', '5000,5000,20000,20000,50000,100000,150000').split(',').map(Number)
+const many = (prefix: string): string[] => args.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length))
+// 5k and 20k twice: the budget is about steady state; both rows are printed, the summary takes the last.
+const rates = flag('rates', '5000,5000,20000,20000,100000').split(',').map(Number)
+const mixes = flag('mixes', 'realistic,simple').split(',') as MixName[]
 const seconds = Math.min(Number(flag('seconds', '5')), 30)
-const snifferExtra = args.filter((a) => a.startsWith('--sniffer-arg=')).map((a) => a.slice('--sniffer-arg='.length))
-// As the sniffer image runs it (its ENTRYPOINT's node flags, MALLOC_ARENA_MAX) unless --node-flag=... or --no-image-runtime.
+const baselineRev = flag('baseline', '')
 const { nodeFlags, env: snifferEnv } = snifferRuntime(args)
 const BIN = fileURLToPath(new URL('../bin/podmap.js', import.meta.url))
 const GEN_SRC = fileURLToPath(new URL('./lib/dns-gen.c', import.meta.url))
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-function templates (): string {
-  const lines: string[] = []
-  for (let i = 0; i < 256; i++) {
-    const name = `svc-${i}.bench.svc.cluster.local`
-    lines.push(dnsPacket.encode({
-      type: 'response',
-      id: 0,
-      flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | dnsPacket.AUTHORITATIVE_ANSWER,
-      questions: [{ type: 'A', name }],
-      answers: [{ type: 'A', name, ttl: 30, data: `10.96.${i >> 4}.${(i & 15) + 1}` }]
-    }).toString('hex'))
-  }
-  return lines.join('\n') + '\n'
-}
+interface Variant { name: string, argv: string[], extra: string[] }
 
 async function main (): Promise<void> {
   requireRoot()
   const dir = mkdtempSync(join(tmpdir(), 'podmap-bench-dns-'))
   const genBin = join(dir, 'dns-gen')
   execFileSync('cc', ['-O2', '-o', genBin, GEN_SRC])
-  writeFileSync(join(dir, 'templates.hex'), templates())
+  const files = new Map<string, string>()
+  const mixList = mixes.map((m) => dnsMix(m))
+  for (const mix of mixList) {
+    const file = join(dir, `${mix.name}.hex`)
+    writeFileSync(file, mix.templates.map((t) => t.hex).join('\n') + '\n')
+    files.set(mix.name, file)
+    console.log(`mix ${describe(mix)}`)
+  }
   const token = 'bench-token'
   writeFileSync(join(dir, 'token'), token + '\n', { mode: 0o600 })
 
-  const lab = createLab('bd')
-  let sniffer: ChildProcess | undefined
-  let sink: Awaited<ReturnType<typeof startMapperSink>> | undefined
-  try {
-    lab.addNamespace('gen')
-    const nodeNs = lab.addNamespace('node')
-    const tag = process.pid.toString(36)
-    lab.link({ ns: 'gen', ifname: `bg${tag}`, addrs: ['10.253.77.1/30'] }, { ns: 'node', ifname: `bn${tag}`, addrs: ['10.253.77.2/30'] })
-    lab.exec('gen', ['ip', 'route', 'add', '10.253.78.0/24', 'via', '10.253.77.2'])
-    lab.exec('node', ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=0'])
-    lab.ping('gen', '10.253.77.2')
-    const uplink = await createUplink(nodeNs, 53, `bd${tag}`)
-    sink = await startMapperSink(uplink.rootIp, token)
+  const variants: Variant[] = []
+  if (baselineRev !== '') {
+    const built = buildSnifferBundleAt(baselineRev)
+    variants.push({ name: `before (${built.commit})`, argv: built.argv, extra: many('--baseline-arg=') })
+  }
+  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+  variants.push({ name: `after (${head}${execFileSync('git', ['status', '--porcelain', 'sniffer', 'src', 'patches'], { encoding: 'utf8' }).trim() !== '' ? '+changes' : ''})`, argv: args.includes('--tsx') ? [process.execPath, BIN] : buildSnifferBundle(), extra: many('--sniffer-arg=') })
 
-    const podmap = args.includes('--tsx') ? [process.execPath, BIN] : buildSnifferBundle()
-    sniffer = lab.spawnIn('node', ['env', ...Object.entries(snifferEnv).map(([k, v]) => `${k}=${v}`), podmap[0]!, ...nodeFlags, ...podmap.slice(1), 'sniffer', '--mapper-url', sink.url,
-      '--token-file', join(dir, 'token'), '--metrics-host', uplink.nodeIp, '--metrics-port', '9476',
-      '--node-name', 'bench', '--log-level', 'warn', ...snifferExtra])
-    let snifferLog = ''
-    sniffer.stderr?.on('data', (d: Buffer) => { snifferLog = (snifferLog + d.toString()).slice(-4000) })
-    sniffer.stdout?.on('data', (d: Buffer) => { snifferLog = (snifferLog + d.toString()).slice(-4000) })
-    const metricsUrl = `http://${uplink.nodeIp}:9476/metrics`
-    const scrape = async (): Promise<Map<string, number>> => parsePromText(await (await fetch(metricsUrl)).text())
+  const dnsLab = createDnsLab()
+  let sink: MapperSink | undefined
+  const results: Array<{ variant: string, idleCpuPercent: number, idleRssMiB: number, kernelFilterInstructions: number | null, rows: Row[] }> = []
+  try {
+    const uplink = await createUplink(dnsLab.nodeNs, 53, `bd${process.pid.toString(36)}`)
+    sink = await startMapperSink(uplink.rootIp, token)
+    for (const variant of variants) {
+      console.log(`\n== ${variant.name}: node ${process.version}, flags ${nodeFlags.join(' ') || '(none)'}, sniffer args ${variant.extra.join(' ') || '(defaults)'}`)
+      const run = await runVariant(variant, dnsLab, sink.url, uplink.nodeIp, dir, genBin, files, mixList)
+      results.push({ variant: variant.name, ...run })
+    }
+    const summary = {
+      bench: 'dns',
+      device: 'any',
+      node: process.version,
+      seconds,
+      nodeFlags,
+      runtime: args.includes('--tsx') ? 'tsx' : 'bundle',
+      loadAverage: execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim(),
+      results: results.map((r) => ({ ...r, summary: summarise(r.rows, r.idleCpuPercent) }))
+    }
+    console.log('\nsummary (cpu % of a core; per 1k/s = (cpu - idle) per 1,000 responses/s at the highest rate):')
+    for (const r of summary.results) {
+      for (const [mix, s] of Object.entries(r.summary)) console.log(`${r.variant.padEnd(24)} ${mix.padEnd(10)} ${JSON.stringify(s)}`)
+    }
+    console.log(JSON.stringify(summary))
+  } finally {
+    await sink?.close()
+    dnsLab.lab.destroy()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function runVariant (variant: Variant, dnsLab: DnsLab, mapperUrl: string, metricsHost: string, dir: string, genBin: string, files: Map<string, string>, mixList: Mix[]) {
+  const { lab } = dnsLab
+  const sniffer: ChildProcess = lab.spawnIn('node', ['env', ...Object.entries(snifferEnv).map(([k, v]) => `${k}=${v}`), variant.argv[0]!, ...nodeFlags, ...variant.argv.slice(1), 'sniffer',
+    '--mapper-url', mapperUrl, '--token-file', join(dir, 'token'), '--metrics-host', metricsHost, '--metrics-port', '9476',
+    '--node-name', 'bench', '--log-level', 'warn', ...variant.extra])
+  let snifferLog = ''
+  sniffer.stderr?.on('data', (d: Buffer) => { snifferLog = (snifferLog + d.toString()).slice(-4000) })
+  sniffer.stdout?.on('data', (d: Buffer) => { snifferLog = (snifferLog + d.toString()).slice(-4000) })
+  try {
+    const scrape = async (): Promise<Map<string, number>> => parsePromText(await (await fetch(`http://${metricsHost}:9476/metrics`)).text())
     for (let i = 0; ; i++) {
       try { await scrape(); break } catch {
         if (i > 150 || sniffer.exitCode !== null) throw new Error(`sniffer did not start: ${snifferLog}`)
@@ -98,104 +132,61 @@ async function main (): Promise<void> {
       }
     }
     const pid = sniffer.pid!
-    const gen = (rate: number, count: number): { sent: number, seconds: number, rate: number } =>
-      JSON.parse(lab.exec('gen', [genBin, '10.253.77.1', '10.253.78.9', String(rate), String(count), String(seconds * 3), join(dir, 'templates.hex')]))
-
-    // Warm up (JIT: the first seconds of traffic run unoptimised code), then let the process settle.
-    gen(5000, 25000)
+    const kernelFilterInstructions = kernelFilterLength(lab, pid)
+    console.log(`kernel filter on the sniffer's socket: ${kernelFilterInstructions ?? 'none'} instructions`)
+    const ctx = { dnsLab, genBin, templatesFile: (m: Mix) => files.get(m.name)!, seconds, snifferPid: pid, scrape, idleCpuPercent: 0 }
+    // Warm up each mix (JIT: the first seconds of traffic run unoptimised code), then let the process settle.
+    dnsLab.warmPaths()
+    for (const mix of mixList) await measureRow({ ...ctx, seconds: 5 }, mix, 5000)
     await sleep(Number(flag('settle', '5')) * 1000)
-    const idleRss = rssMiB(pid)
+    const idleRssMiB = Math.round(rssMiB(pid) * 10) / 10
     // CPU with no traffic: the /proc scans, reports and timers every rate below also pays.
     const idleWindow = cpuWindow(pid)
     await sleep(seconds * 1000)
-    const idleCpuPercent = Math.round(idleWindow.stop().cpuPercent * 10) / 10
-    console.log(`idle (no traffic): cpu ${idleCpuPercent}% of a core, rss ${idleRss.toFixed(1)} MiB`)
-
-    const rows: Array<Record<string, number | boolean>> = []
-    for (const rate of rates) {
-      const count = Math.round(rate * seconds)
-      const tcpdump = lab.spawnIn('node', ['tcpdump', '-i', 'any', '-n', '-B', '32768', '-s', '4096', '-w', '/dev/null', 'src port 53 and (udp or tcp)'])
-      let tcpdumpErr = ''
-      tcpdump.stderr?.on('data', (d: Buffer) => { tcpdumpErr += d.toString() })
-      for (let i = 0; i < 50 && !tcpdumpErr.includes('listening on'); i++) await sleep(100)
-      const before = await scrape()
-      const window = cpuWindow(pid)
-      const sent = gen(rate, count)
-      const { cpuPercent } = window.stop()
-      await sleep(1500) // libpcap's 100 ms timeout and the event loop drain what is left
-      const after = await scrape()
-      const rss = rssMiB(pid)
-      const parts = rssBreakdownMiB(pid)
-      await stopTcpdump(tcpdump)
-      const tcpdumpCaptured = Number(/(\d+) packets? captured/.exec(tcpdumpErr)?.[1] ?? NaN)
-      const tcpdumpDropped = Number(/(\d+) packets? dropped by kernel/.exec(tcpdumpErr)?.[1] ?? NaN)
-      const d = (name: string): number => (after.get(name) ?? 0) - (before.get(name) ?? 0)
-      const decoded = d('podmap_sniffer_dns_responses_total')
-      const row = {
-        targetRate: rate,
-        sentRate: Math.round(sent.rate),
-        sent: sent.sent,
-        decoded,
-        packets: d('podmap_sniffer_packets_total'),
-        pcapDropped: d('podmap_sniffer_pcap_dropped_total'),
-        lossless: decoded === sent.sent && d('podmap_sniffer_pcap_dropped_total') === 0,
-        cpuPercent: Math.round(cpuPercent * 10) / 10,
-        rssMiB: Math.round(rss * 10) / 10,
-        rssAnonMiB: Math.round(parts.anon * 10) / 10,
-        rssFileMiB: Math.round(parts.file * 10) / 10,
-        rssShmemMiB: Math.round(parts.shmem * 10) / 10,
-        tcpdumpCaptured,
-        tcpdumpDropped,
-        tcpdumpLossless: tcpdumpCaptured === sent.sent && tcpdumpDropped === 0
+    ctx.idleCpuPercent = Math.round(idleWindow.stop().cpuPercent * 10) / 10
+    console.log(`idle (no traffic): cpu ${ctx.idleCpuPercent}% of a core, rss ${idleRssMiB} MiB`)
+    const rows: Row[] = []
+    for (const mix of mixList) {
+      dnsLab.warmPaths()
+      for (const rate of rates) {
+        const row = await measureRow(ctx, mix, rate)
+        rows.push(row)
+        console.log(`${mix.name} ${rate}/s (sent ${row.sentRate}/s, ${row.sent}, ${row.sentTcp} over TCP): decoded ${row.decoded}/${row.expectedDecoded}, ` +
+          `packets ${row.packets} (dup ${row.duplicates}, skipped ${row.skipped}, errors ${row.decodeErrors}), pcap drops ${row.pcapDropped}, ` +
+          `cpu ${row.cpuPercent}% (${row.cpuPer1kPerSecond}/1k/s), rss ${row.rssMiB} MiB (anon ${row.rssAnonMiB}, file ${row.rssFileMiB}) | ` +
+          `tcpdump ${row.tcpdumpCaptured} captured, ${row.tcpdumpDropped} dropped, cpu ${row.tcpdumpCpuPercent}%`)
       }
-      rows.push(row)
-      console.log(`rate ${rate}/s (sent ${row.sentRate}/s, ${row.sent}): sniffer decoded ${decoded} (${(100 * decoded / sent.sent).toFixed(3)}%), pcap drops ${row.pcapDropped}, ` +
-        `cpu ${row.cpuPercent}% of a core, rss ${row.rssMiB} MiB (anon ${row.rssAnonMiB}, file ${row.rssFileMiB}, shmem ${row.rssShmemMiB}) | tcpdump captured ${tcpdumpCaptured}, dropped ${tcpdumpDropped}`)
     }
-    const highest = (key: 'lossless' | 'tcpdumpLossless'): number => {
-      let best = 0
-      for (const r of rows) { if (r[key] === true) best = Math.max(best, r.sentRate as number) }
-      return best
-    }
-    const at = (rate: number): number | undefined => rows.filter((r) => r.targetRate === rate).at(-1)?.cpuPercent as number | undefined
-    const summary = {
-      bench: 'dns',
-      device: 'any',
-      seconds,
-      highestLosslessRate: highest('lossless'),
-      tcpdumpHighestLosslessRate: highest('tcpdumpLossless'),
-      ratioToTcpdump: highest('tcpdumpLossless') > 0 ? Math.round(1000 * highest('lossless') / highest('tcpdumpLossless')) / 1000 : null,
-      cpuPercentAt5k: at(5000) ?? null,
-      cpuPercentAt20k: at(20000) ?? null,
-      idleCpuPercent,
-      idleRssMiB: Math.round(idleRss * 10) / 10,
-      maxRssMiB: Math.max(...rows.map((r) => r.rssMiB as number)),
-      sinkReports: sink.reports,
-      snifferArgs: snifferExtra,
-      nodeFlags,
-      runtime: args.includes('--tsx') ? 'tsx' : 'bundle',
-      rows
-    }
-    console.log(`highest lossless rate ${summary.highestLosslessRate}/s (tcpdump ${summary.tcpdumpHighestLosslessRate}/s, ratio ${summary.ratioToTcpdump}); ` +
-      `cpu ${summary.cpuPercentAt5k}% at 5k/s, ${summary.cpuPercentAt20k}% at 20k/s; rss idle ${summary.idleRssMiB} MiB, max ${summary.maxRssMiB} MiB`)
-    console.log(JSON.stringify(summary))
+    return { idleCpuPercent: ctx.idleCpuPercent, idleRssMiB, kernelFilterInstructions, rows }
   } finally {
-    if (sniffer?.pid !== undefined && sniffer.exitCode === null) {
+    if (sniffer.exitCode === null) {
       sniffer.kill('SIGTERM')
-      await Promise.race([new Promise((resolve) => sniffer!.once('exit', resolve)), sleep(5000)])
+      await Promise.race([new Promise((resolve) => sniffer.once('exit', resolve)), sleep(5000)])
     }
-    await sink?.close()
-    lab.destroy()
-    rmSync(dir, { recursive: true, force: true })
   }
 }
 
-async function stopTcpdump (child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGINT')
-  await Promise.race([exited, sleep(5000)])
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+function summarise (rows: Row[], idle: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const mix of new Set(rows.map((r) => r.mix as string))) {
+    const mine = rows.filter((r) => r.mix === mix)
+    const at = (rate: number): number | null => (mine.filter((r) => r.targetRate === rate).at(-1)?.cpuPercent as number | undefined) ?? null
+    const top = mine.reduce((a, b) => ((b.sentRate as number) > (a.sentRate as number) ? b : a))
+    const best = (key: string): number => Math.max(0, ...mine.filter((r) => r[key] === true).map((r) => r.sentRate as number))
+    out[mix] = {
+      cpuAt5k: at(5000),
+      cpuAt20k: at(20000),
+      cpuAt100k: at(100000),
+      idle,
+      cpuPer1kPerSecond: top.cpuPer1kPerSecond,
+      allLossless: mine.every((r) => r.lossless === true),
+      highestLosslessRate: best('lossless'),
+      tcpdumpHighestLosslessRate: best('tcpdumpLossless'),
+      tcpdumpCpuAtTop: top.tcpdumpCpuPercent,
+      maxRssMiB: Math.max(...mine.map((r) => r.rssMiB as number))
+    }
+  }
+  return out
 }
 
 main().catch((err) => { console.error(err); process.exitCode = 1 })

@@ -17,6 +17,18 @@ export const snifferOptions = {
   'pcap-buffer-size': { schema: z._default(z.coerce.number().check(z.int(), z.minimum(1 << 20)), 2 << 20), help: 'libpcap kernel buffer in bytes, all of it resident (default 2 MiB: lossless at 150,000 DNS responses/s, see BENCHMARKS.md)' },
   'pcap-snaplen': { schema: z._default(z.coerce.number().check(z.int(), z.minimum(256), z.maximum(262_144)), 4096), help: 'bytes kept of each captured packet (default 4096)' },
   'pcap-link-type': { schema: z._default(z.enum(['default', 'sll', 'sll2']), 'default'), help: 'link type to ask libpcap for on the any device: default, sll or sll2 (default: libpcap\'s choice)' },
+  'pcap-kernel-filter': {
+    schema: z.pipe(z._default(z.string(), 'answers,direction'), z.transform((text: string, ctx) => {
+      const words = text.split(',').map((w) => w.trim()).filter((w) => w !== '')
+      const bad = words.filter((w) => w !== 'answers' && w !== 'direction' && w !== 'none')
+      if (bad.length > 0 || words.length === 0 || (words.includes('none') && words.length > 1)) {
+        ctx.issues.push({ code: 'custom', message: `"${text}" is not a list of answers, direction (or none)`, input: text })
+        return z.NEVER
+      }
+      return { answers: words.includes('answers'), direction: words.includes('direction') }
+    })),
+    help: 'what the kernel drops before the sniffer sees it: answers (UDP responses with a non-zero RCODE or no answer records), direction (on any, the second copy of a forwarded packet), both (the default: answers,direction) or none'
+  },
   'capture-syns': { schema: z.pipe(z._default(z.enum(['true', 'false']), 'true'), z.transform((v) => v === 'true')), help: 'also capture the first SYN of each TCP connection, for connections shorter than a scan (default true)' },
   'log-level': { schema: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']), 'info'), help: 'log level (default info)' }
 } satisfies OptionSpecs

@@ -22,6 +22,9 @@ import { listenHealth } from './health-server.js'
 /** Longer than the capture's libpcap read timeout (100 ms). */
 const CAPTURE_DRAIN_MS = 250
 
+/** How often the capture filter is matched to the node's addresses (a resolver appearing on the node). */
+const LOCAL_SOURCES_INTERVAL_MS = 2000
+
 /** Heap growth since the last full collection that triggers the next one (BENCHMARKS.md, memory). */
 const HEAP_HEADROOM_BYTES = 2 << 20
 
@@ -43,13 +46,16 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
     bufferSize: config.pcapBufferSize,
     snaplen: config.pcapSnaplen,
     ...(config.pcapLinkType === 'sll' ? { linkType: LinkKind.LINUX_SLL } : config.pcapLinkType === 'sll2' ? { linkType: LinkKind.LINUX_SLL2 } : {}),
+    kernelFilters: config.pcapKernelFilter,
     metrics,
     log,
     onResponse: (o) => collector.addDns(o),
     onSkip: (reason) => metrics.dnsSkipped.inc({ reason }),
     ...(config.captureSyns ? { onConnect: (o: { client: string, server: string, port: number, at: number }) => hostSyns.offer(o) } : {})
   })
-  log.info({ device: config.interface, linkType: capture.linkType }, 'capturing DNS responses')
+  log.info({ device: config.interface, linkType: capture.linkType, filter: capture.filter }, 'capturing DNS responses')
+  const sourcesTimer = setInterval(() => { capture.refreshLocalSources() }, LOCAL_SOURCES_INTERVAL_MS)
+  sourcesTimer.unref()
 
   // The sniffer runs in the node's network namespace (hostNetwork): sockets found there belong to
   // the node or to hostNetwork pods, told apart by the owning process's cgroup.
@@ -99,6 +105,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
       name: 'stop capture and scans',
       run: async () => {
         clearInterval(scanTimer)
+        clearInterval(sourcesTimer)
         // libpcap hands over a block at most one read timeout late: wait for it, so the last
         // packets are decoded into the last batch, then close.
         await new Promise((resolve) => setTimeout(resolve, CAPTURE_DRAIN_MS))

@@ -11,10 +11,10 @@ export function createSnifferRegistry (): Registry {
 export function createSnifferMetrics (registry: Registry) {
   const registers = [registry]
   return {
-    packets: new Counter({ name: 'podmap_sniffer_packets_total', help: 'Packets delivered by libpcap', registers }),
-    duplicatePackets: new Counter({ name: 'podmap_sniffer_duplicate_packets_total', help: 'Packets seen a second time on another interface of the any device, counted once', registers }),
-    dnsResponses: new Counter({ name: 'podmap_sniffer_dns_responses_total', help: 'DNS responses decoded', registers }),
-    dnsSkipped: new Counter({ name: 'podmap_sniffer_dns_skipped_total', help: 'Well-formed DNS packets with nothing to map (queries, NXDOMAIN, no address), by reason', labelNames: ['reason'] as const, registers }),
+    packets: new Counter({ name: 'podmap_sniffer_packets_total', help: 'Packets delivered by libpcap, after the kernel filter (--pcap-kernel-filter): packets it dropped are not counted anywhere', registers }),
+    duplicatePackets: new Counter({ name: 'podmap_sniffer_duplicate_packets_total', help: 'Packets seen a second time on another interface of the any device, counted once (the kernel filter passes one copy of most; see README)', registers }),
+    dnsResponses: new Counter({ name: 'podmap_sniffer_dns_responses_total', help: 'DNS responses decoded (those with a name and addresses)', registers }),
+    dnsSkipped: new Counter({ name: 'podmap_sniffer_dns_skipped_total', help: 'Well-formed DNS packets with nothing to map, by reason. With --pcap-kernel-filter answers (the default) the kernel drops UDP responses with a non-zero RCODE or no answer records, uncounted: nxdomain and rcode then count only responses over TCP or in IPv4 packets with options, no-address only those with answer records but no address', labelNames: ['reason'] as const, registers }),
     decodeErrors: new Counter({ name: 'podmap_sniffer_decode_errors_total', help: 'Packets that could not be decoded, by reason', labelNames: ['reason'] as const, registers }),
     pcapDropped: new Counter({ name: 'podmap_sniffer_pcap_dropped_total', help: 'Packets the kernel dropped before libpcap read them (pcap_stats ps_drop)', registers }),
     pcapIfDropped: new Counter({ name: 'podmap_sniffer_pcap_interface_dropped_total', help: 'Packets the interface dropped (pcap_stats ps_ifdrop)', registers }),

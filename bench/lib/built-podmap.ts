@@ -6,7 +6,9 @@
  * (whose loader thread alone adds tens of MB of resident memory).
  */
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -28,6 +30,26 @@ export function buildSnifferBundle (): string[] {
   const out = `${root}node_modules/.cache/podmap-sniffer.mjs`
   execFileSync(process.execPath, [`${root}scripts/bundle-sniffer.mjs`, '--outfile', out], { stdio: 'pipe' })
   return [process.execPath, out]
+}
+
+/**
+ * Bundles the sniffer as git revision `rev` had it (its sources from `git archive`, bundled by its
+ * own scripts/bundle-sniffer.mjs against this tree's node_modules), for a before/after in one run.
+ * The bundle loads this tree's `cap`: the patch's additions are opt-in, so an older sniffer gets
+ * the addon it was built for. Returns the argv prefix and the commit it resolved to.
+ */
+export function buildSnifferBundleAt (rev: string): { argv: string[], commit: string } {
+  const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', rev], { encoding: 'utf8' }).trim()
+  const dir = mkdtempSync(join(tmpdir(), 'podmap-baseline-'))
+  try {
+    execFileSync('sh', ['-c', 'git -C "$1" archive --format=tar "$2" src sniffer scripts/bundle-sniffer.mjs package.json | tar -x -C "$3"', 'sh', root, commit, dir])
+    symlinkSync(`${root}node_modules`, join(dir, 'node_modules'))
+    const out = `${root}node_modules/.cache/podmap-sniffer-${commit}.mjs`
+    execFileSync(process.execPath, [join(dir, 'scripts/bundle-sniffer.mjs'), '--outfile', out], { stdio: 'pipe' })
+    return { argv: [process.execPath, out], commit }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /**

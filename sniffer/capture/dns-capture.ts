@@ -1,9 +1,11 @@
 /**
  * DNS responses and connection SYNs off the wire with libpcap. The only file that imports `cap`,
  * as patched by patches/cap+0.2.1.patch (snaplen, immediate mode, read timeout, link type, batch
- * delivery and pcap_stats; see BENCHMARKS.md for why).
+ * delivery, pcap_stats and setFilter; see BENCHMARKS.md for why). The filter (capture-filter.ts)
+ * keeps in the kernel what is never mapped; on `any` it follows the node's addresses.
  */
 import { createRequire } from 'node:module'
+import { networkInterfaces } from 'node:os'
 import type { Log } from '../../src/log/log.js'
 import { CaptureFailed } from '../../src/errors/catalogue.js'
 import type { DnsSkip } from '../dns/decode-response.js'
@@ -11,18 +13,8 @@ import type { SnifferMetrics } from '../metrics.js'
 import { LinkKind, parseLinkType } from './link-layer.js'
 import { createPacketDecoder, type CaptureMetrics, type ConnectObservation, type DnsObservation } from './packet-decoder.js'
 import { RecentKeys } from './recent-keys.js'
+import { captureFilter, localSourcePrefixes, type KernelFilters } from './capture-filter.js'
 
-
-/** DNS responses from port 53 over UDP and TCP, over IPv4 and IPv6. */
-export const DNS_RESPONSE_FILTER = 'src port 53 and (udp or tcp)'
-
-/**
- * First SYNs (SYN without ACK) of TCP connections, IPv4 and IPv6. libpcap has no tcp[] for IPv6:
- * the flags byte is read at its fixed offset when the next header is TCP (no extension headers).
- */
-export const SYN_FILTER = '(ip and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn) or (ip6 and ip6[6] == 6 and ip6[53] & 0x12 == 0x02)'
-
-export const DNS_AND_SYN_FILTER = `(${DNS_RESPONSE_FILTER}) or ${SYN_FILTER}`
 
 /** Bytes handed over per JavaScript call in batch mode. */
 const BATCH_BUFFER_SIZE = 64 << 10
@@ -44,8 +36,10 @@ export interface DnsCaptureOptions {
   onSkip?: (reason: DnsSkip) => void
   /** First SYNs of TCP connections; when given, the filter also captures them. */
   onConnect?: (observation: ConnectObservation) => void
-  /** BPF filter; DNS_RESPONSE_FILTER, or DNS_AND_SYN_FILTER with onConnect, by default. */
-  filter?: string
+  /** What the kernel drops (capture-filter.ts); both by default. `direction` applies on `any` only. */
+  kernelFilters?: KernelFilters
+  /** The node's addresses, for the direction filter; os.networkInterfaces() by default. */
+  localAddresses?: () => Iterable<string>
   /** Window in which a response seen again (on a second veth) is counted once; 1000 ms by default. */
   duplicateWindowMs?: number
 }
@@ -57,6 +51,10 @@ export interface DnsCapture {
   readonly linkType: string
   /** Reads pcap_stats and adds what is new to the drop counters; returns the totals. */
   pollStats(): PcapStats | undefined
+  /** The BPF filter in force. */
+  readonly filter: string
+  /** Reads the node's addresses again and, if the direction filter's prefixes changed, replaces the filter. True if it did. */
+  refreshLocalSources(): boolean
   close(): void
 }
 
@@ -66,6 +64,7 @@ interface CapHandle {
     snaplen: number, immediate: boolean, timeout: number, promisc: boolean, batch: boolean, linkType?: number
   }): string
   stats?: () => PcapStats
+  setFilter?: (filter: string) => void
   on(event: 'packets', listener: (count: number, bytes: number) => void): void
   removeAllListeners(event?: string): void
   close(): void
@@ -74,12 +73,18 @@ interface CapHandle {
 /** Opens `device` and calls `onResponse` for each DNS response (counted once). Throws CaptureFailed. */
 export function startDnsCapture (options: DnsCaptureOptions): DnsCapture {
   const { device, bufferSize, metrics, log } = options
-  const filter = options.filter ?? (options.onConnect !== undefined ? DNS_AND_SYN_FILTER : DNS_RESPONSE_FILTER)
+  const filters = options.kernelFilters ?? { answers: true, direction: true }
+  const localAddresses = options.localAddresses ?? nodeAddresses
+  // Each packet shows once per interface it crosses only on `any`.
+  const oneCopy = filters.direction && device === 'any'
+  let sources = oneCopy ? localSourcePrefixes(localAddresses()) : null
+  const filterFor = (localSources: string[] | null): string => captureFilter({ filters, syns: options.onConnect !== undefined, localSources })
+  let filter = filterFor(sources)
   const require = createRequire(import.meta.url)
   const { Cap } = require('cap') as { Cap: new () => CapHandle }
   const cap = new Cap()
-  if (typeof cap.stats !== 'function') {
-    throw CaptureFailed('the installed cap is not patched (no stats()): run `npx patch-package && npm rebuild cap`, or `npm ci`')
+  if (typeof cap.stats !== 'function' || typeof cap.setFilter !== 'function') {
+    throw CaptureFailed('the installed cap is not patched (no stats() or setFilter()): run `npx patch-package && npm rebuild cap`, or `npm ci`')
   }
   const buffer = Buffer.alloc(BATCH_BUFFER_SIZE)
   let linkType: string
@@ -137,9 +142,23 @@ export function startDnsCapture (options: DnsCaptureOptions): DnsCapture {
     last = now
     return now
   }
+  const refreshLocalSources = (): boolean => {
+    if (closed || !oneCopy) return false
+    let next: string[]
+    try { next = localSourcePrefixes(localAddresses()) } catch (err) { log.warn({ err }, 'cannot list the node\'s addresses'); return false }
+    if (next.join(' ') === sources?.join(' ')) return false
+    const text = filterFor(next)
+    try { cap.setFilter!(text) } catch (err) { log.error({ err, filter: text }, 'cannot replace the capture filter'); return false }
+    log.info({ localSources: next }, 'the node\'s addresses changed: capture filter replaced')
+    sources = next
+    filter = text
+    return true
+  }
   return {
     linkType,
     pollStats,
+    get filter () { return filter },
+    refreshLocalSources,
     close () {
       if (closed) return
       pollStats()
@@ -151,3 +170,8 @@ export function startDnsCapture (options: DnsCaptureOptions): DnsCapture {
 }
 
 export { LinkKind }
+
+/** Every address of every interface in this network namespace (the node's, in the DaemonSet). */
+function nodeAddresses (): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address))
+}

@@ -58,8 +58,8 @@ function send (ns: string, messages: Array<{ src: string, dst: string, port: num
   lab.exec(ns, [process.execPath, here('./send-child.cjs'), JSON.stringify(messages)])
 }
 
-async function startCapture (ns: string, device: string) {
-  const child = lab.spawnIn(ns, [process.execPath, '--import', 'tsx', here('./capture-child.ts'), device])
+async function startCapture (ns: string, device: string, kernelFilters = 'answers,direction') {
+  const child = lab.spawnIn(ns, [process.execPath, '--import', 'tsx', here('./capture-child.ts'), device, kernelFilters])
   const lines = jsonLines(child)
   const ready = await lines.next((v) => v.ready !== undefined, 20_000)
   return {
@@ -69,6 +69,11 @@ async function startCapture (ns: string, device: string) {
       const before = lines.all.length
       child.stdin!.write('stats\n')
       return (await lines.next((v) => v.stats !== undefined && lines.all.indexOf(v) >= before, 10_000)).stats
+    },
+    refresh: async (): Promise<boolean> => {
+      const before = lines.all.length
+      child.stdin!.write('refresh\n')
+      return (await lines.next((v) => v.refreshed !== undefined && lines.all.indexOf(v) >= before, 10_000)).refreshed
     },
     stop: () => { child.stdin!.end() }
   }
@@ -98,30 +103,92 @@ test('capture on a veth (Ethernet) decodes IPv4 A and IPv6 AAAA responses sent t
   }
 })
 
-test('capture on `any` in a forwarding namespace counts a forwarded response once, a local one once', async () => {
+const forwardedAndLocal = (): void => {
+  send('s', [
+    { src: ip.s4, dst: ip.c4, port: 40011, hex: response(201, 'fwd4.example', 'A', ['192.0.2.4']) },
+    { src: ip.s6, dst: ip.c6, port: 40012, hex: response(202, 'fwd6.example', 'AAAA', ['2001:db8::6']) },
+    { src: ip.s4, dst: ip.c4, port: 40013, hex: response(203, 'missing.example', 'A', [], 3) },
+    { src: ip.s4, dst: ip.c4, port: 40015, hex: response(205, 'nodata.example', 'A', []) }
+  ])
+  // A resolver on the node's own network: only the copy leaving towards the client exists.
+  send('n', [{ src: ip.n4c, dst: ip.c4, port: 40014, hex: response(204, 'local.example', 'A', ['192.0.2.9']) }])
+}
+
+test('capture on `any` in a forwarding namespace: the kernel passes one copy of each forwarded response and the node\'s own, no NXDOMAIN or NODATA', async () => {
   const cap = await startCapture('n', 'any')
   try {
     assert.equal(cap.linkType, 'LINKTYPE_LINUX_SLL')
-    send('s', [
-      { src: ip.s4, dst: ip.c4, port: 40011, hex: response(201, 'fwd4.example', 'A', ['192.0.2.4']) },
-      { src: ip.s6, dst: ip.c6, port: 40012, hex: response(202, 'fwd6.example', 'AAAA', ['2001:db8::6']) },
-      { src: ip.s4, dst: ip.c4, port: 40013, hex: response(203, 'missing.example', 'A', [], 3) }
-    ])
-    send('n', [{ src: ip.n4c, dst: ip.c4, port: 40014, hex: response(204, 'local.example', 'A', ['192.0.2.9']) }])
+    forwardedAndLocal()
     for (const name of ['fwd4.example', 'fwd6.example', 'local.example']) {
       await cap.lines.next((v) => v.response?.name === name, 10_000)
     }
     const stats = await cap.stats()
     const responses = cap.lines.all.filter((v: any) => v.response !== undefined).map((v: any) => `${v.response.client} ${v.response.name}`)
     assert.deepEqual(responses.sort(), [`${ip.c4} fwd4.example`, `${ip.c4} local.example`, `${ip.c6} fwd6.example`].sort())
-    // Forwarded: seen on both veths (3 messages x 2); sent from N itself: seen once, outgoing.
-    assert.equal(stats.packets, 7)
-    assert.equal(stats.duplicatePackets, 3)
+    // Forwarded: the arriving copy only; sent from N itself: its one (outgoing) copy. The NXDOMAIN
+    // and the NODATA stay in the kernel: libpcap received exactly what was decoded.
+    assert.equal(stats.packets, 3)
+    assert.equal(stats.pcapReceived, 3)
+    assert.equal(stats.duplicatePackets, 0)
     assert.equal(stats.dnsResponses, 3)
-    assert.deepEqual(stats.skipped, { nxdomain: 1 })
+    assert.deepEqual(stats.skipped, {})
     assert.deepEqual(stats.errors, {})
   } finally {
     cap.stop()
+  }
+})
+
+test('capture on `any` with --pcap-kernel-filter=none: every copy reaches user space, a forwarded response is counted once, NXDOMAIN and NODATA skipped there', async () => {
+  const cap = await startCapture('n', 'any', 'none')
+  try {
+    forwardedAndLocal()
+    for (const name of ['fwd4.example', 'fwd6.example', 'local.example']) {
+      await cap.lines.next((v) => v.response?.name === name, 10_000)
+    }
+    const stats = await cap.stats()
+    // Forwarded: seen on both veths (4 messages x 2); sent from N itself: seen once, outgoing.
+    assert.equal(stats.packets, 9)
+    assert.equal(stats.pcapReceived, 9)
+    assert.equal(stats.duplicatePackets, 4)
+    assert.equal(stats.dnsResponses, 3)
+    assert.deepEqual(stats.skipped, { nxdomain: 1, 'no-address': 1 })
+    assert.deepEqual(stats.errors, {})
+  } finally {
+    cap.stop()
+  }
+})
+
+test('capture on `any`: a response to a client on the node itself (only an arriving copy) is seen', async () => {
+  const cap = await startCapture('n', 'any')
+  try {
+    send('s', [{ src: ip.s4, dst: ip.n4s, port: 40016, hex: response(206, 'to-node.example', 'A', ['192.0.2.16']) }])
+    const r = await cap.lines.next((v) => v.response?.name === 'to-node.example', 10_000)
+    assert.equal(r.response.client, ip.n4s)
+    assert.equal((await cap.stats()).packets, 1)
+  } finally {
+    cap.stop()
+  }
+})
+
+test('capture on `any`: a resolver address that appears on the node is kept once the node\'s addresses are read again', async () => {
+  const cap = await startCapture('n', 'any')
+  const extra = `10.250.${o}.9`
+  try {
+    lab.exec('n', ['ip', 'addr', 'add', `${extra}/32`, 'dev', 'lo'])
+    // Not yet a known source: its responses (outgoing copies only) stay in the kernel. The marker,
+    // forwarded after it, shows the capture got that far.
+    send('n', [{ src: extra, dst: ip.c4, port: 40017, hex: response(207, 'before-refresh.example', 'A', ['192.0.2.17']) }])
+    send('s', [{ src: ip.s4, dst: ip.c4, port: 40018, hex: response(208, 'marker.example', 'A', ['192.0.2.18']) }])
+    await cap.lines.next((v) => v.response?.name === 'marker.example', 10_000)
+    assert.equal(cap.lines.all.some((v: any) => v.response?.name === 'before-refresh.example'), false)
+    assert.equal(await cap.refresh(), true)
+    assert.equal(await cap.refresh(), false, 'unchanged addresses leave the filter alone')
+    send('n', [{ src: extra, dst: ip.c4, port: 40019, hex: response(209, 'after-refresh.example', 'A', ['192.0.2.19']) }])
+    const r = await cap.lines.next((v) => v.response?.name === 'after-refresh.example', 10_000)
+    assert.equal(r.response.client, ip.c4)
+  } finally {
+    cap.stop()
+    lab.exec('n', ['ip', 'addr', 'del', `${extra}/32`, 'dev', 'lo'])
   }
 })
 
