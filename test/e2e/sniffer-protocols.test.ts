@@ -1,8 +1,10 @@
 /**
  * End to end, one protocol at a time, on a network-namespace cluster with the real sniffer and
  * mapper: IPv6 (a pod resolves and connects over IPv6 only), connected UDP, a connection shorter
- * than the scan interval (seen by its SYN alone), DNS over TCP, and a hostNetwork pod whose process
- * sits in a real kubepods cgroup (v2, systemd form) and is named in the map instead of the node.
+ * than the scan interval (seen by its SYN alone), DNS over TCP, DNS answered by a resolver on the
+ * node's own network (its responses only leave the node: the kernel filter must keep them), and a
+ * hostNetwork pod whose process sits in a real kubepods cgroup (v2, systemd form) and is named in
+ * the map instead of the node.
  * Each test makes calls no other test makes, so each asserts its own edge exactly. Needs root and
  * cgroup v2 at /sys/fs/cgroup/unified (this machine's hybrid layout); never skipped.
  */
@@ -15,6 +17,7 @@ import type { Scenario } from '../testbed/scenario.js'
 import { PROGRAMS } from '../testbed/testbed.js'
 import { startStack, waitFor, type Stack } from './fake-api-stack.js'
 import { runClient, startServer } from './fake-api-traffic.js'
+import { waitForOutput } from '../testbed/wait-for-output.js'
 import { mapResponseSchema, type Edge } from '../../src/contract/map.js'
 
 const CHECKOUT = 'shop/checkout-7d9f8c6b5d-x2x7k'
@@ -137,6 +140,33 @@ test('DNS over TCP: a response read from a TCP stream names the external the pod
     evidence: ['dns']
   }])
   assert.ok(await snifferMetric('podmap_sniffer_dns_responses_total') > tcpBefore)
+})
+
+test('DNS answered by a resolver on the node\'s own network (a hostNetwork resolver, a node-local cache) is seen', async () => {
+  const responsesBefore = await snifferMetric('podmap_sniffer_dns_responses_total')
+  // Real dnsmasq in the node's namespace, on the node's address: its responses to a pod leave the
+  // node on the pod's veth and never arrive on another interface (only the outgoing copy exists).
+  const resolver = stack.tb.spawn('node', ['dnsmasq', '--keep-in-foreground', '--no-resolv', '--no-hosts', '--bind-interfaces',
+    `--listen-address=${stack.tb.nodeIp}`, '--port=53', '--user=root', '--group=root', '--pid-file=', '--log-facility=-',
+    '--address=/node-local.partner.example/192.0.2.77'])
+  try {
+    await waitForOutput(resolver, /started, version/, 10_000, 'dnsmasq on the node')
+    const program = `const { Resolver } = require('node:dns').promises
+      const r = new Resolver(); r.setServers([process.argv[1]])
+      r.resolve4('node-local.partner.example').then((a) => console.log(JSON.stringify(a)), (e) => { console.error(e.message); process.exit(1) })`
+    const r = await stack.tb.exec(LEDGER, [process.execPath, '-e', program, stack.tb.nodeIp], { timeoutMs: 15_000 })
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(JSON.parse(r.stdout.trim()), ['192.0.2.77'])
+    await expectEdges({ kind: 'StatefulSet', name: 'ledger' }, 'node-local.partner.example', [{
+      client: { kind: 'StatefulSet', namespace: 'db', name: 'ledger' },
+      server: { kind: 'External', name: 'node-local.partner.example' },
+      ports: [],
+      evidence: ['dns']
+    }])
+    assert.ok(await snifferMetric('podmap_sniffer_dns_responses_total') > responsesBefore)
+  } finally {
+    resolver.kill('SIGTERM')
+  }
 })
 
 test('a hostNetwork pod (process in its kubepods cgroup, node address on the wire) is named, not the node', async () => {
