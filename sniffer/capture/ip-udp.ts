@@ -1,10 +1,10 @@
 /**
- * IPv4/IPv6 and UDP/TCP headers: addresses, ports, TCP sequence and flags, and where the payload is.
+ * IPv4/IPv6 and UDP/TCP headers: where the addresses are, ports, TCP sequence and flags, and where
+ * the payload is. No address text: callers format (address-intern.ts) only what they keep.
  * Pure; the caller owns one `Datagram` and passes it to every call. Every length in a header is
  * checked against the captured length, so a lying header is skipped with a reason, never read past.
  */
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './link-layer.js'
-import { formatIpv4, formatIpv6 } from './ip-format.js'
 
 export const IPPROTO_TCP = 6
 export const IPPROTO_UDP = 17
@@ -21,8 +21,6 @@ export interface Datagram {
   /** TCP only: sequence number and flags (FIN, SYN, RST, ACK...). */
   seq: number
   tcpFlags: number
-  srcIp: string
-  dstIp: string
   /** Where the source and destination address bytes (4 or 16) start in the frame. */
   srcIpOffset: number
   dstIpOffset: number
@@ -34,7 +32,7 @@ export interface Datagram {
 }
 
 export function createDatagram (): Datagram {
-  return { family: 4, protocol: IPPROTO_UDP, seq: 0, tcpFlags: 0, srcIp: '', dstIp: '', srcIpOffset: 0, dstIpOffset: 0, srcPort: 0, dstPort: 0, payloadOffset: 0, payloadLength: 0 }
+  return { family: 4, protocol: IPPROTO_UDP, seq: 0, tcpFlags: 0, srcIpOffset: 0, dstIpOffset: 0, srcPort: 0, dstPort: 0, payloadOffset: 0, payloadLength: 0 }
 }
 
 /** Why a packet was skipped at the IP or UDP layer. */
@@ -72,8 +70,6 @@ export function decodeIpUdp (frame: Uint8Array, length: number, ipOffset: number
     protocol = frame[off + 9]!
     if (protocol !== IPPROTO_UDP && protocol !== IPPROTO_TCP) return 'not-udp'
     out.family = 4
-    out.srcIp = formatIpv4(frame, off + 12)
-    out.dstIp = formatIpv4(frame, off + 16)
     out.srcIpOffset = off + 12
     out.dstIpOffset = off + 16
     end = off + totalLength // Ethernet padding after it is ignored
@@ -106,8 +102,6 @@ export function decodeIpUdp (frame: Uint8Array, length: number, ipOffset: number
       off += extLength
     }
     out.family = 6
-    out.srcIp = formatIpv6(frame, base + 8)
-    out.dstIp = formatIpv6(frame, base + 24)
     out.srcIpOffset = base + 8
     out.dstIpOffset = base + 24
   } else {

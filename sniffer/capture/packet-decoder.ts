@@ -9,6 +9,7 @@ import { DNS_ERROR_REASONS, decodeDnsResponse, type DnsSkip } from '../dns/decod
 import { createDatagram, decodeIpUdp, IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './ip-udp.js'
 import { createLinkResult, decodeLinkLayer, type LinkKind } from './link-layer.js'
 import { mixWords, RecentKeys } from './recent-keys.js'
+import { ipText } from './address-intern.js'
 import { TcpDnsFlows } from './tcp-dns-flows.js'
 
 /** What the capture hands on: `client` was told that `name` is at `answers`. */
@@ -56,8 +57,11 @@ const MAX_EXCEPTION_LOGS = 10
  * (or port and sequence number) within one window.
  */
 function addressWord (frame: Uint8Array, offset: number, family: 4 | 6): number {
-  const w = (o: number): number => (frame[o]! << 24) | (frame[o + 1]! << 16) | (frame[o + 2]! << 8) | frame[o + 3]!
-  return family === 4 ? w(offset) : mixWords(w(offset), w(offset + 4), w(offset + 8)) ^ w(offset + 12)
+  return family === 4 ? word(frame, offset) : mixWords(word(frame, offset), word(frame, offset + 4), word(frame, offset + 8)) ^ word(frame, offset + 12)
+}
+
+function word (frame: Uint8Array, o: number): number {
+  return (frame[o]! << 24) | (frame[o + 1]! << 16) | (frame[o + 2]! << 8) | frame[o + 3]!
 }
 
 /** Returns the handler for one captured frame: `frame[0, length)` (frame may be a reused buffer). */
@@ -98,7 +102,7 @@ export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, l
       flagsOf.syn = (tcpFlags & TCP_SYN) !== 0
       flagsOf.fin = (tcpFlags & TCP_FIN) !== 0
       flagsOf.rst = (tcpFlags & TCP_RST) !== 0
-      flows.segment(datagram.dstIp, datagram.dstPort, datagram.seq, flagsOf,
+      flows.segment(ipText(frame, datagram.dstIpOffset, datagram.family), datagram.dstPort, datagram.seq, flagsOf,
         frame.subarray(datagram.payloadOffset, datagram.payloadOffset + datagram.payloadLength), at)
       if (at - lastExpiry >= 1000) { lastExpiry = at; flows.expire(at) }
       return
@@ -110,7 +114,7 @@ export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, l
     // address, port and initial sequence number stay the same.
     if (recentSyns.check(addressWord(frame, datagram.srcIpOffset, datagram.family), (datagram.srcPort << 4) | datagram.family, datagram.seq, at)) { metrics.duplicatePackets.inc(); return }
     metrics.syns.inc()
-    onConnect({ client: datagram.srcIp, server: datagram.dstIp, port: datagram.dstPort, at })
+    onConnect({ client: ipText(frame, datagram.srcIpOffset, datagram.family), server: ipText(frame, datagram.dstIpOffset, datagram.family), port: datagram.dstPort, at })
   }
 
   return function onPacket (frame: Buffer, length: number): void {
@@ -129,7 +133,7 @@ export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, l
       // length. Not the source address: kube-proxy's reverse DNAT rewrites it (CoreDNS pod IP ->
       // kube-dns ClusterIP) between the server's veth and the client's.
       if (recent.check(addressWord(frame, datagram.dstIpOffset, datagram.family), (datagram.dstPort << 16) | id, (payloadLength << 4) | datagram.family, at)) { metrics.duplicatePackets.inc(); return }
-      decodeMessage(datagram.dstIp, frame, payloadOffset, payloadLength)
+      decodeMessage(ipText(frame, datagram.dstIpOffset, datagram.family), frame, payloadOffset, payloadLength)
     } catch (err) {
       metrics.decodeErrors.inc({ reason: 'exception' })
       if (exceptionsLogged < MAX_EXCEPTION_LOGS) {

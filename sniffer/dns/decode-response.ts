@@ -5,7 +5,7 @@
  * name, then only A, AAAA and CNAME answers (dns-packet's full decode built every record and cost
  * ~3x more per response; see bench/dns-decode.bench.ts).
  */
-import { formatIpv4, formatIpv6 } from '../capture/ip-format.js'
+import { ipv4Text, ipv6Text } from '../capture/address-intern.js'
 
 export interface DnsResponse {
   /** The question name: lowercase, no trailing dot. */
@@ -93,10 +93,10 @@ export function decodeDnsResponse (buf: Buffer, offset = 0, length = buf.length 
     if (off + rdlength > end) return 'malformed'
     if (type === TYPE_A) {
       if (rdlength !== 4) return 'malformed'
-      records.push({ type, name: owner, ttl, data: formatIpv4(buf, off) })
+      records.push({ type, name: owner, ttl, data: ipv4Text(buf, off) })
     } else if (type === TYPE_AAAA) {
       if (rdlength !== 16) return 'malformed'
-      records.push({ type, name: owner, ttl, data: formatIpv6(buf, off) })
+      records.push({ type, name: owner, ttl, data: ipv6Text(buf, off) })
     } else if (type === TYPE_CNAME) {
       const target = readName(buf, offset, off, off + rdlength)
       if (target === null) return 'malformed'
@@ -116,6 +116,28 @@ interface WireRecord { type: number, name: string, ttl: number, data: string }
 
 const scratch = Buffer.alloc(256)
 
+/**
+ * Names already turned into strings, by a hash of their bytes: the same few hundred names come
+ * back in every response, so each is made once (and hashed once by the maps that key on it).
+ * Direct-mapped; a collision replaces the slot.
+ */
+const NAME_SLOTS = 2048
+const names: Array<string | undefined> = new Array<string | undefined>(NAME_SLOTS).fill(undefined)
+
+/** The string of scratch[0, n), whose FNV-1a hash readName computed while copying it. */
+function internName (n: number, h: number): string {
+  const slot = (h ^ (h >>> 15)) & (NAME_SLOTS - 1)
+  const known = names[slot]
+  if (known !== undefined && known.length === n) {
+    let same = true
+    for (let i = 0; i < n; i++) if (known.charCodeAt(i) !== scratch[i]) { same = false; break }
+    if (same) return known
+  }
+  const made = scratch.toString('latin1', 0, n)
+  names[slot] = made
+  return made
+}
+
 /** Where the name read by the last readName() ends in the message (after its pointer or root label). */
 let nameEnd = 0
 
@@ -125,8 +147,9 @@ let nameEnd = 0
  * pointers are followed, so a pointer loop ends. Null if malformed.
  */
 function readName (buf: Buffer, base: number, at: number, limit: number): string | null {
-  // Labels are copied, lowercased, into one scratch buffer and turned into a string once.
+  // Labels are copied, lowercased, into one scratch buffer (hashed on the way) and turned into a string once.
   let n = 0
+  let h = 0x811c9dc5
   let off = at
   let end = -1
   let pointers = 0
@@ -144,15 +167,17 @@ function readName (buf: Buffer, base: number, at: number, limit: number): string
     if ((len & 0xc0) !== 0) return null // extended label types
     if (off + 1 + len > limit) return null
     if (n + len + 1 > 255) return null
-    if (n > 0) scratch[n++] = 0x2e // '.'
+    if (n > 0) { scratch[n++] = 0x2e; h = Math.imul(h ^ 0x2e, 0x01000193) } // '.'
     for (let i = off + 1; i <= off + len; i++) {
-      const c = buf[i]!
-      scratch[n++] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c
+      let c = buf[i]!
+      if (c >= 0x41 && c <= 0x5a) c += 0x20
+      scratch[n++] = c
+      h = Math.imul(h ^ c, 0x01000193)
     }
     off += 1 + len
   }
   nameEnd = end < 0 ? off : end
-  return n === 0 ? '' : scratch.toString('latin1', 0, n)
+  return n === 0 ? '' : internName(n, h)
 }
 
 interface Owner {

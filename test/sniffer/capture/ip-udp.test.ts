@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createDatagram, decodeIpUdp } from '../../../sniffer/capture/ip-udp.js'
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../../../sniffer/capture/link-layer.js'
+import { ipText } from '../../../sniffer/capture/address-intern.js'
 import { ipv4, ipv6, tcp, udp } from './frames.js'
 
 const payload = Buffer.from('0123456789abcdef')
@@ -9,7 +10,9 @@ const payload = Buffer.from('0123456789abcdef')
 function decode (packet: Buffer, etherType = packet[0]! >> 4 === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4, length = packet.length) {
   const out = createDatagram()
   const reason = decodeIpUdp(packet, length, 0, etherType, out)
-  return { reason, out }
+  // The addresses as the decoder's callers read them, at the offsets it found.
+  const text = reason === null ? { srcIp: ipText(packet, out.srcIpOffset, out.family), dstIp: ipText(packet, out.dstIpOffset, out.family) } : { srcIp: '', dstIp: '' }
+  return { reason, out: { ...out, ...text } }
 }
 
 test('IPv4/UDP: addresses, ports and payload position', () => {

@@ -124,3 +124,18 @@ test('compression pointer loops end as malformed', () => {
   buf[13] = 12
   assert.equal(decodeDnsResponse(buf), 'malformed')
 })
+
+test('names are made once and handed out again, and never mixed up when their table slots collide', () => {
+  const first = decodeDnsResponse(response('Web.Shop.svc.cluster.local', [a('web.shop.svc.cluster.local', '10.96.0.1')]))
+  const again = decodeDnsResponse(response('web.shop.svc.cluster.local', [a('web.shop.svc.cluster.local', '10.96.0.1')]))
+  assert.ok(typeof first !== 'string' && typeof again !== 'string')
+  assert.ok(Object.is(first.name, again.name))
+  // Far more names than table slots, twice over: every one decodes to itself.
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 6000; i++) {
+      const name = `svc-${i}.ns-${i % 13}.svc.cluster.local`
+      const r = decodeDnsResponse(response(name, [cname(name, `t-${i}.example`), a(`t-${i}.example`, '192.0.2.1')]))
+      assert.ok(typeof r !== 'string' && r.name === name, `${name}: ${JSON.stringify(r)}`)
+    }
+  }
+})
