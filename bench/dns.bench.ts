@@ -12,7 +12,10 @@
  * `podmap sniffer` runs as its image runs it: bundled (scripts/bundle-sniffer.mjs), plain node, with
  * the image's node flags (its ENTRYPOINT) and MALLOC_ARENA_MAX read from Dockerfile.sniffer
  * (--node-flag=... or --no-image-runtime to change that; --tsx runs the sources through tsx),
- * reporting to a stand-in mapper over an uplink. Per row: responses decoded (its /metrics) against
+ * reporting to a stand-in mapper over an uplink, in a PID namespace of its own (--mount-proc): its
+ * /proc scans read the node namespace only, not every namespace of this shared machine, whose count
+ * (other jobs' testbeds) changed the scan's cost from minute to minute; bench:scan measures scans.
+ * Per row: responses decoded (its /metrics) against
  * those the mix says carry addresses, libpcap drops, CPU % of one core (/proc/<pid>/stat), RSS;
  * tcpdump's counts and CPU on the old sniffer's filter.
  *
@@ -22,7 +25,7 @@
  *          --sniffer-arg=--pcap-link-type=sll2 (repeatable; --baseline-arg=... for the baseline)
  */
 import { execFileSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -117,7 +120,7 @@ async function main (): Promise<void> {
 
 async function runVariant (variant: Variant, dnsLab: DnsLab, mapperUrl: string, metricsHost: string, dir: string, genBin: string, files: Map<string, string>, mixList: Mix[]) {
   const { lab } = dnsLab
-  const sniffer: ChildProcess = lab.spawnIn('node', ['env', ...Object.entries(snifferEnv).map(([k, v]) => `${k}=${v}`), variant.argv[0]!, ...nodeFlags, ...variant.argv.slice(1), 'sniffer',
+  const sniffer: ChildProcess = lab.spawnIn('node', ['unshare', '--pid', '--fork', '--kill-child=SIGTERM', '--mount-proc', 'env', ...Object.entries(snifferEnv).map(([k, v]) => `${k}=${v}`), variant.argv[0]!, ...nodeFlags, ...variant.argv.slice(1), 'sniffer',
     '--mapper-url', mapperUrl, '--token-file', join(dir, 'token'), '--metrics-host', metricsHost, '--metrics-port', '9476',
     '--node-name', 'bench', '--log-level', 'warn', ...variant.extra])
   let snifferLog = ''
@@ -131,7 +134,9 @@ async function runVariant (variant: Variant, dnsLab: DnsLab, mapperUrl: string, 
         await sleep(200)
       }
     }
-    const pid = sniffer.pid!
+    // unshare's one child (env, which execs node) is the sniffer.
+    const pid = Number(readFileSync(`/proc/${sniffer.pid!}/task/${sniffer.pid!}/children`, 'utf8').trim().split(' ')[0])
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error('cannot find the sniffer under unshare')
     const kernelFilterInstructions = kernelFilterLength(lab, pid)
     console.log(`kernel filter on the sniffer's socket: ${kernelFilterInstructions ?? 'none'} instructions`)
     const ctx = { dnsLab, genBin, templatesFile: (m: Mix) => files.get(m.name)!, seconds, snifferPid: pid, scrape, idleCpuPercent: 0 }
@@ -153,13 +158,14 @@ async function runVariant (variant: Variant, dnsLab: DnsLab, mapperUrl: string, 
         rows.push(row)
         console.log(`${mix.name} ${rate}/s (sent ${row.sentRate}/s, ${row.sent}, ${row.sentTcp} over TCP): decoded ${row.decoded}/${row.expectedDecoded}, ` +
           `packets ${row.packets} (dup ${row.duplicates}, skipped ${row.skipped}, errors ${row.decodeErrors}), pcap drops ${row.pcapDropped}, ` +
-          `cpu ${row.cpuPercent}% (${row.cpuPer1kPerSecond}/1k/s), rss ${row.rssMiB} MiB (anon ${row.rssAnonMiB}, file ${row.rssFileMiB}) | ` +
+          `cpu ${row.cpuPercent}% (${row.cpuPer1kPerSecond}/1k/s, ${row.wakeupsPerSecond} wake-ups/s), rss ${row.rssMiB} MiB (anon ${row.rssAnonMiB}, file ${row.rssFileMiB}) | ` +
           `tcpdump ${row.tcpdumpCaptured} captured, ${row.tcpdumpDropped} dropped, cpu ${row.tcpdumpCpuPercent}%`)
       }
     }
     return { idleCpuPercent: ctx.idleCpuPercent, idleRssMiB, kernelFilterInstructions, rows }
   } finally {
     if (sniffer.exitCode === null) {
+      // To unshare: --kill-child passes the end on to the sniffer as SIGTERM.
       sniffer.kill('SIGTERM')
       await Promise.race([new Promise((resolve) => sniffer.once('exit', resolve)), sleep(5000)])
     }

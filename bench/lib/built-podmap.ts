@@ -42,7 +42,7 @@ export function buildSnifferBundleAt (rev: string): { argv: string[], commit: st
   const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', rev], { encoding: 'utf8' }).trim()
   const dir = mkdtempSync(join(tmpdir(), 'podmap-baseline-'))
   try {
-    execFileSync('sh', ['-c', 'git -C "$1" archive --format=tar "$2" src sniffer scripts/bundle-sniffer.mjs package.json | tar -x -C "$3"', 'sh', root, commit, dir])
+    execFileSync('sh', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', root, commit, dir])
     symlinkSync(`${root}node_modules`, join(dir, 'node_modules'))
     const out = `${root}node_modules/.cache/podmap-sniffer-${commit}.mjs`
     execFileSync(process.execPath, [join(dir, 'scripts/bundle-sniffer.mjs'), '--outfile', out], { stdio: 'pipe' })

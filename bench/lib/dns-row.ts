@@ -5,7 +5,7 @@
  * counters are read once libpcap's timeout has handed over the last block.
  */
 import type { ChildProcess } from 'node:child_process'
-import { cpuWindow, rssBreakdownMiB, rssMiB } from './proc-usage.js'
+import { cpuWindow, rssBreakdownMiB, rssMiB, voluntarySwitches } from './proc-usage.js'
 import { expected, type Mix } from './dns-mix.js'
 import type { DnsLab } from './dns-lab.js'
 
@@ -38,8 +38,10 @@ export async function measureRow (ctx: RowContext, mix: Mix, rate: number): Prom
   const before = await ctx.scrape()
   const sniffer = cpuWindow(ctx.snifferPid)
   const dump = cpuWindow(tcpdump.pid!)
+  const switches = voluntarySwitches(ctx.snifferPid)
   const sent = await send(ctx, mix, rate, count)
-  const { cpuPercent } = sniffer.stop()
+  const { cpuPercent, seconds } = sniffer.stop()
+  const wakeups = (voluntarySwitches(ctx.snifferPid) - switches) / seconds
   const tcpdumpCpu = dump.stop().cpuPercent
   await sleep(1500) // libpcap's timeout and the event loop drain what is left
   const after = await ctx.scrape()
@@ -69,6 +71,7 @@ export async function measureRow (ctx: RowContext, mix: Mix, rate: number): Prom
     pcapDropped,
     lossless: decoded === want.mapped && pcapDropped === 0,
     cpuPercent: round1(cpuPercent),
+    wakeupsPerSecond: Math.round(wakeups),
     cpuPer1kPerSecond: Math.round(1000 * Math.max(0, cpuPercent - ctx.idleCpuPercent) / (sent.rate / 1000)) / 1000,
     rssMiB: round1(rss),
     rssAnonMiB: round1(parts.anon),

@@ -45,3 +45,9 @@ export function rssBreakdownMiB (pid: number): { anon: number, file: number, shm
   const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? 0) / 1024
   return { anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') }
 }
+
+/** Voluntary context switches of `pid`'s main thread: how often it went to sleep (and was woken). */
+export function voluntarySwitches (pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1] ?? NaN)
+}
