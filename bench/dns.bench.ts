@@ -25,7 +25,7 @@
  *          --sniffer-arg=--pcap-link-type=sll2 (repeatable; --baseline-arg=... for the baseline)
  */
 import { execFileSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -123,6 +123,7 @@ async function runVariant (variant: Variant, dnsLab: DnsLab, mapperUrl: string, 
   const sniffer: ChildProcess = lab.spawnIn('node', ['unshare', '--pid', '--fork', '--kill-child=SIGTERM', '--mount-proc', 'env', ...Object.entries(snifferEnv).map(([k, v]) => `${k}=${v}`), variant.argv[0]!, ...nodeFlags, ...variant.argv.slice(1), 'sniffer',
     '--mapper-url', mapperUrl, '--token-file', join(dir, 'token'), '--metrics-host', metricsHost, '--metrics-port', '9476',
     '--node-name', 'bench', '--log-level', 'warn', ...variant.extra])
+  let snifferPid: number | undefined
   let snifferLog = ''
   sniffer.stderr?.on('data', (d: Buffer) => { snifferLog = (snifferLog + d.toString()).slice(-4000) })
   sniffer.stdout?.on('data', (d: Buffer) => { snifferLog = (snifferLog + d.toString()).slice(-4000) })
@@ -137,6 +138,7 @@ async function runVariant (variant: Variant, dnsLab: DnsLab, mapperUrl: string, 
     // unshare's one child (env, which execs node) is the sniffer.
     const pid = Number(readFileSync(`/proc/${sniffer.pid!}/task/${sniffer.pid!}/children`, 'utf8').trim().split(' ')[0])
     if (!Number.isInteger(pid) || pid <= 0) throw new Error('cannot find the sniffer under unshare')
+    snifferPid = pid
     const kernelFilterInstructions = kernelFilterLength(lab, pid)
     console.log(`kernel filter on the sniffer's socket: ${kernelFilterInstructions ?? 'none'} instructions`)
     const ctx = { dnsLab, genBin, templatesFile: (m: Mix) => files.get(m.name)!, seconds, snifferPid: pid, scrape, idleCpuPercent: 0 }
@@ -164,9 +166,13 @@ async function runVariant (variant: Variant, dnsLab: DnsLab, mapperUrl: string, 
     }
     return { idleCpuPercent: ctx.idleCpuPercent, idleRssMiB, kernelFilterInstructions, rows }
   } finally {
+    // The sniffer itself (unshare waits for it), then until it is gone: the next variant listens on the same port.
+    if (snifferPid !== undefined) {
+      try { process.kill(snifferPid, 'SIGTERM') } catch { /* gone */ }
+      for (let i = 0; i < 100 && existsSync(`/proc/${snifferPid}`); i++) await sleep(100)
+    }
     if (sniffer.exitCode === null) {
-      // To unshare: --kill-child passes the end on to the sniffer as SIGTERM.
-      sniffer.kill('SIGTERM')
+      sniffer.kill('SIGTERM') // unshare's --kill-child passes it on
       await Promise.race([new Promise((resolve) => sniffer.once('exit', resolve)), sleep(5000)])
     }
   }
