@@ -20,8 +20,11 @@
  * tcpdump's counts and CPU on the old sniffer's filter.
  *
  * --baseline=REV also runs the sniffer of git revision REV first (its sources, this tree's
- * node_modules), then this tree's, in the same run: before and after. Needs root.
+ * node_modules), then this tree's, in the same run: before and after. --filter-variants=none/answers
+ * runs this tree's sniffer once more per value of --pcap-kernel-filter (each candidate on its own).
+ * Needs root.
  * Options: --rates 5000,20000,... --mixes realistic,simple --seconds 5 --settle=5 --baseline=REV
+ *          --filter-variants=none/answers/direction
  *          --sniffer-arg=--pcap-link-type=sll2 (repeatable; --baseline-arg=... for the baseline)
  */
 import { execFileSync, type ChildProcess } from 'node:child_process'
@@ -83,7 +86,12 @@ async function main (): Promise<void> {
     variants.push({ name: `before (${built.commit})`, argv: built.argv, extra: many('--baseline-arg=') })
   }
   const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
-  variants.push({ name: `after (${head}${execFileSync('git', ['status', '--porcelain', 'sniffer', 'src', 'patches'], { encoding: 'utf8' }).trim() !== '' ? '+changes' : ''})`, argv: args.includes('--tsx') ? [process.execPath, BIN] : buildSnifferBundle(), extra: many('--sniffer-arg=') })
+  const after = `after (${head}${execFileSync('git', ['status', '--porcelain', 'sniffer', 'src', 'patches'], { encoding: 'utf8' }).trim() !== '' ? '+changes' : ''})`
+  const argv = args.includes('--tsx') ? [process.execPath, BIN] : buildSnifferBundle()
+  for (const value of flag('filter-variants', '').split('/').filter((v) => v !== '')) {
+    variants.push({ name: `${after} --pcap-kernel-filter=${value}`, argv, extra: [...many('--sniffer-arg='), `--pcap-kernel-filter=${value}`] })
+  }
+  variants.push({ name: after, argv, extra: many('--sniffer-arg=') })
 
   const dnsLab = createDnsLab()
   let sink: MapperSink | undefined
