@@ -283,7 +283,7 @@ test('sniffer image: root for its capabilities, node entrypoint, no HEALTHCHECK,
   const { config, healthcheck } = await imageConfig(SNIFFER)
   assert.ok(config.User === '0' || config.User === '' || config.User === undefined, `user ${String(config.User)}`)
   // The runtime settings BENCHMARKS.md measured (bench:dns reads them from Dockerfile.sniffer).
-  assert.deepEqual(config.Entrypoint, ['node', '--max-semi-space-size=1', '--v8-pool-size=1', '--optimize-for-size', '--expose-gc', '/app/podmap-sniffer.mjs'])
+  assert.deepEqual(config.Entrypoint, ['node', '--max-semi-space-size=1', '--v8-pool-size=1', '--optimize-for-size', '--expose-gc', '--no-maglev', '--single-threaded-gc', '--no-sparkplug', '/app/podmap-sniffer.mjs'])
   assert.deepEqual(config.Cmd, ['sniffer'])
   assert.equal(healthcheck, undefined)
   assert.ok(config.Env?.includes('MALLOC_ARENA_MAX=2'), `env: ${String(config.Env)}`)
