@@ -74,7 +74,7 @@ try {
   })
   const url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/api/v1/reports`
   const podmap = await measure(url, file)
-  const edges = map.store.size
+  const edges = await map.edgeCount()
   await app.close()
   await map.close()
 

@@ -81,7 +81,7 @@ const windowed: number[] = []
 for (let i = 0; i < QUERIES; i++) windowed.push((await get(`${base}/api/v1/map?since=90m`)).ms)
 await app.close()
 // Reference: the same map already in memory, serialised by one JSON.stringify (no HTTP, no filtering).
-const edgesNow = map.store.list()
+const edgesNow = await map.list()
 const ref: number[] = []
 for (let i = 0; i < Math.min(QUERIES, 10); i++) { const t = process.hrtime.bigint(); JSON.stringify({ edges: edgesNow }); ref.push(Number(process.hrtime.bigint() - t) / 1e6) }
 
@@ -107,14 +107,14 @@ function apiVersionOf (kind: string): string {
 
 const result = {
   bench: 'query',
-  edges: map.store.size,
+  edges: await map.edgeCount(),
   responseBytes: bytes,
   fullMap: { p50: pct(full, 50), p99: pct(full, 99) },
   referenceStringifyMs: pct(ref, 50),
   ratioToStringify: Number((pct(full, 50) / pct(ref, 50)).toFixed(2)),
   namespaceFilter: { p50: pct(ns, 50), p99: pct(ns, 99) },
   window90m: { p50: pct(windowed, 50), p99: pct(windowed, 99) },
-  bytesPerEdge: Math.round(mapBytes / map.store.size),
+  bytesPerEdge: Math.round(mapBytes / await map.edgeCount()),
   informers: { pods: 5000, services: 1000, objects: cluster.objects.length, syncMs, heapMB: Number((informerBytes / 1048576).toFixed(1)) }
 }
 console.log(`map of ${result.edges} edges (3 hourly buckets each), ${(bytes / 1048576).toFixed(1)} MiB of JSON`)

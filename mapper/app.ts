@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client'
 import type { Logger } from '../src/log/logger.js'
 import type { Identity } from '../src/contract/map.js'
 import { NotFound } from '../src/errors/catalogue.js'
-import type { DurableMap } from './store/durable-map.js'
+import type { MapStore } from './store/map-store.js'
 import type { Ingestor } from './resolve/ingest.js'
 import type { MapperMetrics } from './metrics.js'
 import type { ExportLookup } from './export/lookup.js'
@@ -28,6 +28,7 @@ import { snapshotRoutes } from './routes/snapshots.js'
 import { webRoutes } from './routes/web.js'
 import { exportRoutes } from './routes/export.js'
 import { shadowRoutes } from './routes/shadow.js'
+import { explainRoutes } from './routes/explain.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,7 +41,7 @@ export interface AppDeps {
   log: Logger
   registry: Registry
   metrics: MapperMetrics
-  map: DurableMap
+  map: MapStore
   /** Pod label sets of a workload (for labelSelector filters). */
   labelsOf: (id: Identity) => Array<Record<string, string>>
   ingestor: Ingestor
@@ -59,6 +60,8 @@ export interface AppDeps {
   /** What exports need from the cluster (pod labels, node addresses, the cluster DNS). */
   exportLookup: ExportLookup
   shadow: ShadowService
+  /** Most snapshots kept (default 16). */
+  maxSnapshots?: number
   /** How current the answers of read routes are: sent as `x-podmap-cluster-view` and `x-podmap-held-records`. */
   clusterView?: () => { view: string, heldRecords: number }
 }
@@ -109,11 +112,12 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   })
 
   await registerOpenApi(app, { title: 'podmap mapper API', version: '1' })
-  const store = deps.map.store
+  const store = deps.map
   await app.register(healthRoutes({ readiness: deps.readiness, registry: deps.registry }))
   await app.register(reportsRoutes({ ingestor: deps.ingestor, metrics: deps.metrics }))
   await app.register(mapRoutes({ store, labelsOf: deps.labelsOf }))
-  await app.register(snapshotRoutes({ map: deps.map, metrics: deps.metrics }))
+  await app.register(snapshotRoutes({ map: deps.map, metrics: deps.metrics, maxSnapshots: deps.maxSnapshots }))
+  await app.register(explainRoutes({ store }))
   await app.register(exportRoutes({ store, labelsOf: deps.labelsOf, lookup: deps.exportLookup, images: createImageRenderer() }))
   await app.register(shadowRoutes({ store, labelsOf: deps.labelsOf, shadow: deps.shadow }))
   await app.register(webRoutes({ dir: deps.webDir }))

@@ -10,7 +10,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from '../src/log/logger.js'
 import { createMapperMetrics, type MapperMetrics } from './metrics.js'
 import { ClusterIndex } from './kube/cluster-index.js'
-import { DurableMap } from './store/durable-map.js'
+import { EmbeddedStore } from './store/embedded-store.js'
+import type { MapStore } from './store/map-store.js'
 import { Resolver } from './resolve/resolver.js'
 import { createIngestor, type Ingestor } from './resolve/ingest.js'
 import type { TimeBounds } from './resolve/record-times.js'
@@ -31,6 +32,12 @@ export interface MapperOptions {
   stateDir?: string
   /** Write a checkpoint once the log passes this size (default 64 MiB). */
   checkpointBytes?: number
+  /** History newer than this is kept hourly, older daily (default 48 h). */
+  hourlyHistoryMs?: number
+  /** Most snapshots kept (default 16). */
+  maxSnapshots?: number
+  /** A store to use instead of the embedded one (e.g. PostgreSQL); opened here. */
+  store?: MapStore
   clusterDomain: string
   excludeNamespaces: string[]
   /** Bounds on reported times around `now()`. */
@@ -59,7 +66,7 @@ export interface MapperOptions {
 export interface Mapper {
   app: FastifyInstance
   ingestor: Ingestor
-  map: DurableMap
+  map: MapStore
   index: ClusterIndex
   resolver: Resolver
   registry: Registry
@@ -71,9 +78,9 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
   const registry = o.registry ?? createRegistry('mapper')
   const metrics = createMapperMetrics(registry)
   const index = o.index ?? new ClusterIndex()
-  const map = new DurableMap({ stateDir: o.stateDir, log: o.log, checkpointBytes: o.checkpointBytes })
+  const map = o.store ?? new EmbeddedStore({ stateDir: o.stateDir, log: o.log, checkpointBytes: o.checkpointBytes, hourlyHistoryMs: o.hourlyHistoryMs, maxSnapshots: o.maxSnapshots, now: o.now })
   await map.open()
-  metrics.edges.set(map.store.size)
+  metrics.edges.set(await map.edgeCount())
   const resolver = new Resolver(index, {
     clusterDomain: o.clusterDomain,
     excludeNamespaces: o.excludeNamespaces,
@@ -83,8 +90,9 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
       map.rekey(from, to).catch((err: Error) => o.log.error({ err }, 'persisting a rename failed'))
     }
   })
-  const shadow = createShadowService({ cluster: index, allEdges: () => map.store.list(), gauge: metrics.shadowDeniedCalls, policiesHidden: o.policiesHidden })
+  const shadow = createShadowService({ cluster: index, allEdges: async () => await map.list(), gauge: metrics.shadowDeniedCalls, policiesHidden: o.policiesHidden })
   const ingestor = createIngestor({ resolver, map, metrics, times: o.times, now: o.now, caughtUp: o.caughtUp, maxHeldRecords: o.maxHeldRecords })
+  await ingestor.init()
   const app = await buildApp({
     log: o.log,
     registry,
@@ -100,6 +108,7 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
     readiness: o.readiness ?? { ready: () => true, detail: () => ({}) },
     bodyLimit: o.bodyLimit,
     webDir: o.webDir,
+    maxSnapshots: o.maxSnapshots,
     exportLookup: clusterLookup(index),
     shadow
   })

@@ -12,6 +12,7 @@ import { mapperOptions } from './config.js'
 import { ClusterIndex } from './kube/cluster-index.js'
 import { createInformers } from './kube/informers.js'
 import { createMapper } from './create-mapper.js'
+import { EmbeddedStore } from './store/embedded-store.js'
 
 export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(mapperOptions, argv, env)
@@ -41,7 +42,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     policiesHidden: () => informers.status().NetworkPolicy?.unavailable
   })
   const { map, metrics, shadow, app, ingestor } = mapper
-  if (map.durable) log.info({ stateDir: config.stateDir, ...map.recovered, heldRecords: ingestor.heldRecords() }, 'map loaded')
+  if (map.durable) log.info({ stateDir: config.stateDir, ...(map instanceof EmbeddedStore ? map.recovered : {}), heldRecords: ingestor.heldRecords() }, 'map loaded')
   else log.warn('no --state-dir: the map lives in memory and will not survive a restart')
 
   const updateInformerGauges = (): void => {
@@ -61,15 +62,18 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
   }, 1000)
   drain.unref()
   const retention = setInterval(() => {
-    map.prune(Date.now() - config.retention).then((removed) => {
-      metrics.edges.set(map.store.size)
+    // Hourly: forget what retention lets go, and fold hours past the hourly horizon into days.
+    (async () => {
+      const removed = await map.prune(Date.now() - config.retention)
+      await map.rollUp()
+      metrics.edges.set(await map.edgeCount())
       if (removed > 0) log.info({ removed }, 'retention removed edges with no call left in the window')
-    }, (err: Error) => log.error({ err }, 'retention prune failed'))
+    })().catch((err: Error) => log.error({ err }, 'retention prune failed'))
   }, 3_600_000)
   retention.unref()
-  const shadowGauge = setInterval(() => shadow.refreshGauge(), 30_000)
+  const shadowGauge = setInterval(() => { shadow.refreshGauge().catch((err: Error) => log.error({ err }, 'shadow gauge failed')) }, 30_000)
   shadowGauge.unref()
-  informers.firstSync.then(() => shadow.refreshGauge(), () => {})
+  informers.firstSync.then(async () => { await shadow.refreshGauge() }).catch((err: Error) => log.error({ err }, 'shadow gauge failed'))
 
   await app.listen({ host: config.host, port: config.port })
 

@@ -67,3 +67,15 @@ export function snifferRuntime (args: string[]): { nodeFlags: string[], env: Rec
   const imageFlags = (JSON.parse(entrypoint) as string[]).filter((a) => a.startsWith('--'))
   return { nodeFlags: given.length > 0 ? given : imageFlags, env: { MALLOC_ARENA_MAX: arenas } }
 }
+
+/**
+ * Bundles a bench script (and the podmap modules it imports) into one ES module next to
+ * node_modules, so its measuring children run on plain node as the images run compiled code, without
+ * tsx's loader in their memory. Returns the bundle's path.
+ */
+export async function bundleScript (entry: string, name: string): Promise<string> {
+  const { build } = await import('esbuild')
+  const outfile = `${root}node_modules/.cache/${name}.mjs`
+  await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, packages: 'external', logLevel: 'warning' })
+  return outfile
+}

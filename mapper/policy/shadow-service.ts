@@ -15,12 +15,12 @@ export interface ShadowService {
   /** `proposed` undefined: the cluster's policies; otherwise the proposed ones, alone or added. */
   evaluate: (edges: Edge[], proposed?: NetworkPolicy[], mode?: ShadowMode) => ShadowResponse
   /** Re-evaluates the whole map against the cluster's policies and sets the gauge. */
-  refreshGauge: () => void
+  refreshGauge: () => Promise<void>
 }
 
 export interface ShadowDeps {
   cluster: ClusterIndex
-  allEdges: () => Edge[]
+  allEdges: () => Promise<Edge[]>
   gauge?: Gauge<'namespace'>
   /** Why the cluster's NetworkPolicies are not visible (RBAC, not served), or undefined when they are. */
   policiesHidden?: () => string | undefined
@@ -44,11 +44,11 @@ export function createShadowService (deps: ShadowDeps): ShadowService {
   }
   return {
     evaluate,
-    refreshGauge () {
+    async refreshGauge () {
       if (!deps.gauge) return
       // Unknown is not zero: with the policies hidden, the gauge has no series rather than claiming nothing is denied.
       if (deps.policiesHidden?.() !== undefined) { deps.gauge.reset(); return }
-      const { denied } = evaluate(deps.allEdges())
+      const { denied } = evaluate(await deps.allEdges())
       deps.gauge.reset()
       for (const [ns, n] of deniedPerNamespace(denied)) deps.gauge.set({ namespace: ns }, n)
     }

@@ -12,13 +12,15 @@ import type { DnsRecord, Report, SocketRecord } from '../../src/contract/report.
 import { MapperBusy } from '../../src/errors/catalogue.js'
 import type { MapperMetrics } from '../metrics.js'
 import type { Call } from '../store/call.js'
-import type { DurableMap } from '../store/durable-map.js'
+import type { MapStore } from '../store/map-store.js'
 import type { Resolver } from './resolver.js'
 import { refuseTimes, type TimeBounds } from './record-times.js'
 
 export interface IngestResult { calls: number, refused: number, held: boolean }
 
 export interface Ingestor {
+  /** Counts what the store already holds (after a restart); call once before ingesting. */
+  init: () => Promise<void>
   ingest: (report: Report) => Promise<IngestResult>
   /** Resolves held reports if the cluster view has caught up; returns how many were resolved. */
   drain: () => Promise<number>
@@ -27,7 +29,7 @@ export interface Ingestor {
 
 export interface IngestorDeps {
   resolver: Resolver
-  map: DurableMap
+  map: MapStore
   metrics: MapperMetrics
   /** Bounds on record times around `now()`. */
   times: TimeBounds
@@ -46,32 +48,40 @@ export function createIngestor (deps: IngestorDeps): Ingestor {
   const now = deps.now ?? Date.now
   const caughtUp = deps.caughtUp ?? (() => true)
   const maxHeld = deps.maxHeldRecords ?? 500_000
-  let heldRecords = map.held().reduce((n, r) => n + r.dns.length + r.sockets.length, 0)
-  metrics.heldRecords.set(heldRecords)
+  let heldRecords = 0
   let draining: Promise<number> | undefined
 
-  const resolve = (dns: DnsRecord[], sockets: SocketRecord[]): Call[] => {
+  const resolve = (node: string, dns: DnsRecord[], sockets: SocketRecord[]): Call[] => {
     const calls: Call[] = []
     // DNS first: external answers must be known before the sessions to those addresses.
     for (const rec of dns) resolver.dns(rec, calls)
     for (const rec of sockets) resolver.socket(rec, calls)
+    for (const c of calls) c.node = node
     return calls
   }
 
   const drainNow = async (): Promise<number> => {
     let n = 0
-    for (const r of map.held()) {
-      if (!caughtUp()) break
-      await map.release(r.id, resolve(r.dns, r.sockets))
-      heldRecords -= r.dns.length + r.sockets.length
+    while (heldRecords > 0 && caughtUp()) {
+      const batch = await map.heldReports(64)
+      if (batch.length === 0) { heldRecords = 0; break }
+      for (const r of batch) {
+        if (!caughtUp()) break
+        await map.release(r.id, resolve(r.node, r.dns, r.sockets))
+        heldRecords -= r.dns.length + r.sockets.length
+        n++
+      }
       metrics.heldRecords.set(heldRecords)
-      n++
     }
-    if (n > 0) metrics.edges.set(map.store.size)
+    if (n > 0) metrics.edges.set(await map.edgeCount())
     return n
   }
 
   const ingestor: Ingestor = {
+    async init () {
+      heldRecords = await map.heldRecords()
+      metrics.heldRecords.set(heldRecords)
+    },
     async ingest (report) {
       const t = now()
       let refused = 0
@@ -87,9 +97,9 @@ export function createIngestor (deps: IngestorDeps): Ingestor {
       const sockets = keep(report.sockets)
       metrics.recordsIngested.inc({ source: 'dns' }, report.dns.length)
       metrics.recordsIngested.inc({ source: 'socket' }, report.sockets.length)
-      if (!caughtUp() || map.held().length > 0) {
+      if (!caughtUp() || heldRecords > 0) {
         if (draining === undefined && caughtUp()) await ingestor.drain()
-        if (map.held().length > 0 || !caughtUp()) {
+        if (heldRecords > 0 || !caughtUp()) {
           const n = dns.length + sockets.length
           if (heldRecords + n > maxHeld) throw MapperBusy(`the cluster view is not ready and ${heldRecords} records already wait for it (at most ${maxHeld}): retry later`)
           heldRecords += n
@@ -98,9 +108,9 @@ export function createIngestor (deps: IngestorDeps): Ingestor {
           return { calls: 0, refused, held: true }
         }
       }
-      const calls = resolve(dns, sockets)
+      const calls = resolve(report.node, dns, sockets)
       await map.record(calls)
-      metrics.edges.set(map.store.size)
+      metrics.edges.set(await map.edgeCount())
       return { calls: calls.length, refused, held: false }
     },
     async drain () {

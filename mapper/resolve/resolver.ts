@@ -100,7 +100,7 @@ export class Resolver {
       for (const ip of rec.answers) this.externalNames.remember(ip, resolved.name, at)
     }
     if (this.isExcluded(client.identity) || this.isExcluded(server)) return this.unresolved('excluded-namespace', rec.count)
-    out.push({ client: client.identity, server, evidence: 'dns', addresses: server.kind === 'External' ? rec.answers : undefined, first: rec.firstSeen, last: rec.lastSeen, count: rec.count })
+    out.push({ client: client.identity, server, evidence: 'dns', addresses: server.kind === 'External' ? rec.answers : undefined, name: resolved.name, first: rec.firstSeen, last: rec.lastSeen, count: rec.count })
   }
 
   /**

@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { exportFormatSchema, exportOutputSchema, graphFormatSchema, kubeListSchema } from '../../src/contract/export.js'
 import { mapResponseSchema, type Identity } from '../../src/contract/map.js'
 import { errorResponses } from '../../src/contract/error.js'
-import type { EdgeStore } from '../store/edge-store.js'
+import type { MapStore } from '../store/map-store.js'
 import type { ExportLookup } from '../export/lookup.js'
 import type { ImageRenderer } from '../export/render-image.js'
 import { exportObjects } from '../export/render-export.js'
@@ -16,7 +16,7 @@ import { toMermaid } from '../export/mermaid.js'
 import { filterQuerySchema, toEdgeFilter } from './query.js'
 
 export interface ExportRouteDeps {
-  store: EdgeStore
+  store: MapStore
   labelsOf: (id: Identity) => Array<Record<string, string>>
   lookup: ExportLookup
   images: ImageRenderer
@@ -53,7 +53,7 @@ export function exportRoutes (deps: ExportRouteDeps): FastifyPluginAsyncZod {
       config: { access: 'read' }
     }, async (req, reply) => {
       const q = req.query
-      const edges = deps.store.list(toEdgeFilter(q, deps.labelsOf))
+      const edges = await deps.store.list(toEdgeFilter(q, deps.labelsOf))
       if (q.format === 'json') {
         const map = { edges }
         return q.output === 'json' ? reply.type('application/json; charset=utf-8').send(map) : reply.type(YAML).send(stringify(map))
@@ -75,7 +75,7 @@ export function exportRoutes (deps: ExportRouteDeps): FastifyPluginAsyncZod {
       config: { access: 'read' }
     }, async (req, reply) => {
       const q = req.query
-      const edges = deps.store.list(toEdgeFilter(q, deps.labelsOf))
+      const edges = await deps.store.list(toEdgeFilter(q, deps.labelsOf))
       reply.type(GRAPH_TYPES[q.format])
       switch (q.format) {
         case 'dot': return reply.send(toDot(edges))

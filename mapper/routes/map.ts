@@ -3,11 +3,11 @@ import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { mapResponseSchema, type Identity } from '../../src/contract/map.js'
 import { errorResponses } from '../../src/contract/error.js'
-import type { EdgeStore } from '../store/edge-store.js'
+import type { MapStore } from '../store/map-store.js'
 import { filterQuerySchema, toEdgeFilter } from './query.js'
 
 export interface MapRouteDeps {
-  store: EdgeStore
+  store: MapStore
   /** Pod label sets of a workload, for labelSelector. */
   labelsOf: (id: Identity) => Array<Record<string, string>>
 }
@@ -24,7 +24,7 @@ export function mapRoutes (deps: MapRouteDeps): FastifyPluginAsyncZod {
     }, async (req, reply) => {
       // The store renders the JSON itself (each unchanged edge's JSON is reused): the response
       // schema above documents it; serialising 100,000 edges again would cost a second per request.
-      const json = deps.store.listJson(toEdgeFilter(req.query, deps.labelsOf))
+      const json = await deps.store.listJson(toEdgeFilter(req.query, deps.labelsOf))
       return (reply as FastifyReply).type('application/json; charset=utf-8').send(json)
     })
   }

@@ -8,12 +8,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { proposedPoliciesSchema, shadowModeSchema, shadowResponseSchema, type NetworkPolicy } from '../../src/contract/shadow.js'
 import type { Identity } from '../../src/contract/map.js'
 import { errorResponses } from '../../src/contract/error.js'
-import type { EdgeStore } from '../store/edge-store.js'
+import type { MapStore } from '../store/map-store.js'
 import type { ShadowService } from '../policy/shadow-service.js'
 import { filterQuerySchema, toEdgeFilter } from './query.js'
 
 export interface ShadowRouteDeps {
-  store: EdgeStore
+  store: MapStore
   labelsOf: (id: Identity) => Array<Record<string, string>>
   shadow: ShadowService
 }
@@ -32,8 +32,8 @@ export function shadowRoutes (deps: ShadowRouteDeps): FastifyPluginAsyncZod {
       },
       config: { access: 'read' }
     }, async (req) => {
-      const result = deps.shadow.evaluate(deps.store.list(toEdgeFilter(req.query, deps.labelsOf)))
-      deps.shadow.refreshGauge()
+      const result = deps.shadow.evaluate(await deps.store.list(toEdgeFilter(req.query, deps.labelsOf)))
+      await deps.shadow.refreshGauge()
       return result
     })
 
@@ -48,7 +48,7 @@ export function shadowRoutes (deps: ShadowRouteDeps): FastifyPluginAsyncZod {
     }, async (req) => {
       const body = req.body
       const proposed: NetworkPolicy[] = Array.isArray(body) ? body : 'items' in body ? body.items : [body]
-      return deps.shadow.evaluate(deps.store.list(toEdgeFilter(req.query, deps.labelsOf)), proposed, req.query.mode)
+      return deps.shadow.evaluate(await deps.store.list(toEdgeFilter(req.query, deps.labelsOf)), proposed, req.query.mode)
     })
   }
 }

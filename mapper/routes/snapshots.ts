@@ -6,16 +6,18 @@ import { errorResponses } from '../../src/contract/error.js'
 import {
   createSnapshotSchema, diffQuerySchema, diffResponseSchema, resetResponseSchema, snapshotListSchema, snapshotNameSchema, snapshotSummarySchema
 } from '../../src/contract/snapshots.js'
-import { BadRequest, NotFound } from '../../src/errors/catalogue.js'
+import { BadRequest, NotFound, SnapshotLimit } from '../../src/errors/catalogue.js'
 import { parseDuration } from '../../src/config/duration.js'
-import type { DurableMap } from '../store/durable-map.js'
+import type { MapStore } from '../store/map-store.js'
 import { diffMaps } from '../store/diff.js'
 import { parseTime, toEdgeFilter } from './query.js'
 import type { MapperMetrics } from '../metrics.js'
 
 export interface SnapshotRouteDeps {
-  map: DurableMap
+  map: MapStore
   metrics: MapperMetrics
+  /** Most snapshots kept (each is a full copy of the map); past it, 409. */
+  maxSnapshots?: number
 }
 
 type Endpoint = { snapshot: string, at: number, edges: Edge[] } | { at: number }
@@ -29,11 +31,16 @@ export function snapshotRoutes (deps: SnapshotRouteDeps): FastifyPluginAsyncZod 
       schema: {
         summary: 'Pin the current map under a name (replaces a snapshot of the same name; token required)',
         body: createSnapshotSchema,
-        response: { 201: snapshotSummarySchema, ...errorResponses(400, 401) }
+        response: { 201: snapshotSummarySchema, ...errorResponses(400, 401, 409) }
       },
       config: { access: 'admin' }
     }, async (req, reply) => {
-      const pin = { name: req.body.name, createdAt: Date.now(), edges: map.store.list() }
+      const max = deps.maxSnapshots ?? 16
+      const pins = await map.pins()
+      if (pins.length >= max && !pins.some((p) => p.name === req.body.name)) {
+        throw SnapshotLimit(`at most ${max} snapshots are kept (each is a full copy of the map): delete one first (DELETE /api/v1/snapshots/{name})`)
+      }
+      const pin = { name: req.body.name, createdAt: Date.now(), edges: await map.list() }
       await map.pin(pin)
       return reply.code(201).send(summary(pin))
     })
@@ -41,7 +48,7 @@ export function snapshotRoutes (deps: SnapshotRouteDeps): FastifyPluginAsyncZod 
     app.get('/api/v1/snapshots', {
       schema: { summary: 'The pinned snapshots', response: { 200: snapshotListSchema, ...errorResponses(401) } },
       config: { access: 'read' }
-    }, async () => ({ snapshots: map.pins().map(summary) }))
+    }, async () => ({ snapshots: (await map.pins()).map(summary) }))
 
     app.delete('/api/v1/snapshots/:name', {
       schema: {
@@ -69,14 +76,14 @@ export function snapshotRoutes (deps: SnapshotRouteDeps): FastifyPluginAsyncZod 
       const q = req.query
       const now = Date.now()
       const filter = toEdgeFilter({ namespace: q.namespace }, () => [], now)
-      const resolve = (name: 'from' | 'to', text: string): Endpoint => {
-        const pin = map.getPin(text)
-        if (pin) return { snapshot: pin.name, at: pin.createdAt, edges: filter.namespaces ? pin.edges.filter((e) => filter.namespaces?.includes(e.client.namespace ?? '') || filter.namespaces?.includes(e.server.namespace ?? '')) : pin.edges }
+      const resolve = async (name: 'from' | 'to', text: string): Promise<Endpoint> => {
+        const pin = await map.getPin(text)
+        if (pin) return { snapshot: pin.name, at: pin.createdAt, edges: filter.namespaces ? pin.edges.filter((e: Edge) => filter.namespaces?.includes(e.client.namespace ?? '') || filter.namespaces?.includes(e.server.namespace ?? '')) : pin.edges }
         if (text === 'now') return { at: now }
         return { at: parseTime(name, text, now) }
       }
-      const from = resolve('from', q.from)
-      const to = resolve('to', q.to ?? 'now')
+      const from = await resolve('from', q.from)
+      const to = await resolve('to', q.to ?? 'now')
       if (from.at > to.at) throw BadRequest(`query.from (${new Date(from.at).toISOString()}) is after query.to (${new Date(to.at).toISOString()})`)
       let window: number | undefined
       if (q.window !== undefined) {
@@ -88,13 +95,13 @@ export function snapshotRoutes (deps: SnapshotRouteDeps): FastifyPluginAsyncZod 
         window = to.at - from.at
         if (window <= 0) throw BadRequest('query.from and query.to are the same time: give a window')
       }
-      const edgesAt = (e: Endpoint): { edges: Edge[], since?: number } => {
+      const edgesAt = async (e: Endpoint): Promise<{ edges: Edge[], since?: number }> => {
         if ('snapshot' in e) return { edges: e.edges }
         const since = window !== undefined ? e.at - window : undefined
-        return { edges: map.store.list({ ...filter, since, until: e.at }), since }
+        return { edges: await map.list({ ...filter, since, until: e.at }), since }
       }
-      const a = edgesAt(from)
-      const b = edgesAt(to)
+      const a = await edgesAt(from)
+      const b = await edgesAt(to)
       const describe = (e: Endpoint, since?: number) => ({
         ...('snapshot' in e ? { snapshot: e.snapshot } : {}),
         ...(since !== undefined ? { since: new Date(since).toISOString() } : {}),
@@ -107,8 +114,7 @@ export function snapshotRoutes (deps: SnapshotRouteDeps): FastifyPluginAsyncZod 
       schema: { summary: 'Clear the map (token required); snapshots are kept', response: { 200: resetResponseSchema, ...errorResponses(401) } },
       config: { access: 'admin' }
     }, async () => {
-      const removedEdges = map.store.size
-      await map.reset()
+      const removedEdges = await map.reset()
       deps.metrics.edges.set(0)
       return { removedEdges }
     })

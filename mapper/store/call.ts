@@ -8,6 +8,10 @@ export interface Call {
   evidence: Evidence
   /** External servers: the addresses this observation saw it at. */
   addresses?: string[]
+  /** The DNS name the client asked for (DNS evidence), for explaining the edge. */
+  name?: string
+  /** The node whose sniffer reported it. */
+  node?: string
   first: number
   last: number
   count: number

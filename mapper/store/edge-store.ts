@@ -1,12 +1,15 @@
 /**
- * The aggregated map: one edge per (client workload, server workload). Each edge keeps first and
- * last seen, a total count, and hourly buckets counting each facet (evidence kind x server port), so
- * that any time window can be answered, and retention can forget old hours.
+ * The aggregated map in memory: one edge per (client workload, server workload). Each edge keeps
+ * first and last seen, a total count, its history (history.ts: counts per facet in hourly buckets for
+ * recent time, daily after), the addresses of an External server (at most 64), and samples of what
+ * produced it (explain-sample.ts). Any time window is answered from the history; retention forgets
+ * old buckets.
  */
 import type { Edge, Evidence, Identity, Port } from '../../src/contract/map.js'
-import { HOUR_MS, facetKey, hourOf, identityKey, parseFacet, type Call } from './call.js'
-
-export interface Bucket { first: number, last: number, facets: Map<number, number> }
+import type { ExplainResponse } from '../../src/contract/explain.js'
+import { facetKey, identityKey, parseFacet, type Call } from './call.js'
+import { History } from './history.js'
+import { Sample, type ExplainSamples } from './explain-sample.js'
 
 export interface EdgeRecord {
   key: string
@@ -17,8 +20,8 @@ export interface EdgeRecord {
   firstSeen: number
   lastSeen: number
   count: number
-  /** hours since the epoch -> bucket */
-  buckets: Map<number, Bucket>
+  history: History
+  samples: Partial<ExplainSamples>
   /** The all-time API view (and its JSON), rendered once and dropped when the edge changes. */
   view?: Edge
   viewJson?: string
@@ -33,8 +36,10 @@ export interface EdgeFilter {
   until?: number
 }
 
+export interface PortCount { client: Identity, server: Identity, port: number, protocol: 'TCP' | 'UDP', count: number, lastSeen: number }
+
 const EVIDENCE_ORDER: Evidence[] = ['dns', 'tcp', 'udp']
-const MAX_ADDRESSES = 64
+export const MAX_ADDRESSES = 64
 
 export function edgeKey (client: Identity, server: Identity): string {
   return `${identityKey(client)}>${identityKey(server)}`
@@ -45,13 +50,12 @@ export class EdgeStore {
   private readonly edges = new Map<string, EdgeRecord>()
   /** client key -> server key -> edge: the hot-path lookup, on cached key strings (no concatenation) */
   private readonly byClient = new Map<string, Map<string, EdgeRecord>>()
+  /** Every record in list order, kept until an edge is added or removed (not when one changes). */
+  private sorted?: EdgeRecord[]
 
   private lookup (client: Identity, server: Identity): EdgeRecord | undefined {
     return this.byClient.get(identityKey(client))?.get(identityKey(server))
   }
-
-  /** Every record in list order, kept until an edge is added or removed (not when one changes). */
-  private sorted?: EdgeRecord[]
 
   private insert (edge: EdgeRecord): void {
     this.sorted = undefined
@@ -71,10 +75,11 @@ export class EdgeStore {
     if (servers?.size === 0) this.byClient.delete(ck)
   }
 
-  add (call: Call): void {
+  /** Adds one call; hours that ended before `hourlyFrom` are kept daily. */
+  add (call: Call, hourlyFrom: number): void {
     let edge = this.lookup(call.client, call.server)
     if (!edge) {
-      edge = { key: edgeKey(call.client, call.server), client: call.client, server: call.server, firstSeen: call.first, lastSeen: call.last, count: 0, buckets: new Map() }
+      edge = { key: edgeKey(call.client, call.server), client: call.client, server: call.server, firstSeen: call.first, lastSeen: call.last, count: 0, history: new History(), samples: {} }
       this.insert(edge)
     }
     edge.view = undefined
@@ -87,16 +92,11 @@ export class EdgeStore {
     if (call.first < edge.firstSeen) edge.firstSeen = call.first
     if (call.last > edge.lastSeen) edge.lastSeen = call.last
     edge.count += call.count
-    const hour = hourOf(call.last)
-    let bucket = edge.buckets.get(hour)
-    if (!bucket) {
-      bucket = { first: call.first, last: call.last, facets: new Map() }
-      edge.buckets.set(hour, bucket)
-    }
-    if (call.first < bucket.first) bucket.first = call.first
-    if (call.last > bucket.last) bucket.last = call.last
-    const facet = facetKey(call.evidence, call.port)
-    bucket.facets.set(facet, (bucket.facets.get(facet) ?? 0) + call.count)
+    edge.history.add(facetKey(call.evidence, call.port), call.first, call.last, call.count, hourlyFrom)
+    const s = edge.samples
+    if (call.name !== undefined) (s.dnsNames ??= new Sample()).add(call.name)
+    if (call.server.service !== undefined) (s.services ??= new Sample()).add(call.server.service)
+    if (call.node !== undefined) (s.nodes ??= new Sample()).add(call.node)
   }
 
   get size (): number { return this.edges.size }
@@ -105,7 +105,6 @@ export class EdgeStore {
 
   records (): IterableIterator<EdgeRecord> { return this.edges.values() }
 
-
   /** Restores a record as saved (used when loading a persisted state). */
   restore (rec: EdgeRecord): void {
     const old = this.edges.get(rec.key)
@@ -113,27 +112,32 @@ export class EdgeStore {
     this.insert(rec)
   }
 
-  /** Forgets buckets of hours that ended before `before`; an edge with no bucket left goes. */
+  /** Forgets what ended before `before`; an edge with nothing left goes. Returns how many went. */
   prune (before: number): number {
     let removed = 0
     for (const edge of [...this.edges.values()]) {
       edge.view = undefined
       edge.viewJson = undefined
-      for (const hour of edge.buckets.keys()) if ((hour + 1) * HOUR_MS <= before) edge.buckets.delete(hour)
-      if (edge.buckets.size === 0) { this.delete(edge); removed++ } else {
-        let first = Infinity
-        for (const b of edge.buckets.values()) if (b.first < first) first = b.first
-        if (first > edge.firstSeen) edge.firstSeen = first
-      }
+      if (!edge.history.prune(before)) { this.delete(edge); removed++; continue }
+      edge.count = edge.history.totals.reduce((a, b) => a + b, 0)
+      const first = edge.history.earliest()
+      if (first !== undefined && first > edge.firstSeen) edge.firstSeen = first
     }
     return removed
+  }
+
+  /** Merges hourly buckets older than `hourlyFrom` into daily ones, for every edge; returns buckets moved. */
+  rollUp (hourlyFrom: number): number {
+    let moved = 0
+    for (const edge of this.edges.values()) moved += edge.history.rollUp(hourlyFrom)
+    return moved
   }
 
   /**
    * Renames an identity everywhere (a late owner revealed the real workload): its edges merge into
    * the renamed ones.
    */
-  rekey (from: Identity, to: Identity): number {
+  rekey (from: Identity, to: Identity, hourlyFrom: number): number {
     const fromKey = identityKey(from)
     const moved: EdgeRecord[] = []
     for (const e of this.edges.values()) {
@@ -145,28 +149,9 @@ export class EdgeStore {
       const server = identityKey(e.server) === fromKey ? { ...to, ...(e.server.service ? { service: e.server.service } : {}) } : e.server
       const target = this.lookup(client, server)
       if (!target) { this.insert({ ...e, key: edgeKey(client, server), client, server, view: undefined, viewJson: undefined }); continue }
-      mergeInto(target, e)
+      mergeInto(target, e, hourlyFrom)
     }
     return moved.length
-  }
-
-  /**
-   * Observations counted per edge and server port (all time within retention), for the Prometheus
-   * edge series: one entry per (edge, port, protocol), DNS evidence (no port) left out.
-   */
-  *portCounts (): Generator<{ client: Identity, server: Identity, port: number, protocol: 'TCP' | 'UDP', count: number, lastSeen: number }> {
-    for (const e of this.edges.values()) {
-      const totals = new Map<number, number>()
-      for (const b of e.buckets.values()) for (const [facet, n] of b.facets) totals.set(facet, (totals.get(facet) ?? 0) + n)
-      const byPort = new Map<number, number>()
-      for (const [facet, n] of totals) {
-        const f = parseFacet(facet)
-        if (!f.port) continue
-        const k = f.port.protocol === 'UDP' ? f.port.port + 65_536 : f.port.port
-        byPort.set(k, (byPort.get(k) ?? 0) + n)
-      }
-      for (const [k, count] of byPort) yield { client: e.client, server: e.server, port: k % 65_536, protocol: k >= 65_536 ? 'UDP' : 'TCP', count, lastSeen: e.lastSeen }
-    }
   }
 
   /** The map as the API returns it, sorted by client then server. */
@@ -199,6 +184,68 @@ export class EdgeStore {
     return `{"edges":[${parts.join(',')}]}`
   }
 
+  /** Why an edge is in the map (by the identity keys `kind/namespace/name`), within an optional window. */
+  explain (clientKey: string, serverKey: string, since?: number, until?: number): ExplainResponse | undefined {
+    const e = this.byClient.get(clientKey)?.get(serverKey)
+    if (!e) return undefined
+    const evidence = new Map<Evidence, number>()
+    const ports = new Map<number, number>()
+    let first = Infinity
+    let last = -Infinity
+    const k = e.history.facets.length
+    e.history.forEach(since, until, (f, l, data, off) => {
+      first = Math.min(first, since !== undefined ? Math.max(f, since) : f)
+      last = Math.max(last, until !== undefined ? Math.min(l, until) : l)
+      for (let c = 0; c < k; c++) {
+        const n = data[off + c] as number
+        if (n === 0) continue
+        const facet = e.history.facets[c] as number
+        const p = parseFacet(facet)
+        evidence.set(p.evidence, (evidence.get(p.evidence) ?? 0) + n)
+        if (p.port) { const pk = p.port.protocol === 'UDP' ? p.port.port + 65_536 : p.port.port; ports.set(pk, (ports.get(pk) ?? 0) + n) }
+      }
+    })
+    if (first === Infinity) return undefined
+    const s = e.samples
+    return {
+      client: e.client,
+      server: e.server,
+      dnsNames: s.dnsNames?.values.slice() ?? [],
+      services: s.services?.values.slice() ?? [],
+      nodes: s.nodes?.values.slice() ?? [],
+      evidence: EVIDENCE_ORDER.filter((x) => evidence.has(x)).map((kind) => ({ kind, count: evidence.get(kind) as number })),
+      ports: [...ports].sort((a, b) => a[0] - b[0]).map(([pk, count]) => ({ port: pk % 65_536, protocol: pk >= 65_536 ? 'UDP' as const : 'TCP' as const, count })),
+      firstSeen: new Date(first).toISOString(),
+      lastSeen: new Date(last).toISOString(),
+      truncated: { dnsNames: s.dnsNames?.dropped ?? 0, services: s.services?.dropped ?? 0, nodes: s.nodes?.dropped ?? 0 }
+    }
+  }
+
+  /**
+   * Observations counted per edge and server port (within retention), for the Prometheus edge
+   * series: one entry per (edge, port, protocol); DNS evidence (no port) is left out.
+   */
+  * portCounts (): Generator<PortCount> {
+    for (const e of this.edges.values()) {
+      const h = e.history
+      const byPort = new Map<number, number>()
+      for (let c = 0; c < h.facets.length; c++) {
+        const f = parseFacet(h.facets[c] as number)
+        if (!f.port) continue
+        const k = f.port.protocol === 'UDP' ? f.port.port + 65_536 : f.port.port
+        byPort.set(k, (byPort.get(k) ?? 0) + (h.totals[c] as number))
+      }
+      for (const [k, count] of byPort) yield { client: e.client, server: e.server, port: k % 65_536, protocol: k >= 65_536 ? 'UDP' : 'TCP', count, lastSeen: e.lastSeen }
+    }
+  }
+
+  /** Bytes the histories hold (typed arrays), for the memory metric. */
+  historyBytes (): number {
+    let n = 0
+    for (const e of this.edges.values()) n += e.history.bytes
+    return n
+  }
+
   private pick (filter: EdgeFilter): EdgeRecord[] {
     this.sorted ??= [...this.edges.values()].sort(compareRecords)
     const ns = filter.namespaces && filter.namespaces.length > 0 ? new Set(filter.namespaces) : undefined
@@ -220,7 +267,7 @@ function compareRecords (a: EdgeRecord, b: EdgeRecord): number {
   return as < bs ? -1 : as > bs ? 1 : 0
 }
 
-function mergeInto (target: EdgeRecord, e: EdgeRecord): void {
+function mergeInto (target: EdgeRecord, e: EdgeRecord, hourlyFrom: number): void {
   target.view = undefined
   target.viewJson = undefined
   if (e.server.service && !target.server.service) target.server = { ...target.server, service: e.server.service }
@@ -231,12 +278,9 @@ function mergeInto (target: EdgeRecord, e: EdgeRecord): void {
     target.addresses ??= new Set()
     for (const a of e.addresses) if (target.addresses.size < MAX_ADDRESSES) target.addresses.add(a)
   }
-  for (const [hour, b] of e.buckets) {
-    const t = target.buckets.get(hour)
-    if (!t) { target.buckets.set(hour, b); continue }
-    t.first = Math.min(t.first, b.first)
-    t.last = Math.max(t.last, b.last)
-    for (const [f, n] of b.facets) t.facets.set(f, (t.facets.get(f) ?? 0) + n)
+  target.history.mergeFrom(e.history, hourlyFrom)
+  for (const k of ['dnsNames', 'services', 'nodes'] as const) {
+    if (e.samples[k]) (target.samples[k] ??= new Sample()).merge(e.samples[k])
   }
 }
 
@@ -245,20 +289,24 @@ export function toEdge (e: EdgeRecord, since?: number, until?: number): Edge | u
   const windowed = since !== undefined || until !== undefined
   let first = windowed ? Infinity : e.firstSeen
   let last = windowed ? -Infinity : e.lastSeen
-  const ports = new Map<string, Port>()
+  const ports = new Map<number, Port>()
   const evidence = new Set<Evidence>()
-  for (const b of e.buckets.values()) {
-    if (since !== undefined && b.last < since) continue
-    if (until !== undefined && b.first > until) continue
-    if (windowed) {
-      first = Math.min(first, since !== undefined ? Math.max(b.first, since) : b.first)
-      last = Math.max(last, until !== undefined ? Math.min(b.last, until) : b.last)
-    }
-    for (const facet of b.facets.keys()) {
-      const f = parseFacet(facet)
-      evidence.add(f.evidence)
-      if (f.port) ports.set(`${f.port.port}/${f.port.protocol}`, f.port)
-    }
+  const h = e.history
+  const k = h.facets.length
+  // Which facet columns have a count in the window (without a window: any count still kept).
+  const seen = h.totals.map((n) => !windowed && n > 0)
+  if (windowed) {
+    h.forEach(since, until, (f, l, data, off) => {
+      first = Math.min(first, since !== undefined ? Math.max(f, since) : f)
+      last = Math.max(last, until !== undefined ? Math.min(l, until) : l)
+      for (let c = 0; c < k; c++) if ((data[off + c] as number) > 0) seen[c] = true
+    })
+  }
+  for (let c = 0; c < k; c++) {
+    if (!seen[c]) continue
+    const f = parseFacet(h.facets[c] as number)
+    evidence.add(f.evidence)
+    if (f.port) ports.set(f.port.protocol === 'UDP' ? f.port.port + 65_536 : f.port.port, f.port)
   }
   if (evidence.size === 0) return undefined
   return {

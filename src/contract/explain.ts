@@ -1,7 +1,7 @@
 /**
  * GET /api/v1/explain: why an edge is in the map. The mapper keeps, per edge, a bounded sample of
  * what produced it (at most EXPLAIN_SAMPLE_LIMIT distinct values of each kind, first seen first kept;
- * past it the rest is counted in `truncated`).
+ * observations whose value did not fit are counted in `truncated`).
  */
 import { z } from 'zod'
 import { evidenceSchema, identitySchema, portSchema } from './map.js'
@@ -30,7 +30,7 @@ export const explainResponseSchema = z.object({
   ports: z.array(portSchema.extend({ count: z.number().int() })),
   firstSeen: z.string(),
   lastSeen: z.string(),
-  /** Distinct values left out of each sample once it was full. */
+  /** Observations whose value was left out of the sample because it was full. */
   truncated: z.object({ dnsNames: z.number().int(), services: z.number().int(), nodes: z.number().int() })
 })
 

@@ -9,6 +9,7 @@ export const BadRequest = createError({ code: 'PODMAP_ERR_BAD_REQUEST', message:
 export const UnsupportedReportVersion = createError({ code: 'PODMAP_ERR_REPORT_VERSION', message: 'unsupported report version', status: 400 })
 export const Unauthorized = createError({ code: 'PODMAP_ERR_UNAUTHORIZED', message: 'missing or invalid bearer token', status: 401 })
 export const NotFound = createError({ code: 'PODMAP_ERR_NOT_FOUND', message: 'not found', status: 404 })
+export const SnapshotLimit = createError({ code: 'PODMAP_ERR_SNAPSHOT_LIMIT', message: 'too many snapshots', status: 409 })
 export const RequestTimeout = createError({ code: 'PODMAP_ERR_TIMEOUT', message: 'the request was not received in time', status: 408 })
 export const BodyTooLarge = createError({ code: 'PODMAP_ERR_TOO_LARGE', message: 'request body too large', status: 413 })
 export const UnsupportedMediaType = createError({ code: 'PODMAP_ERR_MEDIA_TYPE', message: 'unsupported content type', status: 415 })

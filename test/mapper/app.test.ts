@@ -4,8 +4,8 @@ import { buildTestApp, TEST_TOKEN as TOKEN } from './test-app.js'
 import { IP, T0 } from './fixtures.js'
 
 async function setup () {
-  const { app, map, logged } = await buildTestApp()
-  return { app, store: map.store, logged }
+  const { app, store, logged } = await buildTestApp()
+  return { app, store, logged }
 }
 
 const report = () => ({

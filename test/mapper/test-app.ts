@@ -1,6 +1,7 @@
 /** The mapper app over the fixture cluster, with an in-memory map: for inject() tests. */
 import { Writable } from 'node:stream'
 import { createMapper, type MapperOptions } from '../../mapper/create-mapper.js'
+import { EmbeddedStore } from '../../mapper/store/embedded-store.js'
 import { createLogger } from '../../src/log/logger.js'
 import { shopIndex } from './fixtures.js'
 
@@ -12,7 +13,10 @@ export async function buildTestApp (opts: TestAppOptions = {}) {
   const logged: string[] = []
   const sink = new Writable({ write (chunk, _enc, cb) { logged.push(String(chunk)); cb() } })
   const log = createLogger({ level: 'info', component: 'mapper', destination: sink })
+  // The embedded store, made here so tests can read its in-memory map synchronously (`store`).
+  const embedded = new EmbeddedStore({ log, stateDir: opts.stateDir, now: opts.now, hourlyHistoryMs: opts.hourlyHistoryMs, maxSnapshots: opts.maxSnapshots })
   const mapper = await createMapper({
+    store: embedded,
     log,
     token: TEST_TOKEN,
     clusterDomain: 'cluster.local',
@@ -24,5 +28,5 @@ export async function buildTestApp (opts: TestAppOptions = {}) {
     index: opts.index ?? shopIndex(),
     ...opts
   })
-  return { ...mapper, logged }
+  return { ...mapper, embedded, store: embedded.edges, logged }
 }

@@ -1,6 +1,6 @@
 /**
  * Graceful shutdown, mapper: SIGTERM to the real mapper (with --state-dir) after some reports. It
- * exits 0 having written the whole map to the checkpoint (map.json) and rotated the write-ahead log
+ * exits 0 having written the whole map to the checkpoint (map.ndjson) and rotated the write-ahead log
  * to a new, empty generation; a restart loads the same map from the checkpoint alone (0 log entries
  * replayed).
  */
@@ -78,10 +78,15 @@ test('SIGTERM to the mapper: exit 0, the checkpoint holds the whole map, the log
   assert.equal(await exited, 0, mapper.logs.slice(-10).join('\n'))
 
   // The checkpoint: every edge, with its count.
-  const checkpointPath = join(stateDir, 'map.json')
-  assert.ok(existsSync(checkpointPath), 'map.json written')
+  const checkpointPath = join(stateDir, 'map.ndjson')
+  assert.ok(existsSync(checkpointPath), 'map.ndjson written')
   assert.equal(existsSync(`${checkpointPath}.tmp`), false, 'no half-written checkpoint left')
-  const cp = JSON.parse(readFileSync(checkpointPath, 'utf8')) as { walGeneration: number, edges: Array<{ c: { name: string }, s: { name: string }, n: number }> }
+  // A header line, then one line per edge (and per pin and held report).
+  const [header, ...lines] = readFileSync(checkpointPath, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
+  const cp = {
+    walGeneration: (header as { walGeneration: number }).walGeneration,
+    edges: lines.filter((l) => l.k === 'edge').map((l) => l.e as { c: { name: string }, s: { name: string }, n: number })
+  }
   assert.deepEqual(cp.edges.map((e) => `${e.c.name}>${e.s.name}`).sort(), [...names].sort())
   const cpCount = (name: string): number | undefined => cp.edges.find((e) => `${e.c.name}>${e.s.name}` === name)?.n
   assert.equal(cpCount('checkout>orders'), 2 * REPORTS, 'checkout>orders: 2 per report')
@@ -107,7 +112,7 @@ test('SIGTERM to the mapper: exit 0, the checkpoint holds the whole map, the log
   recordFigure({
     area: 'faults',
     test: 'graceful shutdown: SIGTERM checkpoints the mapper\'s store (--state-dir)',
-    figure: `${REPORTS} reports (${before.length} edges, log ${walBytesBefore.toLocaleString('en-US')} bytes in ${walBefore.length} file(s)) then SIGTERM: exit 0; map.json holds all ${cp.edges.length} edges with their counts; log rotated to generation ${cp.walGeneration}, 0 bytes; restart: ${String(loaded.edges)} edges from the checkpoint, 0 log entries replayed, same map and counts`,
+    figure: `${REPORTS} reports (${before.length} edges, log ${walBytesBefore.toLocaleString('en-US')} bytes in ${walBefore.length} file(s)) then SIGTERM: exit 0; map.ndjson holds all ${cp.edges.length} edges with their counts; log rotated to generation ${cp.walGeneration}, 0 bytes; restart: ${String(loaded.edges)} edges from the checkpoint, 0 log entries replayed, same map and counts`,
     faults: 1,
     lost: 0,
     file: 'test/reliability/mapper-shutdown.test.ts'

@@ -5,7 +5,7 @@
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import pino from 'pino'
-import { DurableMap } from '../../mapper/store/durable-map.js'
+import { EmbeddedStore } from '../../mapper/store/embedded-store.js'
 import { parseFacet } from '../../mapper/store/call.js'
 import type { Logger } from '../../src/log/logger.js'
 
@@ -17,18 +17,16 @@ export async function readStateCounts (stateDir: string): Promise<Map<string, Ed
   const copy = mkdtempSync('/tmp/podmap-state-copy-')
   try {
     cpSync(stateDir, copy, { recursive: true })
-    const map = new DurableMap({ stateDir: copy, log: pino({ level: 'silent' }) as unknown as Logger })
+    const map = new EmbeddedStore({ stateDir: copy, log: pino({ level: 'silent' }) as unknown as Logger })
     await map.open()
     const out = new Map<string, EdgeCounts>()
-    for (const e of map.store.records()) {
+    for (const e of map.edges.records()) {
       const facets: Record<string, number> = {}
-      for (const b of e.buckets.values()) {
-        for (const [facet, n] of b.facets) {
-          const f = parseFacet(facet)
-          const k = `${f.evidence}|${f.port ? `${f.port.port}/${f.port.protocol}` : '-'}`
-          facets[k] = (facets[k] ?? 0) + n
-        }
-      }
+      e.history.facets.forEach((facet, c) => {
+        const f = parseFacet(facet)
+        const k = `${f.evidence}|${f.port ? `${f.port.port}/${f.port.protocol}` : '-'}`
+        facets[k] = (facets[k] ?? 0) + (e.history.totals[c] as number)
+      })
       out.set(edgeName(e), { total: e.count, facets })
     }
     await map.close()

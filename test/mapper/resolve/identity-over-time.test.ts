@@ -74,11 +74,11 @@ test('a late owner fixes identities already in the map', () => {
   } as Parameters<ClusterIndex['upsert']>[1], T)
   const out: Call[] = []
   resolver.socket({ client: IP, server: SERVER, port: 80, protocol: 'TCP', firstSeen: T, lastSeen: T, count: 1 }, out)
-  for (const c of out) store.add(c)
+  for (const c of out) store.add(c, 0)
   assert.deepEqual(store.list().map((e) => e.client), [{ kind: 'Job', namespace: 'shop', name: 'nightly-1' }])
   index.upsert('Job', { kind: 'Job', metadata: { name: 'nightly-1', namespace: 'shop', uid: 'job-1', ownerReferences: [{ kind: 'CronJob', name: 'nightly', uid: 'cj', controller: true }] } }, T + 1)
   assert.equal(resolver.reconcile(), 1)
-  for (const [from, to] of renames) store.rekey(from, to)
+  for (const [from, to] of renames) store.rekey(from, to, 0)
   assert.deepEqual(store.list().map((e) => e.client), [{ kind: 'CronJob', namespace: 'shop', name: 'nightly' }])
   assert.equal(resolver.provisionalCount, 0)
 })

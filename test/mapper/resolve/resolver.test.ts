@@ -46,7 +46,7 @@ test('the server side of the same session (pod IP, target port) merges into the 
   resolver.dns(dns(IP.checkout, 'orders.shop.svc.cluster.local', [IP.ordersSvc]), out)
   resolver.socket(sock(IP.checkout, IP.ordersSvc, 80), out)
   resolver.socket(sock(IP.checkout, IP.orders, 8080), out)
-  for (const c of out) store.add(c)
+  for (const c of out) store.add(c, 0)
   const edges = store.list()
   assert.equal(edges.length, 1)
   assert.deepEqual(edges[0]?.evidence, ['dns', 'tcp'])
