@@ -29,6 +29,8 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     readToken,
     index,
     stateDir: config.stateDir,
+    hourlyHistoryMs: config.hourlyHistory,
+    maxSnapshots: config.maxSnapshots,
     clusterDomain: config.clusterDomain,
     excludeNamespaces: config.excludeNamespaces,
     times: { maxFutureMs: config.maxClockSkew, maxPastMs: config.retention },

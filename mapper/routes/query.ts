@@ -27,8 +27,8 @@ export const namespacesQuerySchema = z.union([z.string(), z.array(z.string())]).
 export const filterQuerySchema = z.object({
   namespace: namespacesQuerySchema,
   labelSelector: z.string().max(1024).optional().describe('Kubernetes label selector on the client or server workload\'s pods'),
-  since: z.string().max(64).optional().describe('RFC 3339 time or a duration before now (24h)'),
-  until: z.string().max(64).optional().describe('RFC 3339 time or a duration before now')
+  since: z.string().max(64).optional().describe('RFC 3339 time or a duration before now (24h); windows are precise to the hour within --hourly-history (48 h) and to the day before'),
+  until: z.string().max(64).optional().describe('RFC 3339 time or a duration before now; same precision as since')
 })
 export type FilterQuery = z.infer<typeof filterQuerySchema>
 
