@@ -52,7 +52,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     for (const [kind, s] of Object.entries(informers.status())) {
       if (s.lastEventAt) metrics.informerLastEventAge.set({ kind }, (now - s.lastEventAt) / 1000)
       metrics.informerRestarts.set({ kind }, s.restarts)
-      metrics.informerUp.set({ kind }, s.synced && !s.failing && !s.stale && s.unavailable === undefined ? 1 : 0)
+      metrics.informerUp.set({ kind }, s.synced && !s.failing && !s.stale && s.unavailable === undefined && s.polling === undefined ? 1 : 0)
     }
   }
   updateInformerGauges()

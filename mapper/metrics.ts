@@ -8,7 +8,7 @@ export function createMapperMetrics (registry: Registry) {
     reports: new Counter({ name: 'podmap_mapper_reports_total', help: 'Reports received, by outcome', labelNames: ['outcome'] as const, registers }),
     recordsRefused: new Counter({ name: 'podmap_mapper_records_refused_total', help: 'Report records refused and not mapped, by reason (time-future, time-past, time-order, time-invalid: times outside --max-clock-skew and --retention of the mapper clock)', labelNames: ['reason'] as const, registers }),
     heldRecords: new Gauge({ name: 'podmap_mapper_held_records', help: 'Report records accepted and kept durably while the cluster view catches up (informers not synced), resolved once it has; past --max-held-records reports get 503', registers }),
-    informerUp: new Gauge({ name: 'podmap_mapper_informer_up', help: '1 while an informer has synced and is neither failing nor stalled (polling counts), 0 otherwise (refused by RBAC, not served, failing)', labelNames: ['kind'] as const, registers }),
+    informerUp: new Gauge({ name: 'podmap_mapper_informer_up', help: '1 while an informer has synced and watches live, 0 otherwise: refused by RBAC or not served, polling (watch refused), failing or stalled', labelNames: ['kind'] as const, registers }),
     unresolved: new Counter({ name: 'podmap_mapper_unresolved_total', help: 'Observations that could not be resolved to a workload, by reason', labelNames: ['reason'] as const, registers }),
     edges: new Gauge({ name: 'podmap_mapper_edges', help: 'Edges in the map', registers }),
     informerLastEventAge: new Gauge({ name: 'podmap_mapper_informer_last_event_age_seconds', help: 'Seconds since each informer last delivered an event', labelNames: ['kind'] as const, registers }),

@@ -206,7 +206,10 @@ export class KindInformer {
     this.state.failing = false
     this.state.lastError = err.message
     this.resolveSynced()
-    this.retryIn(this.pollMs())
+    // Soon at first (an API server that has just started answers 403 until its RBAC cache is
+    // filled), then every poll interval.
+    this.failures++
+    this.retryIn(Math.min(this.pollMs(), this.o.backoffInitialMs * 2 ** Math.min(30, this.failures)))
   }
 
   /** Watching is refused but listing works: poll by re-listing. */

@@ -36,7 +36,10 @@ export interface InformerSet {
   ready: () => boolean
   /** Every kind has synced or is known to be unavailable, and none is failing or stalled. */
   synced: () => boolean
-  /** The kinds resolution needs (Pods, Services, EndpointSlices, Nodes) have synced or are unavailable. */
+  /**
+   * Reports can be resolved: Pods have synced (without them nothing resolves, so reports wait), and
+   * Services, EndpointSlices and Nodes have synced or are known to be refused.
+   */
   caughtUp: () => boolean
   status: () => Record<KindName, KindStatus>
   /** Resolves once every kind has delivered its first list or is known to be unavailable. */
@@ -74,7 +77,11 @@ export function createInformers (opts: InformerOptions): InformerSet {
   const set: InformerSet = {
     ready: () => { const s = informers.get('Pod')?.status(); return s === undefined || (s.synced && healthy(s)) },
     synced: () => [...informers.values()].every((i) => settled(i.status())),
-    caughtUp: () => RESOLUTION_KINDS.every((k) => { const s = informers.get(k)?.status(); return s === undefined || s.synced || s.unavailable !== undefined }),
+    caughtUp: () => RESOLUTION_KINDS.every((k) => {
+      const s = informers.get(k)?.status()
+      if (s === undefined) return true
+      return s.synced && s.unavailable === undefined ? true : k !== 'Pod' && s.unavailable !== undefined
+    }),
     status: () => Object.fromEntries([...informers].map(([k, i]) => [k, i.status()])) as Record<KindName, KindStatus>,
     firstSync: Promise.all([...informers.values()].map(async (i) => await i.firstSync)).then(() => {
       opts.log.info({ kinds: kinds.length, ms: Date.now() - started, unavailable: [...informers].filter(([, i]) => i.status().unavailable).map(([k]) => k) }, 'informers synced')
