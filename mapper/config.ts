@@ -13,6 +13,7 @@ export const mapperOptions = {
   'request-timeout': { schema: duration('30s'), help: 'longest time to receive a whole request (default 30s)' },
   'state-dir': { schema: z.string().min(1).optional(), help: 'directory for the durable map (checkpoint + write-ahead log); without it the map is in memory only' },
   'max-clock-skew': { schema: duration('5m'), help: 'how far ahead of the mapper\'s clock a reported time may be; later records are refused and counted in podmap_mapper_records_refused_total (default 5m)' },
+  'ip-history-grace': { schema: duration('2h'), help: 'how long the IP addresses of deleted pods are remembered, so late reports still resolve to the pod that held them (default 2h; longer than any report can be late)' },
   'hourly-history': { schema: duration('48h'), help: 'how long call counts are kept per hour; older ones are merged into days, so time windows reaching further back are precise to the day (default 48h)' },
   'max-snapshots': { schema: z.coerce.number().int().min(1).max(1000).default(16), help: 'most snapshots kept (each is a full copy of the map); past it POST /api/v1/snapshots answers 409 (default 16)' },
   retention: { schema: duration('30d'), help: 'how long hourly call counts are kept (default 30d)' },

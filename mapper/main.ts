@@ -73,6 +73,9 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     })().catch((err: Error) => log.error({ err }, 'retention prune failed'))
   }, 3_600_000)
   retention.unref()
+  // The index forgets deleted pods' addresses once no report can still need them.
+  const forget = setInterval(() => { index.forget(Date.now() - config.ipHistoryGrace) }, 60_000)
+  forget.unref()
   const shadowGauge = setInterval(() => { shadow.refreshGauge().catch((err: Error) => log.error({ err }, 'shadow gauge failed')) }, 30_000)
   shadowGauge.unref()
   informers.firstSync.then(async () => { await shadow.refreshGauge() }).catch((err: Error) => log.error({ err }, 'shadow gauge failed'))
@@ -81,7 +84,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
 
   installShutdown(log, [
     { name: 'stop accepting requests', run: () => app.close() },
-    { name: 'stop informers', run: async () => { for (const t of [informerGauges, drain, retention, shadowGauge]) clearInterval(t); await informers.stop() } },
+    { name: 'stop informers', run: async () => { for (const t of [informerGauges, drain, retention, forget, shadowGauge]) clearInterval(t); await informers.stop() } },
     { name: 'checkpoint the map', run: () => map.close() }
   ])
 }

@@ -250,6 +250,21 @@ export class ClusterIndex {
   // ---- queries -------------------------------------------------------------------------------
 
   podAt (ip: string, at: number): PodInfo | undefined { return this.podIps.at(ip, at) }
+
+  /**
+   * Forgets what deleted pods left behind once no report can still need it: IP tenancies that ended
+   * before `before` (a report about an older time then resolves that IP to nothing, counted as
+   * unresolved). Live pods and their memos are untouched; deleted pods' memos went with their delete.
+   */
+  forget (before: number): { tenancies: number } {
+    return { tenancies: this.podIps.prune(before) }
+  }
+
+  /** What the index holds, for the memory figures and the forgetting tests. */
+  get sizes (): { pods: number, ipHistories: number, namespaces: number, hostnames: number, workloadMemos: number, serviceMemos: number } {
+    const memos = this.workloads.size
+    return { pods: this.pods.size, ipHistories: this.podIps.size, namespaces: this.podsByNamespace.size, hostnames: this.podsByHostname.size, workloadMemos: memos.pods, serviceMemos: memos.services }
+  }
   nodeByIp (ip: string): string | undefined { return this.nodeIps.get(ip) }
   nodeAddressesOf (name: string): string[] { return this.nodeAddresses.get(name) ?? [] }
   serviceByIp (ip: string): ServiceInfo | undefined { return this.serviceIps.get(ip) }
