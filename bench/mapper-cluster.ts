@@ -9,18 +9,21 @@ import type { Report } from '../src/contract/report.js'
 export interface SyntheticCluster {
   objects: Array<[string, Record<string, unknown>]>
   podIps: string[]
+  /** The node each pod (by index) runs on. */
+  podNodes: string[]
   services: Array<{ name: string, namespace: string, ip: string, port: number }>
 }
 
 const ip4 = (base: number, i: number): string => `10.${base + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`
 
-export function syntheticCluster (pods = 5000, services = 1000, namespaces = 20): SyntheticCluster {
+export function syntheticCluster (pods = 5000, services = 1000, namespaces = 20, nodes = 1): SyntheticCluster {
   const objects: Array<[string, Record<string, unknown>]> = []
   const podIps: string[] = []
+  const podNodes: string[] = []
   const svcs: SyntheticCluster['services'] = []
   const created = new Date(Date.now() - 86_400_000).toISOString()
   for (let n = 0; n < namespaces; n++) objects.push(['Namespace', { kind: 'Namespace', metadata: { name: `ns-${n}`, uid: `ns-${n}`, labels: { 'kubernetes.io/metadata.name': `ns-${n}` } } }])
-  objects.push(['Node', { kind: 'Node', metadata: { name: 'node-0', uid: 'node-0' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.0.10' }] } }])
+  for (let n = 0; n < nodes; n++) objects.push(['Node', { kind: 'Node', metadata: { name: `node-${n}`, uid: `node-${n}` }, status: { addresses: [{ type: 'InternalIP', address: `192.168.${n >> 8}.${(n & 255) + 1}` }] } }])
   const podsPerSvc = Math.max(1, Math.floor(pods / services))
   for (let s = 0; s < services; s++) {
     const ns = `ns-${s % namespaces}`
@@ -35,15 +38,16 @@ export function syntheticCluster (pods = 5000, services = 1000, namespaces = 20)
       const i = podIps.length
       const podIp = ip4(1, i + 10)
       podIps.push(podIp)
+      podNodes.push(`node-${i % nodes}`)
       objects.push(['Pod', {
         kind: 'Pod',
         metadata: { name: `${app}-${hash}-p${k}`, namespace: ns, uid: `pod-${i}`, creationTimestamp: created, labels: { app, 'pod-template-hash': hash }, ownerReferences: [{ kind: 'ReplicaSet', name: `${app}-${hash}`, uid: `rs-${s}`, controller: true }] },
-        spec: { nodeName: 'node-0', containers: [{ ports: [{ name: 'http', containerPort: 8080 }] }] },
+        spec: { nodeName: podNodes[i], containers: [{ ports: [{ name: 'http', containerPort: 8080 }] }] },
         status: { phase: 'Running', podIP: podIp, startTime: created }
       }])
     }
   }
-  return { objects, podIps, services: svcs }
+  return { objects, podIps, podNodes, services: svcs }
 }
 
 /** A deterministic pseudo-random sequence, so runs are comparable. */
@@ -58,8 +62,11 @@ export function rng (seed: number): () => number {
  * DNS answers and sessions from random pods to their own dependencies. Fewer fixed dependencies give
  * fewer distinct edges; `fanOut` = Infinity makes every pair possible (the pessimistic case).
  */
-export function syntheticReport (c: SyntheticCluster, records: number, seed: number, now = Date.now(), fanOut = 5): Report {
+export function syntheticReport (c: SyntheticCluster, records: number, seed: number, now = Date.now(), fanOut = 5, node = 'node-0'): Report {
   const r = rng(seed)
+  // A node reports what its own pods did: clients are drawn from the pods on `node`.
+  const local = c.podNodes.every((n) => n === node) ? undefined : c.podNodes.flatMap((n, i) => n === node ? [i] : [])
+  const pickPod = (): number => local === undefined ? Math.floor(r() * c.podIps.length) : local[Math.floor(r() * local.length)] as number
   const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)] as T
   const podsPerSvc = Math.max(1, Math.floor(c.podIps.length / c.services.length))
   const deps = (podIndex: number): number[] => {
@@ -74,7 +81,7 @@ export function syntheticReport (c: SyntheticCluster, records: number, seed: num
   const dns: Report['dns'] = []
   const sockets: Report['sockets'] = []
   for (let i = 0; i < records / 2; i++) {
-    const pi = Math.floor(r() * c.podIps.length)
+    const pi = pickPod()
     const client = c.podIps[pi] as string
     if (r() < 0.9) {
       const s = target(pi)
@@ -85,7 +92,7 @@ export function syntheticReport (c: SyntheticCluster, records: number, seed: num
     }
   }
   for (let i = 0; i < records / 2; i++) {
-    const pi = Math.floor(r() * c.podIps.length)
+    const pi = pickPod()
     const client = c.podIps[pi] as string
     const s = target(pi)
     if (r() < 0.7) {
@@ -96,5 +103,5 @@ export function syntheticReport (c: SyntheticCluster, records: number, seed: num
       sockets.push({ client, server: serverPod, port: 8080, protocol: 'TCP', firstSeen: now - 4000, lastSeen: now, count: 1 })
     }
   }
-  return { version: 1, node: 'node-0', sentAt: now, dns, sockets }
+  return { version: 1, node, sentAt: now, dns, sockets }
 }

@@ -64,7 +64,7 @@ async function main (): Promise<number> {
   const dir = mkdtempSync('/tmp/podmap-soak-')
   const token = `soak-${Math.random().toString(36).slice(2)}`
   writeFileSync(join(dir, 'token'), token, { mode: 0o600 })
-  const cluster = syntheticCluster(Number(args.pods), Number(args.services), 10)
+  const cluster = syntheticCluster(Number(args.pods), Number(args.services), 10, SNIFFERS)
   const api = await startFakeApiServer()
   api.load(cluster.objects.map(([, o]) => o as KubeObj))
   await api.writeKubeconfig(join(dir, 'kubeconfig'))
@@ -108,7 +108,7 @@ async function main (): Promise<number> {
       await sleep((reportEveryMs * n) / SNIFFERS) // staggered, like real nodes
       for (let seq = 0; Date.now() < deadline; seq++) {
         const t0 = Date.now()
-        const report = { ...syntheticReport(cluster, RECORDS, n * 1_000_003 + seq), node: `node-${n}` }
+        const report = syntheticReport(cluster, RECORDS, n * 1_000_003 + seq, Date.now(), 5, `node-${n}`)
         try {
           const res = await fetch(`${url}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(report), signal: AbortSignal.timeout(30_000) })
           const text = await res.text()

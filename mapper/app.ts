@@ -20,6 +20,7 @@ import { accessHook, accessOf, requireAccessDeclared, type RouteAccess } from '.
 import { errorHandler } from './http/error-handler.js'
 import { openApiRoute, registerOpenApi } from './http/openapi.js'
 import type { RateLimitOptions } from './http/rate-limit.js'
+import type { SnifferAuth } from './http/sniffer-auth.js'
 import { reportRateLimitHook } from './http/report-rate-limit.js'
 import { healthRoutes, type Readiness } from './routes/health.js'
 import { mapRoutes } from './routes/map.js'
@@ -47,6 +48,8 @@ export interface AppDeps {
   ingestor: Ingestor
   /** The report token: sniffers' reports, snapshots and reset. */
   checkToken: (authorization: string | undefined) => boolean
+  /** Who sent a report (ServiceAccount token or the shared token). */
+  snifferAuth: SnifferAuth
   /** When set, every `read` route (the map and what derives from it) needs this bearer token (--read-token-file); `open` routes stay open. */
   checkReadToken?: (authorization: string | undefined) => boolean
   /** Per-sniffer limit on report routes (429 + Retry-After past it); none when omitted. */
@@ -89,6 +92,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('routeAccess', requireAccessDeclared(app))
   app.addHook('onRequest', accessHook({
     checkToken: deps.checkToken,
+    snifferAuth: deps.snifferAuth,
     checkReadToken: deps.checkReadToken,
     onReportUnauthorized: () => deps.metrics.reports.inc({ outcome: 'unauthorized' })
   }))

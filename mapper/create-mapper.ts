@@ -16,6 +16,7 @@ import { Resolver } from './resolve/resolver.js'
 import { createIngestor, type Ingestor } from './resolve/ingest.js'
 import type { TimeBounds } from './resolve/record-times.js'
 import { createTokenCheck } from './http/token-check.js'
+import { createSnifferAuth, type TokenReviewer } from './http/sniffer-auth.js'
 import type { RateLimitOptions } from './http/rate-limit.js'
 import { clusterLookup } from './export/cluster-lookup.js'
 import { createShadowService, type ShadowService } from './policy/shadow-service.js'
@@ -24,8 +25,14 @@ import { buildApp } from './app.js'
 
 export interface MapperOptions {
   log: Logger
-  /** The report token (sniffers, snapshots, reset). */
+  /** The shared token: snapshots and reset, and sniffers' reports where `snifferAuth` allows it. */
   token: string
+  /**
+   * How sniffers prove who they are: their ServiceAccount token, checked by TokenReview (`reviewer`,
+   * the sniffers' ServiceAccount `namespace/name`, the token audience), the shared token, or both.
+   * Default: the shared token only.
+   */
+  snifferAuth?: { shared: boolean, serviceAccount?: { reviewer: TokenReviewer, name: string, audience: string } }
   /** The read token; the read API is open without one. */
   readToken?: string
   /** Directory of the durable map; in memory without one. */
@@ -85,11 +92,13 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
     clusterDomain: o.clusterDomain,
     excludeNamespaces: o.excludeNamespaces,
     onUnresolved: (reason, n) => metrics.unresolved.inc({ reason }, n),
+    onRefused: (reason, n) => metrics.recordsRefused.inc({ reason }, n),
     onRekey: (from, to) => {
       o.log.info({ from, to }, 'a late owner renamed a workload in the map')
       map.rekey(from, to).catch((err: Error) => o.log.error({ err }, 'persisting a rename failed'))
     }
   })
+  const checkToken = createTokenCheck(o.token)
   const shadow = createShadowService({ cluster: index, allEdges: async () => await map.list(), gauge: metrics.shadowDeniedCalls, policiesHidden: o.policiesHidden })
   const ingestor = createIngestor({ resolver, map, metrics, times: o.times, now: o.now, caughtUp: o.caughtUp, maxHeldRecords: o.maxHeldRecords })
   await ingestor.init()
@@ -101,7 +110,12 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
     labelsOf: (id) => index.workloads.workloadPods(id).map((p) => p.labels),
     ingestor,
     clusterView: () => ({ view: o.clusterView?.() ?? 'synced', heldRecords: ingestor.heldRecords() }),
-    checkToken: createTokenCheck(o.token),
+    checkToken,
+    snifferAuth: createSnifferAuth({
+      checkSharedToken: (o.snifferAuth?.shared ?? true) ? checkToken : undefined,
+      serviceAccount: o.snifferAuth?.serviceAccount,
+      onRefused: (reason) => metrics.snifferTokensRefused.inc({ reason })
+    }),
     checkReadToken: o.readToken === undefined ? undefined : createTokenCheck(o.readToken),
     reportRate: o.reportRate,
     requestTimeoutMs: o.requestTimeoutMs,

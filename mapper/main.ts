@@ -12,6 +12,8 @@ import { mapperOptions } from './config.js'
 import { ClusterIndex } from './kube/cluster-index.js'
 import { createInformers } from './kube/informers.js'
 import { createMapper } from './create-mapper.js'
+import { tokenReviewer } from './http/sniffer-auth.js'
+import { ConfigInvalid } from '../src/errors/catalogue.js'
 import { EmbeddedStore } from './store/embedded-store.js'
 
 export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -20,6 +22,9 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
   const token = await readTokenFile('token-file', config.tokenFile)
   const readToken = config.readTokenFile !== undefined ? await readTokenFile('read-token-file', config.readTokenFile) : undefined
   const kubeConfig = loadKubeConfig({ paths: config.kubeconfig, otherwise: 'in-cluster' })
+  if (config.snifferAuth !== 'token' && config.snifferServiceAccount === undefined) {
+    throw ConfigInvalid('invalid configuration:\n  - --sniffer-service-account: is required with --sniffer-auth serviceaccount or both (the sniffers\' ServiceAccount, e.g. podmap/podmap-sniffer)')
+  }
 
   const index = new ClusterIndex()
   const informers = createInformers({ kubeConfig, sink: index, log, backoffMaxMs: config.informerBackoffMax, stallTimeoutMs: config.informerStallTimeout, pollIntervalMs: config.informerPollInterval })
@@ -27,6 +32,10 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     log,
     token,
     readToken,
+    snifferAuth: {
+      shared: config.snifferAuth !== 'serviceaccount',
+      serviceAccount: config.snifferAuth === 'token' ? undefined : { reviewer: tokenReviewer(kubeConfig, config.snifferTokenAudience), name: config.snifferServiceAccount as string, audience: config.snifferTokenAudience }
+    },
     index,
     stateDir: config.stateDir,
     hourlyHistoryMs: config.hourlyHistory,

@@ -5,13 +5,15 @@
  *
  * - `open`: health, readiness, metrics, the web page's static files, the OpenAPI document.
  * - `read`: the map and everything derived from it; needs the read token when one is configured.
- * - `report`: a sniffer's report; needs the report token.
- * - `admin`: changes to the stored map (snapshots, reset); needs the report token.
+ * - `report`: a sniffer's report; needs a sniffer's credential (sniffer-auth.ts: its ServiceAccount
+ *   token, or the shared token where allowed). Who sent it is kept on the request (`req.sniffer`).
+ * - `admin`: changes to the stored map (snapshots, reset); needs the shared token.
  *
  * A route that declares no access fails at registration, so a new route cannot be served unchecked.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
-import { Unauthorized } from '../../src/errors/catalogue.js'
+import { MapperBusy, Unauthorized } from '../../src/errors/catalogue.js'
+import type { SnifferAuth, SnifferIdentity } from './sniffer-auth.js'
 
 export type Access = 'open' | 'read' | 'report' | 'admin'
 export const ACCESS_LEVELS: readonly Access[] = ['open', 'read', 'report', 'admin']
@@ -20,11 +22,17 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access
   }
+  interface FastifyRequest {
+    /** On `report` routes: the sniffer that sent the request, as it proved itself. */
+    sniffer?: SnifferIdentity
+  }
 }
 
 export interface AccessChecks {
-  /** The report (write) token: sniffers' reports and admin changes. */
+  /** The shared token: admin changes (and sniffers' reports where --sniffer-auth allows it). */
   checkToken: (authorization: string | undefined) => boolean
+  /** Who sent a report; undefined: not a sniffer. Throws when it cannot tell now (503). */
+  snifferAuth: SnifferAuth
   /** The read token; when undefined, `read` routes are open. */
   checkReadToken?: (authorization: string | undefined) => boolean
   /** Counted when a report is refused for its token (podmap_mapper_reports_total{outcome="unauthorized"}). */
@@ -69,12 +77,21 @@ export function accessHook (checks: AccessChecks) {
           throw Unauthorized('missing or invalid bearer token for the read API')
         }
         return
-      case 'report':
-        if (!checks.checkToken(req.headers.authorization)) {
+      case 'report': {
+        let who: SnifferIdentity | undefined
+        try {
+          who = await checks.snifferAuth(req.headers.authorization)
+        } catch (err) {
+          req.log.warn({ err: (err as Error).message }, 'cannot review a sniffer token now')
+          throw MapperBusy('cannot verify the sniffer\'s token with the Kubernetes API now: retry later')
+        }
+        if (!who) {
           checks.onReportUnauthorized?.()
           throw Unauthorized()
         }
+        req.sniffer = who
         return
+      }
       case 'admin':
         if (!checks.checkToken(req.headers.authorization)) throw Unauthorized()
     }

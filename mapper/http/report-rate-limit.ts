@@ -1,8 +1,9 @@
 /**
  * The per-sniffer rate limit on report routes, as an onRequest hook: after the token check and before
  * the body is read, so neither an unauthenticated flood nor a rate-limited sniffer makes the mapper
- * parse a body. Keyed by the sender's address: a sniffer runs on the node's network, so that is its
- * node's address, which a client cannot choose the way it chooses a name in the body.
+ * parse a body. Keyed by the node a sniffer proved (ServiceAccount token), else by the sender's
+ * address: a sniffer runs on the node's network, so that is its node's address, which a client cannot
+ * choose the way it chooses a name in the body.
  *
  * Not @fastify/rate-limit: its local store counts requests in fixed windows, which lets a sniffer
  * send twice its budget across a window boundary and cannot express a burst on top of a steady
@@ -17,10 +18,12 @@ export function reportRateLimitHook (opts: RateLimitOptions, onLimited: () => vo
   const limit = createRateLimiter(opts)
   return async function onRequest (req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (accessOf(req) !== 'report') return
-    const d = limit(`ip:${req.ip}`, now())
+    // A node that proved itself (ServiceAccount token) is limited as that node; otherwise by address.
+    const who = req.sniffer?.node !== undefined ? `node ${req.sniffer.node}` : req.ip
+    const d = limit(who, now())
     if (d.allowed) return
     onLimited()
     void reply.header('retry-after', String(d.retryAfterSeconds))
-    throw TooManyReports(`too many reports from ${req.ip}: at most ${opts.ratePerSecond}/s (burst ${opts.burst}); retry after ${d.retryAfterSeconds} s`)
+    throw TooManyReports(`too many reports from ${who}: at most ${opts.ratePerSecond}/s (burst ${opts.burst}); retry after ${d.retryAfterSeconds} s`)
   }
 }

@@ -54,8 +54,8 @@ export function createIngestor (deps: IngestorDeps): Ingestor {
   const resolve = (node: string, dns: DnsRecord[], sockets: SocketRecord[]): Call[] => {
     const calls: Call[] = []
     // DNS first: external answers must be known before the sessions to those addresses.
-    for (const rec of dns) resolver.dns(rec, calls)
-    for (const rec of sockets) resolver.socket(rec, calls)
+    for (const rec of dns) resolver.dns(rec, calls, node)
+    for (const rec of sockets) resolver.socket(rec, calls, node)
     for (const c of calls) c.node = node
     return calls
   }

@@ -18,6 +18,8 @@ export interface ResolverOptions {
   onUnresolved: (reason: UnresolvedReason, count: number) => void
   /** A late owner revealed the real workload behind an identity already in the map. */
   onRekey?: (from: Identity, to: Identity) => void
+  /** A record the reporting node could not have seen (the node proves itself; records must agree). */
+  onRefused?: (reason: 'other-node' | 'clientpod-other-node', count: number) => void
   /** How long after an owner event provisional identities are re-walked (default 200 ms). */
   reconcileDelayMs?: number
 }
@@ -65,11 +67,22 @@ export class Resolver {
 
   get provisionalCount (): number { return this.provisional.size }
 
-  /** A TCP/UDP session. */
-  socket (rec: SocketRecord, out: Call[]): void {
+  /**
+   * A TCP/UDP session, reported by the sniffer on `node`: it must have been seen in a network
+   * namespace of that node (its client or its server is a pod there, or the node itself), and a
+   * hostNetwork `clientPod` must be a hostNetwork pod of that node; otherwise it is refused.
+   */
+  socket (rec: SocketRecord, out: Call[], node?: string): void {
     const at = rec.lastSeen
     const server = this.server(rec.server, rec.port, rec.protocol, at)
-    const client = this.hostNetworkPod(rec.clientPod?.uid) ?? this.endpoint(rec.client, at)
+    const hostPod = this.hostNetworkPod(rec.clientPod?.uid)
+    if (node !== undefined && rec.clientPod !== undefined && hostPod !== undefined && !(hostPod.pod?.hostNetwork === true && hostPod.pod.nodeName === node)) {
+      return this.opts.onRefused?.('clientpod-other-node', rec.count)
+    }
+    const client = hostPod ?? this.endpoint(rec.client, at)
+    if (node !== undefined && !this.seenOn(node, client, server, this.index.serviceByIp(rec.server) === undefined)) {
+      return this.opts.onRefused?.('other-node', rec.count)
+    }
     if (!client && !server.inCluster) return this.unresolved('unknown-endpoints', rec.count)
     const clientId = client?.identity ?? this.named('External', rec.client)
     if (this.isExcluded(clientId) || this.isExcluded(server.identity)) return this.unresolved('excluded-namespace', rec.count)
@@ -85,11 +98,16 @@ export class Resolver {
     })
   }
 
-  /** A DNS response: the client asked for a name; a cluster name names a workload, others are external. */
-  dns (rec: DnsRecord, out: Call[]): void {
+  /**
+   * A DNS response, reported by the sniffer on `node`: the client asked for a name; a cluster name
+   * names a workload, others are external. The client must be a pod of that node (or the node): the
+   * node a response merely crossed leaves it to the client's node.
+   */
+  dns (rec: DnsRecord, out: Call[], node?: string): void {
     const at = rec.lastSeen
     const client = this.endpoint(rec.client, at)
     if (!client) return this.unresolved('unknown-client', rec.count)
+    if (node !== undefined && !isOn(node, client)) return this.opts.onRefused?.('other-node', rec.count)
     const resolved = this.resolveName(rec.name, at)
     let server: Identity
     if (resolved.cluster) {
@@ -119,6 +137,12 @@ export class Resolver {
     // The identity itself is not memoised here: the cluster index's per-key memos answer it, so a pod
     // or Service event elsewhere does not make every name resolve again.
     return { name: hit.name, cluster: hit.cluster, server: hit.cluster ? this.clusterName(hit.name, at) : this.named('External', hit.name) }
+  }
+
+  /** Whether a session was seen on `node`: its client there, or its server there when reached directly. */
+  private seenOn (node: string, client: Endpoint | undefined, server: Endpoint, serverDirect: boolean): boolean {
+    if (client !== undefined && isOn(node, client)) return true
+    return serverDirect && isOn(node, server)
   }
 
   private unresolved (reason: UnresolvedReason, count: number): void {
@@ -230,4 +254,10 @@ export class Resolver {
     }
     return undefined
   }
+}
+
+/** An endpoint on `node`: a pod scheduled there, or the node itself. */
+function isOn (node: string, e: Endpoint): boolean {
+  if (e.pod !== undefined) return e.pod.nodeName === node
+  return e.identity.kind === 'Node' && e.identity.name === node
 }

@@ -44,7 +44,11 @@ export function reportsRoutes (deps: ReportsRouteDeps): FastifyPluginAsyncZod {
         if (reply.statusCode === 400 || reply.statusCode === 413 || reply.statusCode === 415) deps.metrics.reports.inc({ outcome: 'invalid' })
       }
     }, async (req) => {
-      const report = req.body
+      // A sniffer that proved its node (ServiceAccount token) reports for that node, whatever the
+      // body says; with the shared token the body's node name stands, and records must agree with it.
+      const proven = req.sniffer?.node
+      if (proven !== undefined && proven !== req.body.node) req.log.debug({ claimed: req.body.node, node: proven }, 'report names another node than its token: the token wins')
+      const report = proven !== undefined ? { ...req.body, node: proven } : req.body
       const r = await deps.ingestor.ingest(report)
       deps.metrics.reports.inc({ outcome: r.held ? 'held' : 'accepted' })
       return { accepted: { dns: report.dns.length, sockets: report.sockets.length }, ...(r.held ? { held: true } : {}) }

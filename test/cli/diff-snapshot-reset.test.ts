@@ -19,7 +19,7 @@ async function report (client: string, server: string, port: number): Promise<vo
   const now = Date.now()
   const res = await app.inject({
     method: 'POST', url: '/api/v1/reports', headers: { authorization: `Bearer ${TEST_TOKEN}` },
-    payload: { version: 1, node: 'n', sentAt: now, dns: [], sockets: [{ client, server, port, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }] }
+    payload: { version: 1, node: 'node-a', sentAt: now, dns: [], sockets: [{ client, server, port, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }] }
   })
   assert.equal(res.statusCode, 200)
 }

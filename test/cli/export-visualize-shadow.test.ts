@@ -34,7 +34,7 @@ before(async () => {
   const now = Date.now()
   const res = await app.inject({
     method: 'POST', url: '/api/v1/reports', headers: { authorization: `Bearer ${TOKEN}` },
-    payload: { version: 1, node: 'n', sentAt: now, dns: [], sockets: [{ client: IP.checkout, server: IP.ordersSvc, port: 80, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }] }
+    payload: { version: 1, node: 'node-a', sentAt: now, dns: [], sockets: [{ client: IP.checkout, server: IP.ordersSvc, port: 80, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }] }
   })
   assert.equal(res.statusCode, 200, res.body)
   url = await app.listen({ host: '127.0.0.1', port: 0 })

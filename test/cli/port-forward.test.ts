@@ -43,7 +43,7 @@ before(async () => {
   const now = Date.now()
   const res = await app.inject({
     method: 'POST', url: '/api/v1/reports', headers: { authorization: `Bearer ${TEST_TOKEN}` },
-    payload: { version: 1, node: 'n', sentAt: now, dns: [], sockets: [{ client: IP.checkout, server: IP.orders, port: 8080, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }] }
+    payload: { version: 1, node: 'node-a', sentAt: now, dns: [], sockets: [{ client: IP.checkout, server: IP.orders, port: 8080, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }] }
   })
   assert.equal(res.statusCode, 200)
 })

@@ -141,7 +141,7 @@ test('time windows, snapshots and diff on the map the testbed built', async () =
   await runClient(stack.cluster, { pod: stack.shop.nightly, host: 'api.partner.example', port: 443 })
   let diff: { added: Edge[], removed: Edge[], changed: unknown[] } | undefined
   await waitFor('the new call in the diff', async () => {
-    const res = await fetch(`${stack.mapperUrl}/api/v1/diff?from=baseline`)
+    const res = await fetch(`${stack.mapperUrl}/api/v1/diff?from=baseline${SHOP_NS.replace('?', '&')}`)
     assert.equal(res.status, 200)
     diff = await res.json() as typeof diff
     return diff && diff.added.length > 0 && diff.added[0]?.evidence.includes('tcp') ? diff : undefined

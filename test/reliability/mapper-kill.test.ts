@@ -37,7 +37,8 @@ function report (s: number, i: number) {
   // 198.18.0.0/15 (benchmarking range): room for 512 reports per sniffer.
   const server = `198.${18 + Math.floor(i / 256)}.${s}.${i % 256}`
   return {
-    version: 1, node: `node-${s}`, sentAt: now,
+    // The fixture's pods all run on node-a: every simulated sniffer speaks for it.
+    version: 1, node: 'node-a', sentAt: now,
     dns: [{ client: IP.checkout, name: extName(s, i), answers: [server], ttl: 30, firstSeen: now, lastSeen: now, count: 1 }],
     sockets: [{ client: IP.checkout, server, port: 443, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }]
   }

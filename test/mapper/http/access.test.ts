@@ -7,8 +7,8 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildTestApp, TEST_TOKEN } from './test-app.js'
-import { IP, T0 } from './fixtures.js'
+import { buildTestApp, TEST_TOKEN } from '../test-app.js'
+import { IP, T0 } from '../fixtures.js'
 
 const READ_TOKEN = 'read-token-for-access-test'
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const
