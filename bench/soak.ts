@@ -10,11 +10,11 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parseDuration } from '../src/config/duration.js'
+import { freePort } from '../test/testbed/free-port.js'
 import { startFakeApiServer, type KubeObj } from '../test/testbed/fake-apiserver.js'
 import { syntheticCluster, syntheticReport } from './mapper-cluster.js'
 
@@ -44,13 +44,6 @@ const SNIFFERS = Number(args.sniffers)
 const RECORDS = Number(args.records)
 const QUERY_RATE = Number(args['query-rate'])
 
-async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)) })
-  })
-}
 
 function rssOf (pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))

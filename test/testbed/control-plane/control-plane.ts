@@ -16,7 +16,6 @@
  * one log file per process. `stop()` (or the run's teardown) ends it all.
  */
 import { writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { controlPlaneBinaries } from './binaries.js'
@@ -63,17 +62,8 @@ export interface ControlPlane {
   stop: () => Promise<void>
 }
 
-export async function freePort (host = '127.0.0.1'): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, host, () => {
-      const addr = s.address()
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-      s.close(() => resolve(port))
-    })
-  })
-}
+import { freePort } from '../free-port.js'
+export { freePort }
 
 async function waitUntil (what: string, probe: () => Promise<boolean>, timeoutMs: number, exited: () => string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs
