@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import { errorBodySchema } from '../src/contract/error.js'
 import { describeIssues } from '../src/contract/issues.js'
 import { MapperError, MapperUnreachable } from '../src/errors/catalogue.js'
+import { inert } from '../src/text/inert.js'
 
 
 export interface MapperClient {
@@ -35,7 +36,7 @@ export function createMapperClient (baseUrl: string, opts: { token?: string, tim
     try { json = JSON.parse(text) } catch { json = undefined }
     if (!res.ok) {
       const e = errorBodySchema.safeParse(json)
-      throw MapperError(`${method} ${url.pathname} -> ${res.status}: ${e.success ? e.data.message : text.slice(0, 200)}`)
+      throw MapperError(`${method} ${url.pathname} -> ${res.status}: ${inert(e.success ? e.data.message : text.slice(0, 200))}`)
     }
     const parsed = schema.safeParse(json)
     if (!parsed.success) throw MapperError(`${method} ${url.pathname}: unexpected response (${describeIssues(parsed.error, 'response')})`)

@@ -1,8 +1,10 @@
 import type { Edge, Identity } from '../src/contract/map.js'
+import { inert } from '../src/text/inert.js'
 
+/** `Kind namespace/name`, every part inert (names may carry terminal escapes, newlines, bidi overrides). */
 export function identityLabel (id: Identity): string {
-  const ns = id.namespace ? `${id.namespace}/` : ''
-  return `${id.kind} ${ns}${id.name}`
+  const ns = id.namespace ? `${inert(id.namespace)}/` : ''
+  return `${inert(id.kind)} ${ns}${inert(id.name)}`
 }
 
 /** The map as a readable table: one block per client, its servers beneath with ports and evidence. */
@@ -21,10 +23,10 @@ export function renderMapTable (edges: Edge[]): string {
       rows.push([
         i === 0 ? client : '',
         identityLabel(e.server),
-        e.server.service ?? '-',
+        e.server.service !== undefined ? inert(e.server.service) : '-',
         e.ports.length > 0 ? e.ports.map((p) => `${p.port}/${p.protocol}`).join(',') : '-',
         e.evidence.join(','),
-        e.lastSeen
+        inert(e.lastSeen)
       ])
     })
   }

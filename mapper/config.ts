@@ -1,5 +1,14 @@
 import { z } from 'zod'
 import { duration, port, stringList, type OptionSpecs } from '../src/config/options.js'
+import { parseCidr } from './policy/cidr.js'
+
+/** Comma-separated CIDRs, each checked. */
+const cidrs = () => z.string().default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+  .superRefine((list, ctx) => {
+    const bad = list.filter((c) => parseCidr(c) === undefined)
+    if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `not a CIDR: ${bad.join(', ')}` })
+  })
 
 /** Every `podmap mapper` option; each is also read from PODMAP_<NAME>. */
 export const mapperOptions = {
@@ -22,6 +31,8 @@ export const mapperOptions = {
   retention: { schema: duration('30d'), help: 'how long hourly call counts are kept (default 30d)' },
   'cluster-domain': { schema: z.string().min(1).default('cluster.local'), help: 'the cluster DNS domain (default cluster.local)' },
   'exclude-namespaces': { schema: stringList(), help: 'comma-separated namespaces left out of the map (default none)' },
+  'pod-cidrs': { schema: cidrs(), help: 'comma-separated pod address ranges, in addition to the nodes\' spec.podCIDRs: DNS answers for external names in them are dropped (default none)' },
+  'service-cidrs': { schema: cidrs(), help: 'comma-separated Service (ClusterIP) ranges, in addition to the ClusterIPs the API lists: DNS answers for external names in them are dropped (default none)' },
   'body-limit': { schema: z.coerce.number().int().min(1024).default(16 << 20), help: 'largest report body in bytes (default 16 MiB)' },
   'informer-backoff-max': { schema: duration('30s'), help: 'longest wait before restarting a failed informer (default 30s)' },
   'informer-poll-interval': { schema: duration('60s'), help: 'how often a kind the mapper may list but not watch is re-listed, and a kind it may not list is tried again (default 60s)' },

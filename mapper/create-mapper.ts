@@ -14,6 +14,7 @@ import { EmbeddedStore } from './store/embedded-store.js'
 import type { MapStore } from './store/map-store.js'
 import { Resolver } from './resolve/resolver.js'
 import { createIngestor, type Ingestor } from './resolve/ingest.js'
+import { clusterAddressCheck } from './resolve/cluster-addresses.js'
 import type { TimeBounds } from './resolve/record-times.js'
 import { createTokenCheck } from './http/token-check.js'
 import { createSnifferAuth, type TokenReviewer } from './http/sniffer-auth.js'
@@ -47,6 +48,9 @@ export interface MapperOptions {
   store?: MapStore
   clusterDomain: string
   excludeNamespaces: string[]
+  /** Pod and Service ranges beyond what the API says (--pod-cidrs, --service-cidrs). */
+  podCidrs?: string[]
+  serviceCidrs?: string[]
   /** Bounds on reported times around `now()`. */
   times: TimeBounds
   now?: () => number
@@ -88,11 +92,14 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
   const map = o.store ?? new EmbeddedStore({ stateDir: o.stateDir, log: o.log, checkpointBytes: o.checkpointBytes, hourlyHistoryMs: o.hourlyHistoryMs, maxSnapshots: o.maxSnapshots, now: o.now })
   await map.open()
   metrics.edges.set(await map.edgeCount())
+  const checkAddress = clusterAddressCheck(index, { podCidrs: o.podCidrs, serviceCidrs: o.serviceCidrs })
   const resolver = new Resolver(index, {
     clusterDomain: o.clusterDomain,
     excludeNamespaces: o.excludeNamespaces,
     onUnresolved: (reason, n) => metrics.unresolved.inc({ reason }, n),
     onRefused: (reason, n) => metrics.recordsRefused.inc({ reason }, n),
+    checkAddress,
+    onAddressRefused: (reason, n) => metrics.answersRefused.inc({ reason }, n),
     onRekey: (from, to) => {
       o.log.info({ from, to }, 'a late owner renamed a workload in the map')
       map.rekey(from, to).catch((err: Error) => o.log.error({ err }, 'persisting a rename failed'))
@@ -123,7 +130,7 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
     bodyLimit: o.bodyLimit,
     webDir: o.webDir,
     maxSnapshots: o.maxSnapshots,
-    exportLookup: clusterLookup(index),
+    exportLookup: clusterLookup(index, checkAddress),
     shadow
   })
   return { app, ingestor, map, index, resolver, registry, metrics, shadow }

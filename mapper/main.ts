@@ -42,6 +42,8 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     maxSnapshots: config.maxSnapshots,
     clusterDomain: config.clusterDomain,
     excludeNamespaces: config.excludeNamespaces,
+    podCidrs: config.podCidrs,
+    serviceCidrs: config.serviceCidrs,
     times: { maxFutureMs: config.maxClockSkew, maxPastMs: config.retention },
     reportRate: config.reportRate > 0 ? { ratePerSecond: config.reportRate, burst: config.reportBurst } : undefined,
     requestTimeoutMs: config.requestTimeout,

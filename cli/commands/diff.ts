@@ -1,10 +1,11 @@
 import { z } from 'zod'
-import { stringify } from 'yaml'
 import { diffResponseSchema, type DiffResponse } from '../../src/contract/snapshots.js'
 import { clientOptions } from '../client-options.js'
 import { connect } from '../connect.js'
 import { parseClientArgs } from '../parse-client-args.js'
 import { identityLabel } from '../render-table.js'
+import { jsonOut, yamlOut } from '../inert-output.js'
+import { inert } from '../../src/text/inert.js'
 import type { Command } from '../dispatch.js'
 
 const diffOptions = {
@@ -23,15 +24,15 @@ export const diffCommand: Command = {
     if (!c) return 0
     const client = await connect(c)
     const d = await client.get('/api/v1/diff', diffResponseSchema, { from: c.since, to: c.to, window: c.window, namespace: c.namespace })
-    if (c.output === 'json') process.stdout.write(JSON.stringify(d, null, 2) + '\n')
-    else if (c.output === 'yaml') process.stdout.write(stringify(d))
+    if (c.output === 'json') process.stdout.write(jsonOut(d))
+    else if (c.output === 'yaml') process.stdout.write(yamlOut(d))
     else process.stdout.write(renderDiff(d))
     return 0
   }
 }
 
 export function renderDiff (d: DiffResponse): string {
-  const at = (e: DiffResponse['from']): string => e.snapshot ? `snapshot ${e.snapshot} (${e.until})` : e.since ? `${e.since} .. ${e.until}` : `until ${e.until}`
+  const at = (e: DiffResponse['from']): string => inert(e.snapshot ? `snapshot ${e.snapshot} (${e.until})` : e.since ? `${e.since} .. ${e.until}` : `until ${e.until}`)
   const lines = [`from ${at(d.from)}`, `to   ${at(d.to)}`, '']
   const ports = (ps: Array<{ port: number, protocol: string }>): string => ps.map((p) => `${p.port}/${p.protocol}`).join(',')
   for (const e of d.added) lines.push(`+ ${identityLabel(e.client)} -> ${identityLabel(e.server)}${e.ports.length ? ` [${ports(e.ports)}]` : ''}`)

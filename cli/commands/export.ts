@@ -1,13 +1,13 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { stringify } from 'yaml'
 import { exportFormatSchema, kubeListSchema, type KubeObjectOut } from '../../src/contract/export.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
 import { clientOptions } from '../client-options.js'
 import { connect } from '../connect.js'
 import { parseClientArgs } from '../parse-client-args.js'
 import type { Command } from '../dispatch.js'
+import { jsonOut, yamlOut } from '../inert-output.js'
 
 const exportOptions = {
   ...clientOptions,
@@ -19,7 +19,12 @@ const exportOptions = {
   output: { schema: z.string().optional(), help: 'a file (YAML, or JSON if it ends in .json), or a directory (ending in / or existing): one file per object', short: 'o' }
 }
 
-const yamlDocs = (objects: unknown[]): string => objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n')
+const yamlDocs = (objects: unknown[]): string => objects.map(yamlOut).join('---\n')
+
+/** One part of a file name: lower case letters, digits, '.', '_' and '-', never a path or a dot file. */
+export function fileNamePart (text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(0, 100) || '_'
+}
 
 async function isDirectory (path: string): Promise<boolean> {
   if (path.endsWith('/')) return true
@@ -39,7 +44,7 @@ export const exportCommand: Command = {
     else objects = (await client.get('/api/v1/export', kubeListSchema, query)).items
     const out = config.output
     if (out === undefined) {
-      process.stdout.write(objects ? yamlDocs(objects) : JSON.stringify(map, null, 2) + '\n')
+      process.stdout.write(objects ? yamlDocs(objects) : jsonOut(map))
       return 0
     }
     if (await isDirectory(out)) {
@@ -47,13 +52,13 @@ export const exportCommand: Command = {
       const files: string[] = []
       if (objects) {
         for (const o of objects) {
-          const file = join(out, `${o.metadata.namespace ?? 'cluster'}-${o.kind.toLowerCase()}-${o.metadata.name}.yaml`)
-          await writeFile(file, stringify(o, { lineWidth: 0 }))
+          const file = join(out, `${fileNamePart(o.metadata.namespace ?? 'cluster')}-${fileNamePart(o.kind)}-${fileNamePart(o.metadata.name)}.yaml`)
+          await writeFile(file, yamlOut(o))
           files.push(file)
         }
       } else {
         const file = join(out, 'map.json')
-        await writeFile(file, JSON.stringify(map, null, 2) + '\n')
+        await writeFile(file, jsonOut(map))
         files.push(file)
       }
       process.stderr.write(`wrote ${files.length} file(s) to ${out}\n`)
@@ -61,8 +66,8 @@ export const exportCommand: Command = {
     }
     const json = out.endsWith('.json')
     const body = objects
-      ? (json ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2) + '\n' : yamlDocs(objects))
-      : (json ? JSON.stringify(map, null, 2) + '\n' : stringify(map))
+      ? (json ? jsonOut({ apiVersion: 'v1', kind: 'List', items: objects }) : yamlDocs(objects))
+      : (json ? jsonOut(map) : yamlOut(map))
     await writeFile(out, body)
     process.stderr.write(`wrote ${objects ? `${objects.length} object(s)` : 'the map'} to ${out}\n`)
     return 0

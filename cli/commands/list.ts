@@ -1,10 +1,10 @@
 import { z } from 'zod'
-import { stringify } from 'yaml'
 import { mapResponseSchema } from '../../src/contract/map.js'
 import { clientOptions } from '../client-options.js'
 import { connect } from '../connect.js'
 import { parseClientArgs } from '../parse-client-args.js'
 import { renderMapTable } from '../render-table.js'
+import { jsonOut, yamlOut } from '../inert-output.js'
 import type { Command } from '../dispatch.js'
 
 export const filterOptions = {
@@ -31,8 +31,8 @@ export const listCommand: Command = {
     if (!config) return 0
     const client = await connect(config)
     const map = await client.get('/api/v1/map', mapResponseSchema, filterQuery(config))
-    if (config.output === 'json') process.stdout.write(JSON.stringify(map, null, 2) + '\n')
-    else if (config.output === 'yaml') process.stdout.write(stringify(map))
+    if (config.output === 'json') process.stdout.write(jsonOut(map))
+    else if (config.output === 'yaml') process.stdout.write(yamlOut(map))
     else process.stdout.write(renderMapTable(map.edges))
     return 0
   }

@@ -2,12 +2,14 @@ import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { parseAllDocuments } from 'yaml'
 import { shadowModeSchema, shadowResponseSchema, type ShadowResponse } from '../../src/contract/shadow.js'
-import type { Identity } from '../../src/contract/map.js'
 import { ConfigInvalid } from '../../src/errors/catalogue.js'
 import { clientOptions } from '../client-options.js'
 import { connect } from '../connect.js'
 import { parseClientArgs } from '../parse-client-args.js'
 import type { Command } from '../dispatch.js'
+import { identityLabel as who } from '../render-table.js'
+import { jsonOut, yamlOut } from '../inert-output.js'
+import { inert } from '../../src/text/inert.js'
 
 const shadowOptions = {
   ...clientOptions,
@@ -16,8 +18,6 @@ const shadowOptions = {
   namespace: { schema: z.string().optional(), help: 'only calls from or to these namespaces (comma-separated)', short: 'n' },
   output: { schema: z.enum(['table', 'json', 'yaml']).default('table'), help: 'table (default), json or yaml', short: 'o' }
 }
-
-const who = (id: Identity): string => `${id.kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name}`
 
 /** Every NetworkPolicy in a file: YAML documents (each a policy or a List) or JSON. */
 export function policiesFromText (text: string, file: string): unknown[] {
@@ -39,7 +39,7 @@ export function renderShadow (r: ShadowResponse): string {
   const rows = [['CLIENT', 'SERVER', 'PORT', 'DENIED BY']]
   for (const d of r.denied) {
     rows.push([who(d.client), who(d.server), d.port ? `${d.port.port}/${d.port.protocol}` : '-',
-      d.deniedBy.map((x) => `${x.direction} in ${x.namespace} (${x.policies.join(', ')})`).join('; ')])
+      inert(d.deniedBy.map((x) => `${x.direction} in ${x.namespace} (${x.policies.join(', ')})`).join('; '))])
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? []
   lines.push('', ...rows.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join('  ')))
@@ -63,8 +63,8 @@ export const shadowCommand: Command = {
     if (proposed) qs.set('mode', config.mode)
     const path = `/api/v1/shadow${qs.size > 0 ? `?${qs.toString()}` : ''}`
     const result = proposed ? await client.post(path, proposed, shadowResponseSchema) : await client.get(path, shadowResponseSchema)
-    if (config.output === 'json') process.stdout.write(JSON.stringify(result, null, 2) + '\n')
-    else if (config.output === 'yaml') process.stdout.write((await import('yaml')).stringify(result))
+    if (config.output === 'json') process.stdout.write(jsonOut(result))
+    else if (config.output === 'yaml') process.stdout.write(yamlOut(result))
     else process.stdout.write(renderShadow(result))
     return 0
   }

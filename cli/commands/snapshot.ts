@@ -8,6 +8,7 @@ import { createMapperClient } from '../mapper-client.js'
 import { resolveMapper } from '../connect.js'
 import { parseClientArgs } from '../parse-client-args.js'
 import type { Command } from '../dispatch.js'
+import { inert } from '../../src/text/inert.js'
 
 const snapshotOptions = {
   ...clientOptions,
@@ -25,12 +26,12 @@ export const snapshotCommand: Command = {
     if (action === 'list' || action === undefined) {
       const { snapshots } = await client.get('/api/v1/snapshots', snapshotListSchema)
       if (snapshots.length === 0) process.stdout.write('no snapshots\n')
-      for (const s of snapshots) process.stdout.write(`${s.name.padEnd(24)} ${s.createdAt}  ${s.edges} edges\n`)
+      for (const s of snapshots) process.stdout.write(`${inert(s.name).padEnd(24)} ${inert(s.createdAt)}  ${s.edges} edges\n`)
       return 0
     }
     if (action === 'create' && name) {
       const s = await client.post('/api/v1/snapshots', { name }, snapshotSummarySchema)
-      process.stdout.write(`snapshot ${s.name} pinned: ${s.edges} edges at ${s.createdAt}\n`)
+      process.stdout.write(`snapshot ${inert(s.name)} pinned: ${s.edges} edges at ${inert(s.createdAt)}\n`)
       return 0
     }
     throw UsageError(`usage: podmap snapshot list | podmap snapshot create NAME\n\n${usage('snapshot', snapshotOptions)}`)

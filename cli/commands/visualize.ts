@@ -9,6 +9,7 @@ import { clientOptions } from '../client-options.js'
 import { MapperError, MapperUnreachable } from '../../src/errors/catalogue.js'
 import { parseClientArgs } from '../parse-client-args.js'
 import type { Command } from '../dispatch.js'
+import { inert } from '../../src/text/inert.js'
 
 const visualizeOptions = {
   ...clientOptions,
@@ -42,7 +43,7 @@ export const visualizeCommand: Command = {
     if (!res.ok) {
       let message = body.toString('utf8').slice(0, 200)
       try { const e = errorBodySchema.safeParse(JSON.parse(message)); if (e.success) message = e.data.message } catch {}
-      throw MapperError(`GET ${url.pathname} -> ${res.status}: ${message}`)
+      throw MapperError(`GET ${url.pathname} -> ${res.status}: ${inert(message)}`)
     }
     if (config.output === undefined) process.stdout.write(body)
     else {

@@ -1,14 +1,16 @@
 /** ExportLookup from the informer-fed ClusterIndex. */
 import type { Identity, Port } from '../../src/contract/map.js'
 import type { ClusterIndex } from '../kube/cluster-index.js'
+import type { AddressCheck } from '../resolve/cluster-addresses.js'
 import { DEFAULT_CLUSTER_DNS, type ClusterDns, type ExportLookup } from './lookup.js'
 import { stableLabels } from './stable-labels.js'
 
-export function clusterLookup (index: ClusterIndex, dnsService = { namespace: 'kube-system', name: 'kube-dns' }): ExportLookup {
+export function clusterLookup (index: ClusterIndex, checkAddress?: AddressCheck, dnsService = { namespace: 'kube-system', name: 'kube-dns' }): ExportLookup {
   const podLabels = (id: Identity): Record<string, string> | undefined => stableLabels(index.workloads.workloadPods(id))
   return {
     podLabels,
     nodeAddresses: (name) => index.nodeAddressesOf(name),
+    addressReason: checkAddress && ((ip) => checkAddress(ip, Date.now())),
     clusterDns (): ClusterDns {
       const svc = index.service(dnsService.namespace, dnsService.name)
       if (!svc) return DEFAULT_CLUSTER_DNS

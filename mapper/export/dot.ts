@@ -2,7 +2,11 @@
 import type { Edge } from '../../src/contract/map.js'
 import { graphModel } from './graph-model.js'
 
-const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`
+/**
+ * A DOT string: backslash, quote and line break escaped, and `&` as `&amp;` (Graphviz reads HTML
+ * entities in labels: `&#0;` would write a NUL into the SVG). The model's names are already inert.
+ */
+const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/&/g, '&amp;').replace(/\n/g, '\\n')}"`
 
 const SHAPES: Record<string, string> = { External: 'ellipse', Node: 'box3d' }
 

@@ -1,6 +1,11 @@
-/** The map as a graph: nodes grouped by namespace (externals and nodes in groups of their own). */
+/**
+ * The map as a graph: nodes grouped by namespace (externals and nodes in groups of their own).
+ * Every name in a label is inert (src/text/inert.ts): a control character, NUL or bidi override in a
+ * name is shown as an escape, so no renderer (DOT, Mermaid, SVG, PNG) interprets or chokes on it.
+ */
 import type { Edge, Identity } from '../../src/contract/map.js'
 import { idKey, portText } from './group-edges.js'
+import { inert } from '../../src/text/inert.js'
 
 export interface GraphNode { id: string, label: string, kind: string, name: string }
 export interface GraphGroup { name: string, nodes: GraphNode[] }
@@ -13,7 +18,7 @@ export const NODES_GROUP = '(nodes)'
 function groupOf (id: Identity): string {
   if (id.kind === 'External') return EXTERNAL_GROUP
   if (id.kind === 'Node') return NODES_GROUP
-  return id.namespace ?? EXTERNAL_GROUP
+  return id.namespace !== undefined ? inert(id.namespace) : EXTERNAL_GROUP
 }
 
 export function graphModel (edges: Edge[]): GraphModel {
@@ -22,7 +27,7 @@ export function graphModel (edges: Edge[]): GraphModel {
     const key = idKey(id)
     let n = nodes.get(key)
     if (!n) {
-      n = { node: { id: `n${nodes.size + 1}`, label: `${id.kind}\n${id.name}`, kind: id.kind, name: id.name }, group: groupOf(id) }
+      n = { node: { id: `n${nodes.size + 1}`, label: `${inert(id.kind)}\n${inert(id.name)}`, kind: id.kind, name: inert(id.name) }, group: groupOf(id) }
       nodes.set(key, n)
     }
     return n.node.id
@@ -32,7 +37,7 @@ export function graphModel (edges: Edge[]): GraphModel {
     const from = idOf(e.client)
     const to = idOf(e.server)
     const ports = e.ports.map(portText).join(', ')
-    out.push({ from, to, label: e.server.service ? `${ports}${ports ? ' ' : ''}via ${e.server.service}` : ports })
+    out.push({ from, to, label: e.server.service ? `${ports}${ports ? ' ' : ''}via ${inert(e.server.service)}` : ports })
   }
   const groups = new Map<string, GraphNode[]>()
   for (const { node, group } of nodes.values()) {

@@ -10,6 +10,11 @@ export interface ExportLookup {
   clusterDns: () => ClusterDns
   /** A node's addresses (a Node peer is an ipBlock). */
   nodeAddresses: (name: string) => string[]
+  /**
+   * Why an address of an External peer must not be allowed although it is no fixed special address:
+   * the cluster's own pod and Service ranges, pods, nodes (export/external-peers.ts); none when omitted.
+   */
+  addressReason?: (ip: string) => string | undefined
 }
 
 export const DEFAULT_CLUSTER_DNS: ClusterDns = {

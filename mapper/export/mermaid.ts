@@ -2,8 +2,13 @@
 import type { Edge } from '../../src/contract/map.js'
 import { graphModel } from './graph-model.js'
 
-// Mermaid labels are quoted strings: a double quote is written as #quot;.
-const text = (s: string): string => s.replace(/"/g, '#quot;').replace(/\n/g, '<br/>')
+/**
+ * A Mermaid label (a quoted string): every character Mermaid reads inside one — `#` (its entity
+ * escape), `"`, `<`, `>`, `&` (HTML labels) and a backtick (markdown strings) — as a `#code;` entity,
+ * and the model's own line breaks as `<br/>`. The model's names are already inert (no control
+ * characters, no raw line breaks of their own).
+ */
+const text = (s: string): string => s.replace(/[#"<>&`]/g, (c) => `#${c.charCodeAt(0)};`).replace(/\n/g, '<br/>')
 
 export function toMermaid (edges: Edge[]): string {
   const m = graphModel(edges)

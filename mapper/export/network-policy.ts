@@ -7,6 +7,7 @@
 import type { Edge, Identity } from '../../src/contract/map.js'
 import type { NetworkPolicy, PolicyPeer, PolicyPort } from '../../src/contract/shadow.js'
 import { hostCidr } from '../policy/cidr.js'
+import { allowedCidrs, droppedAnnotations, externalTarget, noneDropped, type Dropped } from './external-peers.js'
 import {
   BROAD_ANNOTATION, FQDN_ANNOTATION, MANAGED_BY, NAMESPACE_NAME_LABEL, UNRESOLVED_ANNOTATION,
   isPodWorkload, type ExportLookup
@@ -15,17 +16,21 @@ import { groupBy, idKey, objectName, uniqueNames } from './group-edges.js'
 
 type Rule = { peers: PolicyPeer[], ports: PolicyPort[] }
 
-interface PeerNotes { fqdns: Record<string, string>, broad: string[], unresolved: string[] }
+interface PeerNotes { fqdns: Record<string, string>, broad: string[], unresolved: string[], dropped: Dropped }
+
+const newNotes = (): PeerNotes => ({ fqdns: {}, broad: [], unresolved: [], dropped: noneDropped() })
 
 function nsSelector (ns: string) { return { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } } }
 
 /** The peers that stand for `id` in a policy of namespace `policyNs`. */
 function peersOf (id: Identity, edge: Edge, side: 'client' | 'server', policyNs: string, lookup: ExportLookup, notes: PeerNotes): PolicyPeer[] {
   if (id.kind === 'External') {
-    const ips = side === 'server' ? (edge.addresses ?? []) : [id.name]
-    const cidrs = [...new Set(ips.map(hostCidr).filter((c): c is string => c !== undefined))].sort()
+    // A server by name: the addresses it was seen at; one named by its address, or a client: that address.
+    const target = externalTarget(id, lookup, notes.dropped)
+    if (!target) return []
+    const cidrs = 'cidr' in target ? [target.cidr] : side === 'server' ? allowedCidrs(edge.addresses ?? [], lookup, notes.dropped) : []
     if (cidrs.length === 0) { notes.unresolved.push(id.name); return [] }
-    if (side === 'server') for (const c of cidrs) notes.fqdns[c] = id.name
+    if ('fqdn' in target) for (const c of cidrs) notes.fqdns[c] = id.name
     return cidrs.map((cidr) => ({ ipBlock: { cidr } }))
   }
   if (id.kind === 'Node') {
@@ -49,6 +54,7 @@ function annotations (notes: PeerNotes): Record<string, string> | undefined {
   if (Object.keys(notes.fqdns).length > 0) out[FQDN_ANNOTATION] = JSON.stringify(notes.fqdns)
   if (notes.broad.length > 0) out[BROAD_ANNOTATION] = [...new Set(notes.broad)].sort().join(',')
   if (notes.unresolved.length > 0) out[UNRESOLVED_ANNOTATION] = [...new Set(notes.unresolved)].sort().join(',')
+  Object.assign(out, droppedAnnotations(notes.dropped))
   return Object.keys(out).length > 0 ? out : undefined
 }
 
@@ -90,14 +96,14 @@ export function toNetworkPolicies (edges: Edge[], lookup: ExportLookup): Network
   for (const { id, incoming, outgoing } of workloadsOf(edges)) {
     const labels = lookup.podLabels(id)
     if (!labels || Object.keys(labels).length === 0 || !id.namespace) continue
-    const inNotes: PeerNotes = { fqdns: {}, broad: [], unresolved: [] }
+    const inNotes = newNotes()
     const inRules: Rule[] = []
     for (const e of incoming) {
       const peers = peersOf(e.client, e, 'client', id.namespace, lookup, inNotes)
       if (peers.length > 0) inRules.push({ peers, ports: portsOf(e) })
     }
     out.push(policy(objectName('podmap', id.name, 'ingress'), id.namespace, labels, 'Ingress', inRules, inNotes))
-    const outNotes: PeerNotes = { fqdns: {}, broad: [], unresolved: [] }
+    const outNotes = newNotes()
     const outRules: Rule[] = []
     for (const e of outgoing) {
       const peers = peersOf(e.server, e, 'server', id.namespace, lookup, outNotes)

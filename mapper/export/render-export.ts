@@ -8,7 +8,7 @@ import { toCiliumPolicies } from './cilium.js'
 
 export function exportObjects (format: Exclude<ExportFormat, 'json'>, edges: Edge[], lookup: ExportLookup): KubeObjectOut[] {
   switch (format) {
-    case 'intents': return toClientIntents(edges)
+    case 'intents': return toClientIntents(edges, lookup)
     case 'networkpolicy': return toNetworkPolicies(edges, lookup) as KubeObjectOut[]
     case 'cilium': return toCiliumPolicies(edges, lookup)
   }

@@ -5,7 +5,9 @@
  * leaves the index as one event would. Each handler tells `workloads` (workload-queries.ts, the
  * derived answers) exactly which key changed.
  */
+import { BlockList } from 'node:net'
 import { IpHistory } from './ip-history.js'
+import { addCidr, normalizeAddress } from '../policy/cidr.js'
 import type { OwnerInfo } from './workload.js'
 import { matchLabels } from './label-selector.js'
 import { WorkloadQueries, ownerKey } from './workload-queries.js'
@@ -51,6 +53,9 @@ export class ClusterIndex {
   private readonly serviceIps = new Map<string, ServiceInfo>()
   private readonly nodeIps = new Map<string, string>()
   private readonly nodeAddresses = new Map<string, string[]>()
+  /** node name -> its podCIDRs (spec.podCIDRs), and all of them as one list, rebuilt when they change */
+  private readonly nodePodCidrs = new Map<string, string[]>()
+  private podCidrList?: BlockList
   /** EndpointSlice uid -> { service key, pod uids } */
   private readonly slices = new Map<string, { service: string, pods: string[] }>()
   /** service key -> uids of its EndpointSlices */
@@ -110,6 +115,7 @@ export class ClusterIndex {
       case 'Node': {
         for (const ip of this.nodeAddresses.get(m.name) ?? []) this.nodeIps.delete(ip)
         this.nodeAddresses.delete(m.name)
+        if (this.nodePodCidrs.delete(m.name)) this.podCidrList = undefined
         break
       }
       case 'Namespace': this.namespaces.delete(m.name); break
@@ -245,6 +251,11 @@ export class ClusterIndex {
     const ips = (obj.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address)
     this.nodeAddresses.set(name, ips)
     for (const ip of ips) this.nodeIps.set(ip, name)
+    const cidrs = obj.spec?.podCIDRs ?? (obj.spec?.podCIDR ? [obj.spec.podCIDR] : [])
+    if ((this.nodePodCidrs.get(name) ?? []).join() !== cidrs.join()) {
+      this.nodePodCidrs.set(name, cidrs)
+      this.podCidrList = undefined
+    }
   }
 
   // ---- queries -------------------------------------------------------------------------------
@@ -267,6 +278,19 @@ export class ClusterIndex {
   }
   nodeByIp (ip: string): string | undefined { return this.nodeIps.get(ip) }
   nodeAddressesOf (name: string): string[] { return this.nodeAddresses.get(name) ?? [] }
+  /** Whether a node of that name is known. */
+  hasNode (name: string): boolean { return this.nodeAddresses.has(name) }
+  /** Whether `ip` is in a node's podCIDR (spec.podCIDRs): the cluster's pod network, as far as nodes say. */
+  inPodCidr (ip: string): boolean {
+    const a = normalizeAddress(ip)
+    if (!a) return false
+    if (!this.podCidrList) {
+      const list = new BlockList()
+      for (const cidrs of this.nodePodCidrs.values()) for (const c of cidrs) addCidr(list, c)
+      this.podCidrList = list
+    }
+    return this.podCidrList.check(a.address, a.family)
+  }
   serviceByIp (ip: string): ServiceInfo | undefined { return this.serviceIps.get(ip) }
   service (namespace: string, name: string): ServiceInfo | undefined { return this.services.get(nsName(namespace, name)) }
   podByHostname (namespace: string, subdomain: string, hostname: string): PodInfo | undefined {

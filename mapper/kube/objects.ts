@@ -50,6 +50,7 @@ export interface EndpointSliceObject extends KubeObject {
 }
 
 export interface NodeObject extends KubeObject {
+  spec?: { podCIDR?: string, podCIDRs?: string[] }
   status?: { addresses?: Array<{ type: string, address: string }> }
 }
 

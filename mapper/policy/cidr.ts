@@ -19,6 +19,13 @@ export function normalizeAddress (text: string): { address: string, family: 'ipv
 }
 
 export function parseCidr (text: string): Cidr | undefined {
+  const list = new BlockList()
+  const family = addCidr(list, text)
+  return family ? { family, list } : undefined
+}
+
+/** Adds `text` (a CIDR, or one address) to `list`; returns its family, or undefined (nothing added) when it is not one. */
+export function addCidr (list: BlockList, text: string): 'ipv4' | 'ipv6' | undefined {
   const [ip = '', len, extra] = text.trim().split('/')
   if (extra !== undefined) return undefined
   const a = normalizeAddress(ip)
@@ -26,9 +33,8 @@ export function parseCidr (text: string): Cidr | undefined {
   const max = a.family === 'ipv6' ? 128 : 32
   const bits = len === undefined ? max : /^\d{1,3}$/.test(len) ? Number(len) : NaN
   if (!Number.isInteger(bits) || bits < 0 || bits > max) return undefined
-  const list = new BlockList()
   list.addSubnet(a.address, bits, a.family)
-  return { family: a.family, list }
+  return a.family
 }
 
 export function cidrContains (cidr: Cidr, ip: string): boolean {

@@ -8,6 +8,9 @@ import type { Identity, Port } from '../../src/contract/map.js'
 import type { ClusterIndex, PodInfo, ServiceInfo, ServicePort } from '../kube/cluster-index.js'
 import { identityKey, type Call } from '../store/call.js'
 import { ExternalNames } from './external-names.js'
+import { refuseHostname, type NameRefusal } from './hostname.js'
+import type { AddressCheck } from './cluster-addresses.js'
+import type { AddressReason } from '../policy/special-address.js'
 
 export type UnresolvedReason =
   | 'unknown-client' | 'unknown-endpoints' | 'unknown-cluster-name' | 'excluded-namespace' | 'hostnetwork-ambiguous'
@@ -18,10 +21,14 @@ export interface ResolverOptions {
   onUnresolved: (reason: UnresolvedReason, count: number) => void
   /** A late owner revealed the real workload behind an identity already in the map. */
   onRekey?: (from: Identity, to: Identity) => void
-  /** A record the reporting node could not have seen (the node proves itself; records must agree). */
-  onRefused?: (reason: 'other-node' | 'clientpod-other-node', count: number) => void
+  /** A record refused: one the reporting node could not have seen (the node proves itself; records must agree), or a DNS record whose external name is not a hostname (hostname.ts). */
+  onRefused?: (reason: 'other-node' | 'clientpod-other-node' | NameRefusal, count: number) => void
   /** How long after an owner event provisional identities are re-walked (default 200 ms). */
   reconcileDelayMs?: number
+  /** Which answers of an external name must not become its addresses (cluster-addresses.ts); all kept when omitted. */
+  checkAddress?: AddressCheck
+  /** An answer was dropped from an external name's addresses. */
+  onAddressRefused?: (reason: AddressReason, count: number) => void
 }
 
 interface Endpoint { identity: Identity, pod?: PodInfo, inCluster: boolean }
@@ -110,32 +117,55 @@ export class Resolver {
     if (node !== undefined && !isOn(node, client)) return this.opts.onRefused?.('other-node', rec.count)
     const resolved = this.resolveName(rec.name, at)
     let server: Identity
+    let answers: string[] | undefined
     if (resolved.cluster) {
       if (!resolved.server) return this.unresolved('unknown-cluster-name', rec.count)
       server = resolved.server
     } else {
+      if (resolved.refused) { this.opts.onRefused?.(resolved.refused, rec.count); return }
       server = resolved.server as Identity
-      for (const ip of rec.answers) this.externalNames.remember(ip, resolved.name, at)
+      answers = this.externalAnswers(rec.answers, at)
+      for (const ip of answers) this.externalNames.remember(ip, resolved.name, at)
     }
     if (this.isExcluded(client.identity) || this.isExcluded(server)) return this.unresolved('excluded-namespace', rec.count)
-    out.push({ client: client.identity, server, evidence: 'dns', addresses: server.kind === 'External' ? rec.answers : undefined, name: resolved.name, first: rec.firstSeen, last: rec.lastSeen, count: rec.count })
+    out.push({ client: client.identity, server, evidence: 'dns', addresses: answers, name: resolved.name, first: rec.firstSeen, last: rec.lastSeen, count: rec.count })
+  }
+
+  /**
+   * The answers an external name may be known by: special addresses (loopback, link-local, the
+   * cluster's pod and Service ranges, ...) are dropped and counted, so they never become its
+   * addresses, an ipBlock, or the name of a later session to them.
+   */
+  private externalAnswers (answers: string[], at: number): string[] {
+    const check = this.opts.checkAddress
+    if (!check || answers.length === 0) return answers
+    let kept: string[] | undefined
+    for (let i = 0; i < answers.length; i++) {
+      const reason = check(answers[i] as string, at)
+      if (reason === undefined) { kept?.push(answers[i] as string); continue }
+      this.opts.onAddressRefused?.(reason, 1)
+      kept ??= answers.slice(0, i)
+    }
+    return kept ?? answers
   }
 
   /**
    * A queried name, normalised and classified (cluster or external), memoised: names repeat in every
    * report. Only the set of Services changes the classification (short forms `<svc>.<ns>`).
    */
-  private readonly names = new Map<string, { version: number, name: string, cluster: boolean }>()
-  private resolveName (raw: string, at: number): { name: string, cluster: boolean, server?: Identity } {
+  private readonly names = new Map<string, { version: number, name: string, cluster: boolean, refused?: NameRefusal }>()
+  private resolveName (raw: string, at: number): { name: string, cluster: boolean, server?: Identity, refused?: NameRefusal } {
     let hit = this.names.get(raw)
     if (!hit || hit.version !== this.index.serviceSetVersion) {
       const name = raw.toLowerCase().replace(/\.$/, '')
-      hit = { version: this.index.serviceSetVersion, name, cluster: this.isClusterName(name) }
+      const cluster = this.isClusterName(name)
+      hit = { version: this.index.serviceSetVersion, name, cluster, refused: cluster ? undefined : refuseHostname(name) }
       if (this.names.size >= 100_000) this.names.clear()
       this.names.set(raw, hit)
     }
     // The identity itself is not memoised here: the cluster index's per-key memos answer it, so a pod
     // or Service event elsewhere does not make every name resolve again.
+    if (hit.refused) return { name: hit.name, cluster: false, refused: hit.refused }
     return { name: hit.name, cluster: hit.cluster, server: hit.cluster ? this.clusterName(hit.name, at) : this.named('External', hit.name) }
   }
 

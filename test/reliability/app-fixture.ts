@@ -7,8 +7,8 @@ export const auth = { authorization: `Bearer ${TOKEN}` }
 export { IP, T0 }
 
 export async function appFixture (opts: TestAppOptions = {}) {
-  const { app, store, logged, registry } = await buildTestApp({ token: TOKEN, bodyLimit: 256 * 1024, ...opts })
-  return { app, store, logged, registry }
+  const { app, store, embedded, logged, registry } = await buildTestApp({ token: TOKEN, bodyLimit: 256 * 1024, ...opts })
+  return { app, store, embedded, logged, registry }
 }
 
 export const validReport = (node = 'node-a') => ({

@@ -16,7 +16,7 @@ import { createRateLimiter } from '../../mapper/http/rate-limit.js'
 import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../testbed/fake-apiserver.js'
 import { shopObjects } from '../mapper/fixtures.js'
 import { render, type KubeDoc } from '../helm/helm-cli.js'
-import { appFixture, auth, TOKEN, validReport } from './app-fixture.js'
+import { appFixture, auth, IP, TOKEN, validReport } from './app-fixture.js'
 import { startMapperProcess, type MapperProcess } from './mapper-process.js'
 import { recordFigure } from './figures.js'
 
@@ -184,4 +184,62 @@ test('the chart: the mapper\'s ServiceAccount cannot read Secrets (rendered RBAC
     }
   }
   recordFigure({ area: 'security', test: 'chart RBAC: the mapper cannot read Secrets', figure: `${rulesChecked} rendered rules bound to the mapper's ServiceAccount evaluated: none grants get/list/watch on secrets`, inputs: rulesChecked, file: 'test/reliability/security.test.ts' })
+})
+
+/** Every External peer each export allows: ipBlocks / CIDRs / IPs and FQDN names, as text. */
+function allowedExternals (objects: Array<{ kind: string, spec: unknown }>): string[] {
+  const out: string[] = []
+  const walk = (v: unknown, key = ''): void => {
+    if (Array.isArray(v)) { for (const x of v) walk(x, key); return }
+    if (v && typeof v === 'object') { for (const [k, x] of Object.entries(v)) walk(x, k); return }
+    if (typeof v === 'string' && ['cidr', 'toCIDR', 'fromCIDR', 'ips', 'domains', 'matchName'].includes(key)) out.push(v)
+  }
+  for (const o of objects) walk(o.spec)
+  return out.sort()
+}
+
+test('telemetry cannot write policy: special and cluster addresses as DNS answers, wildcard and non-LDH names, never become an allow rule; exports say what they dropped', async () => {
+  const { app, registry, embedded } = await appFixture()
+  const now = Date.now()
+  const dns = (name: string, answers: string[]) => ({ client: IP.checkout, name, answers, ttl: 30, firstSeen: now, lastSeen: now, count: 1 })
+  const poisoned = ['169.254.169.254', '127.0.0.1', '0.0.0.0', '224.0.0.251', IP.orders, IP.ordersSvc, IP.node, '::1', 'fe80::1']
+  const badNames = ['*', '*.com', 'a..example', 'under_score.example', 'x\u001b[2J\u0007.example', 'localhost', '1.2.3.4.5']
+  const report = {
+    version: 1, node: 'node-a', sentAt: now,
+    dns: [dns('api.partner.example', [...poisoned, IP.partner]), ...badNames.map((n) => dns(n, ['203.0.113.5']))],
+    sockets: [{ client: IP.checkout, server: '169.254.169.254', port: 80, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }]
+  }
+  const res = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: report })
+  assert.equal(res.statusCode, 200, res.body)
+  const map = (await app.inject({ url: '/api/v1/map' })).json() as { edges: Array<{ server: { kind: string, name: string }, addresses?: string[] }> }
+  const partner = map.edges.find((e) => e.server.name === 'api.partner.example')
+  assert.deepEqual(partner?.addresses, [IP.partner], 'only the public answer is the name\'s address')
+  for (const n of badNames) assert.ok(!map.edges.some((e) => e.server.name === n.toLowerCase()), `${JSON.stringify(n)} is not in the map`)
+  // What an older version stored, or aggregation made: a wildcard name as an External server.
+  embedded.edges.add({ client: { kind: 'Deployment', namespace: 'shop', name: 'checkout' }, server: { kind: 'External', name: '*.com' }, evidence: 'dns', addresses: ['203.0.113.9'], first: now, last: now, count: 1 }, 0)
+  const exported: Record<string, Array<{ kind: string, metadata: { name: string, annotations?: Record<string, string> }, spec: unknown }>> = {}
+  for (const format of ['networkpolicy', 'intents', 'cilium']) {
+    const r = await app.inject({ url: `/api/v1/export?format=${format}&output=json` })
+    assert.equal(r.statusCode, 200, r.body)
+    exported[format] = r.json().items
+  }
+  assert.deepEqual(allowedExternals(exported.networkpolicy ?? []), [`${IP.partner}/32`])
+  assert.deepEqual(allowedExternals(exported.intents ?? []), ['api.partner.example'])
+  assert.deepEqual(allowedExternals(exported.cilium ?? []), ['api.partner.example'])
+  // Said, not silent: the metadata address and the wildcard name are named in the annotations.
+  const egress = exported.networkpolicy?.find((p) => p.metadata.name === 'podmap-checkout-egress')
+  assert.equal(JSON.parse(egress?.metadata.annotations?.['podmap.io/dropped-addresses'] ?? '{}')['169.254.169.254'], 'link-local')
+  const intents = exported.intents?.find((p) => p.metadata.name === 'checkout')
+  assert.match(intents?.metadata.annotations?.['podmap.io/dropped-external-names'] ?? '', /"\*\.com"/)
+  const cilium = exported.cilium?.find((p) => p.metadata.name === 'podmap-checkout-egress')
+  assert.match(cilium?.metadata.annotations?.['podmap.io/dropped-external-names'] ?? '', /"\*\.com"/)
+  assert.match(cilium?.metadata.annotations?.['podmap.io/dropped-addresses'] ?? '', /169\.254\.169\.254/)
+  const metrics = await registry.metrics()
+  for (const reason of ['link-local', 'loopback', 'unspecified', 'multicast', 'pod-network', 'service-network', 'node-address']) {
+    assert.match(metrics, new RegExp(`podmap_mapper_answers_refused_total\\{reason="${reason}"\\} [1-9]`), reason)
+  }
+  for (const reason of ['name-wildcard', 'name-empty-label', 'name-not-ldh', 'name-single-label', 'name-numeric']) {
+    assert.match(metrics, new RegExp(`podmap_mapper_records_refused_total\\{reason="${reason}"\\} [1-9]`), reason)
+  }
+  recordFigure({ area: 'security', test: 'telemetry cannot write policy: special addresses and non-hostnames', figure: `${poisoned.length} special or cluster answers for an external name and ${badNames.length} names that are not hostnames: none in the map or any export (NetworkPolicy, ClientIntents, Cilium); each counted by reason; a stored \`*.com\` and a session to 169.254.169.254 dropped from exports and named in their annotations`, inputs: poisoned.length + badNames.length + 2, file: 'test/reliability/security.test.ts' })
 })

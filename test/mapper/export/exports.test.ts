@@ -35,7 +35,7 @@ test('stable labels: shared labels minus per-revision, per-pod and per-run ones'
 })
 
 test('ClientIntents: service targets across namespaces, internet with domains and ports', () => {
-  const intents = toClientIntents(edges)
+  const intents = toClientIntents(edges, lookup)
   assert.deepEqual(intents.map((i) => [i.metadata.namespace, i.metadata.name]), [['batch', 'nightly'], ['shop', 'checkout']])
   assert.deepEqual(intents[0]?.spec, { workload: { name: 'nightly', kind: 'CronJob' }, targets: [{ service: { name: 'ledger.db' } }] })
   assert.deepEqual(intents[1]?.spec, {
@@ -43,7 +43,7 @@ test('ClientIntents: service targets across namespaces, internet with domains an
     targets: [{ service: { name: 'orders' } }, { internet: { domains: ['api.partner.example'], ports: [443] } }]
   })
   assert.equal(intents[1]?.apiVersion, 'k8s.otterize.com/v2beta1')
-  const direct = toClientIntents([{ ...edges[0] as Edge, server: { kind: 'StatefulSet', namespace: 'db', name: 'ledger' } }])
+  const direct = toClientIntents([{ ...edges[0] as Edge, server: { kind: 'StatefulSet', namespace: 'db', name: 'ledger' } }], lookup)
   assert.deepEqual((direct[0]?.spec as { targets: unknown[] }).targets, [{ kubernetes: { name: 'ledger.db', kind: 'StatefulSet' } }])
 })
 
