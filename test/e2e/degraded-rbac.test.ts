@@ -98,7 +98,7 @@ test('the API server down when the mapper starts: the stored map is served, repo
   const res = await fetch(`${stack.mapperUrl}/api/v1/reports`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.token}` },
-    body: JSON.stringify({ version: 1, node: stack.cluster.nodes[0]?.name, sentAt: now, dns: [], sockets: [{ client: nightly.ipv4, server: orders.ipv4, port: 8080, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }] })
+    body: JSON.stringify({ version: 1, node: nightly.nodeName, sentAt: now, dns: [], sockets: [{ client: nightly.ipv4, server: orders.ipv4, port: 8080, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }] })
   })
   assert.equal(res.status, 200)
   assert.equal(((await res.json()) as { held?: boolean }).held, true, 'held until the informers catch up')

@@ -105,13 +105,14 @@ test('`podmap list` prints the map as a table grouped by client', async () => {
 test('the map survives kill -9 of the mapper right after a 2xx', async () => {
   const before = await map(SHOP_NS)
   assert.equal(before.length, 3)
-  // One more acknowledged report, then SIGKILL at once.
+  // One more acknowledged report (from the node nightly runs on: a node reports only its own pods), then SIGKILL at once.
+  const nightly = await stack.cluster.pod(stack.shop.nightly)
   const res = await fetch(`${stack.mapperUrl}/api/v1/reports`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.token}` },
     body: JSON.stringify({
-      version: 1, node: stack.cluster.nodes[0]?.name, sentAt: Date.now(), dns: [],
-      sockets: [{ client: (await stack.cluster.pod(stack.shop.nightly)).ipv4, server: (await stack.cluster.pod(stack.shop.orders)).ipv4, port: 8080, protocol: 'TCP', firstSeen: Date.now(), lastSeen: Date.now(), count: 1 }]
+      version: 1, node: nightly.nodeName, sentAt: Date.now(), dns: [],
+      sockets: [{ client: nightly.ipv4, server: (await stack.cluster.pod(stack.shop.orders)).ipv4, port: 8080, protocol: 'TCP', firstSeen: Date.now(), lastSeen: Date.now(), count: 1 }]
     })
   })
   assert.equal(res.status, 200)
