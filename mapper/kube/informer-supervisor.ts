@@ -6,7 +6,12 @@
  * Degrades instead of blocking: a list the API server refuses (403: RBAC; 404: the API is not served)
  * marks the kind unavailable, says once which permission is missing, and is retried slowly (a role
  * can be granted later); a watch refused while the list is allowed turns the kind into polling (a
- * re-list every `pollIntervalMs`, which ListWatch diffs into adds, updates and deletes).
+ * re-list, which ListWatch diffs into adds, updates and deletes, and a new try to watch: soon at
+ * first, then every `pollIntervalMs`) until a watch is served again.
+ *
+ * Both refusals are retried soon at first because an API server that has just restarted answers 403
+ * to everything until its RBAC cache is filled: without that, one unlucky re-watch right after a
+ * restart left a kind a whole poll interval behind (new pods unknown, their calls mapped as External).
  */
 import { ListWatch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node'
 import type { Logger } from '../../src/log/logger.js'
@@ -23,7 +28,7 @@ export interface KindStatus {
   synced: boolean
   /** The API server refuses to list this kind (RBAC, or the API is not served): why, and what to grant. */
   unavailable?: string
-  /** The list works but watching is refused: the kind is re-listed every `pollIntervalMs`. */
+  /** The list works but watching is refused: the kind is re-listed (soon, then every `pollIntervalMs`) until a watch is served. */
   polling?: string
   /** Epoch ms of the last list, event or bookmark received; undefined before the first. */
   lastEventAt: number | undefined
@@ -60,6 +65,8 @@ export class KindInformer {
   private readonly listAbort = new AbortController()
   private readonly state: KindStatus = { synced: false, lastEventAt: undefined, restarts: 0, failing: false, stale: false }
   private failures = 0
+  /** Watches refused in a row (403/404) since one was last served. */
+  private watchRefusals = 0
   private conn = 0
   private watching = false
   private lastActivityAt = 0
@@ -71,6 +78,8 @@ export class KindInformer {
   readonly firstSync = new Promise<void>((resolve) => { this.resolveSynced = resolve })
   private listing = false
   private justListed = false
+  /** The next watch is preceded by a list (a poll). */
+  private relistNext = false
 
   constructor (private readonly o: SupervisorOptions) {
     const path = INFORMER_KINDS[o.kind]
@@ -81,7 +90,15 @@ export class KindInformer {
         this.lastActivityAt = Date.now()
         if (this.justListed) { this.justListed = false; this.markSynced() }
       },
-      onOpen: (conn) => { if (conn === this.conn) this.healthy() },
+      onOpen: (conn) => {
+        if (conn !== this.conn) return
+        this.healthy()
+        this.watchRefusals = 0
+        if (this.state.polling !== undefined) {
+          o.log.info({ kind: o.kind }, `informer: the API server serves watches of ${o.kind} objects again; polling stopped`)
+          this.state.polling = undefined
+        }
+      },
       onLine: (conn, type, object) => {
         if (conn !== this.conn) return
         this.lastActivityAt = Date.now()
@@ -94,11 +111,15 @@ export class KindInformer {
       onEnd: (conn, err) => {
         if (conn !== this.conn) return
         this.watching = false
-        if (err instanceof ApiError && (err.statusCode === 403 || err.statusCode === 404)) this.watchRefused(err)
+        // A refused watch (403/404) reaches onError through ListWatch, which turns it into polling.
         // A clean end (server-side timeout) shows the connection works even if the cluster is quiet.
         if (err === null) this.state.stale = false
       }
-    }, { timeoutSeconds: () => Math.round(o.watchTimeoutSeconds * (1 + Math.random() * 0.2)) })
+    }, {
+      timeoutSeconds: () => Math.round(o.watchTimeoutSeconds * (1 + Math.random() * 0.2)),
+      // A polled kind lists again on each try; the watch after that list tells whether watching is back.
+      relist: () => { const again = this.relistNext; this.relistNext = false; return again }
+    })
     const listFn = async (): Promise<Awaited<ReturnType<typeof listAll>>> => {
       this.listing = true
       try {
@@ -215,14 +236,16 @@ export class KindInformer {
   /** Watching is refused but listing works: poll by re-listing. */
   private watchRefused (err: ApiError): void {
     const { resource, group } = resourceOf(INFORMER_KINDS[this.o.kind])
-    const why = `watch ${err.statusCode === 403 ? 'forbidden' : 'not served'}: re-listing every ${Math.round(this.pollMs() / 1000)} s (grant watch on ${resource}${group ? ` (apiGroup ${group})` : ''} for live updates)`
+    const why = `watch ${err.statusCode === 403 ? 'forbidden' : 'not served'}: re-listing (at most ${Math.round(this.pollMs() / 1000)} s apart) until a watch is served (grant watch on ${resource}${group ? ` (apiGroup ${group})` : ''} for live updates)`
     if (this.state.polling !== why) this.o.log.warn({ kind: this.o.kind, err: err.message }, `informer: cannot watch ${this.o.kind} objects: ${why}`)
     this.state.polling = why
     this.state.failing = false
     this.state.stale = false
     this.state.lastError = err.message
     this.markSynced()
-    this.retryIn(this.pollMs())
+    this.relistNext = true
+    this.watchRefusals++
+    this.retryIn(Math.min(this.pollMs(), this.o.backoffInitialMs * 2 ** Math.min(30, this.watchRefusals)))
   }
 
   private pollMs (): number { return this.o.pollIntervalMs ?? 60_000 }

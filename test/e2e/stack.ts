@@ -40,6 +40,8 @@ export interface Stack {
   snifferUrls: Map<string, string>
   /** The sniffers' output so far (their container logs), for failure messages. */
   snifferLogs: () => string
+  /** For failure messages: podmap's pods with their Ready condition, the mapper Service's endpoints, the node agents' last log lines. */
+  diagnose: () => Promise<string>
   token: string
   dir: string
   /** Kubeconfig of the chart's mapper ServiceAccount (a TokenRequest token). */
@@ -127,6 +129,22 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
     } catch { /* no sniffer pod on this node yet */ }
     return out
   }).join('')
+  const diagnose = async (): Promise<string> => {
+    const kubectl = async (args: string[]): Promise<string> => { const r = await cluster.kubectl(args).catch((e: Error) => ({ stdout: '', stderr: e.message })); return r.stdout + r.stderr }
+    const agents = cluster.nodes.map((n) => {
+      let text = ''
+      try { text = readFileSync(join(cluster.run.dir, 'nodes', n.name, 'agent.log'), 'utf8') } catch { /* no log yet */ }
+      return text.split('\n').filter((l) => l !== '').slice(-15).map((l) => `[${n.name}] ${l}`).join('\n')
+    }).join('\n')
+    return [
+      `--- pods ---\n${await kubectl(['get', 'pods', '-A', '-o', 'wide'])}`,
+      `--- podmap pods' Ready ---\n${await kubectl(['get', 'pods', '-n', 'podmap', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'])}`,
+      `--- podmap EndpointSlices ---\n${await kubectl(['get', 'endpointslices', '-n', 'podmap', '-o', 'wide'])}`,
+      `--- node agents ---\n${agents}`,
+      `--- mapper log ---\n${logs.mapper.slice(-25).join('\n')}`,
+      `--- sniffer logs ---\n${snifferLogs()}`
+    ].join('\n')
+  }
   const stop = async (): Promise<void> => {
     await stopChild(mapper)
     await cluster.stop()
@@ -186,6 +204,7 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
       snifferUrl: snifferUrls.get(cluster.nodes[0]?.name ?? '') ?? '',
       snifferUrls,
       snifferLogs,
+      diagnose,
       token,
       dir,
       mapperKubeconfig,

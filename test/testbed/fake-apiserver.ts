@@ -35,6 +35,12 @@ export interface FakeApiServer {
   cutWatches: () => number
   /** The next `n` requests (any path) answer `status` with a Status body. */
   failNext: (n: number, status?: number) => void
+  /**
+   * While `n` > 0, the next `n` watch requests (lists are served) answer 403 Forbidden, as a real API
+   * server does while its RBAC cache is still filling after a restart, or RBAC without `watch`;
+   * `Infinity` until called again with 0.
+   */
+  refuseWatches: (n: number) => void
   /** While on, watches (open ones and new ones) get headers but never an event or bookmark again. */
   stallWatches: (on: boolean) => void
   /** Compacts the event history: a watch from any older resourceVersion gets 410 Gone. */
@@ -66,6 +72,7 @@ export async function startFakeApiServer (opts: FakeApiServerOptions = {}): Prom
   const counts = new Map<string, number>()
   const sockets = new Set<Socket>()
   let failures = { left: 0, status: 500 }
+  let watchRefusals = 0
   let stalled = false
   let forwardRefusal: number | undefined
 
@@ -173,6 +180,10 @@ export async function startFakeApiServer (opts: FakeApiServerOptions = {}): Prom
       failures.left--
       return send(res, failures.status, statusBody(failures.status, failures.status === 503 ? 'ServiceUnavailable' : 'InternalError', 'injected failure'))
     }
+    if (watchRefusals > 0 && q.get('watch') === 'true') {
+      watchRefusals--
+      return send(res, 403, statusBody(403, 'Forbidden', 'injected: watch is forbidden'))
+    }
     const seg = url.pathname.split('/').filter((s) => s !== '')
     const [a, b, c] = seg
     if (a === 'version' && seg.length === 1) return send(res, 200, versionInfo())
@@ -249,6 +260,7 @@ export async function startFakeApiServer (opts: FakeApiServerOptions = {}): Prom
       return open.length
     },
     failNext: (n, status = 500) => { failures = { left: n, status } },
+    refuseWatches: (n) => { watchRefusals = n },
     stallWatches: (on) => {
       stalled = on
       if (on) for (const w of watchers) w.stalled = true

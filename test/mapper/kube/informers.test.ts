@@ -58,7 +58,7 @@ afterEach(async () => {
   logLines.length = 0
 })
 
-async function setUp (opts: { kinds?: KindName[], stallTimeoutMs?: number, objects?: KubeObj[] } = {}): Promise<{ api: FakeApiServer, sink: RecordingSink }> {
+async function setUp (opts: { kinds?: KindName[], stallTimeoutMs?: number, objects?: KubeObj[], pollIntervalMs?: number } = {}): Promise<{ api: FakeApiServer, sink: RecordingSink }> {
   api = await startFakeApiServer({ bookmarkIntervalMs: 100 })
   api.load(opts.objects ?? [pod('shop', 'web-1'), pod('shop', 'cart-1')])
   dir = await mkdtemp(join(tmpdir(), 'informers-'))
@@ -71,6 +71,7 @@ async function setUp (opts: { kinds?: KindName[], stallTimeoutMs?: number, objec
     backoffInitialMs: 50,
     backoffMaxMs: 400,
     stallTimeoutMs: opts.stallTimeoutMs ?? 10_000,
+    ...(opts.pollIntervalMs !== undefined ? { pollIntervalMs: opts.pollIntervalMs } : {}),
     ...(opts.kinds ? { kinds: opts.kinds } : {})
   })
   return { api, sink }
@@ -173,6 +174,37 @@ test('a stalled watch is detected, readiness drops, and the restarted watch catc
   await waitFor('change arrives after the restart', () => sink.has('Pod/shop/while-stalled'))
   await waitFor('ready again', () => informers!.synced())
   assert.ok(informers!.status().Pod.restarts >= 1)
+})
+
+test('watching refused (list allowed): the kind is polled by re-listing, changes arrive, and the informer watches again once allowed', async () => {
+  const { api, sink } = await setUp({ kinds: ['Pod'], pollIntervalMs: 300 })
+  await waitFor('watch open', () => api.openWatches() === 1)
+  api.refuseWatches(Infinity)
+  api.cutWatches()
+  await waitFor('polling', () => informers!.status().Pod.polling !== undefined)
+  assert.equal(informers!.ready(), true, 'a polled kind still serves')
+  const listsBefore = api.requestCount('/api/v1/pods')
+  api.add(pod('shop', 'while-polled'))
+  api.remove({ kind: 'Pod', namespace: 'shop', name: 'cart-1' })
+  await waitFor('an add made while polled arrives by a re-list', () => sink.has('Pod/shop/while-polled'))
+  await waitFor('a delete made while polled arrives by a re-list', () => !sink.has('Pod/shop/cart-1'))
+  assert.ok(api.requestCount('/api/v1/pods') > listsBefore, 'the informer listed again')
+  api.refuseWatches(0)
+  await waitFor('watching again', () => api.openWatches() === 1 && informers!.status().Pod.polling === undefined)
+  assert.ok(logLines.some((l) => l.includes('serves watches of Pod objects again')))
+  api.add(pod('shop', 'after-polling'))
+  await waitFor('a change arrives by the watch', () => sink.has('Pod/shop/after-polling'))
+})
+
+test('regression: a watch refused once (an API server just restarted, its RBAC cache cold) is watched again within a second, not a poll interval', async () => {
+  const { api, sink } = await setUp({ kinds: ['Pod'], pollIntervalMs: 60_000 })
+  await waitFor('watch open', () => api.openWatches() === 1)
+  api.refuseWatches(1)
+  api.cutWatches()
+  await waitFor('the refusal seen', () => logLines.some((l) => l.includes('cannot watch Pod objects')))
+  await waitFor('watching again', () => api.openWatches() === 1 && informers!.status().Pod.polling === undefined, 3000)
+  api.add(pod('shop', 'after-restart'))
+  await waitFor('a new pod arrives at once', () => sink.has('Pod/shop/after-restart'), 3000)
 })
 
 test('a throwing sink is logged and does not break the informer', async () => {

@@ -161,6 +161,35 @@ test('a Job runs to completion: pod Succeeded with exit code 0, Job Complete', a
   assert.equal(pods[0]?.phase, 'Succeeded')
 })
 
+interface Slice { endpoints?: Array<{ targetRef?: { name: string }, conditions?: { ready?: boolean } }> }
+const endpointReady = async (svc: string, podName: string): Promise<boolean | undefined> => {
+  const slices = await c.cp.client.get<{ items: Slice[] }>(`/apis/discovery.k8s.io/v1/namespaces/web/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${svc}`)}`)
+  return slices.items.flatMap((x) => x.endpoints ?? []).find((e) => e.targetRef?.name === podName)?.conditions?.ready
+}
+
+test('a pod marked not ready by another writer (as the node lifecycle controller does) is put right by its node, and is back in its Service', async () => {
+  const target = (await c.pods('web', 'app=echo'))[0]?.name ?? ''
+  await c.cp.client.request('PATCH', `/api/v1/namespaces/web/pods/${target}/status`,
+    { status: { conditions: [{ type: 'Ready', status: 'False', reason: 'NodeNotReady' }] } }, { contentType: 'application/strategic-merge-patch+json' })
+  await c.waitFor('the node agent writes Ready=True again', async () => (await c.pod(`web/${target}`)).ready ? true : undefined, 30_000)
+  await c.waitFor('the endpoint ready again', async () => await endpointReady('echo', target) === true ? true : undefined, 30_000)
+})
+
+test('after an etcd compaction and an API server restart the nodes carry on: a new pod runs, becomes ready and is served by its Service', async () => {
+  await c.cp.compactEtcd()
+  await c.cp.restartApiserver()
+  await c.apply(toYaml([deployment('late', 'web', server({ app: 'late' }, 8081)), service('late', 'web', { app: 'late' }, [{ name: 'http', port: 80, targetPort: 'http' }])]))
+  const late = await c.waitFor('the new pod ready', async () => (await c.pods('web', 'app=late')).find((p) => p.ready), 60_000)
+  await c.waitFor('its endpoint ready', async () => await endpointReady('late', late.name) === true ? true : undefined, 30_000)
+  for (const node of c.nodes) {
+    const r = await c.waitFor(`a call through the Service from ${node.name}`, async () => {
+      const x = await c.exec({ node: node.name }, nodeCommand(PROGRAM.client, '--host', 'late.web.svc.cluster.local', '--port', '80', '--family', '4'))
+      return x.code === 0 ? x : undefined
+    }, 30_000, 500)
+    assert.equal(JSON.parse(r.stdout.trim()).reply, 'hello')
+  }
+})
+
 test('kubectl port-forward reaches a pod through the API server and the node agent\'s kubelet port', async () => {
   const target = (await c.pods('web', 'app=echo'))[0]?.name ?? ''
   const child = spawn(fileURLToPath(new URL('../../../.tools/bin/kubectl', import.meta.url)), ['--kubeconfig', c.kubeconfig, '-n', 'web', 'port-forward', `pod/${target}`, '0:8080'], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -48,7 +48,9 @@ export function startPodManager (deps: WorkerDeps): PodManager {
       })
       return
     }
-    if (workers.has(uid) || status?.phase === 'Succeeded' || status?.phase === 'Failed') return
+    const known = workers.get(uid)
+    if (known !== undefined) { known.reconcile(pod); return }
+    if (status?.phase === 'Succeeded' || status?.phase === 'Failed') return
     const worker = new PodWorker(deps, pod)
     workers.set(uid, worker)
     serial(uid, async () => { await worker.start() })

@@ -1,7 +1,10 @@
 /**
  * One pod on this node, from sandbox to teardown, as the kubelet runs it: sandbox (or the node's
  * namespace for hostNetwork), containers in order, restarts by restartPolicy (with back-off),
- * readiness probes, and a status written after every change. `terminate` stops the containers
+ * readiness probes, and a status written after every change, retried until the API server takes it
+ * and written again when the API's copy says otherwise (the node lifecycle controller marks pods
+ * not ready when a node's lease lapses; the kubelet's status manager puts them right), so a status
+ * lost to an API server restart never leaves a pod out of its Service. `terminate` stops the containers
  * with the grace period and frees the sandbox and its address; a pod that finished (Succeeded or
  * Failed) frees them too, while its status keeps the addresses it had.
  */
@@ -55,6 +58,10 @@ export class PodWorker {
   private stopping = false
   private writing: Promise<void> = Promise.resolve()
   private dirty = false
+  private failedWrites = 0
+  private retryTimer: NodeJS.Timeout | undefined
+  /** Ready as last written; what the API's copy is compared with. */
+  private writtenReady: boolean | undefined
 
   constructor (private readonly deps: WorkerDeps, pod: KubeObject) {
     this.uid = pod.metadata.uid ?? ''
@@ -162,7 +169,26 @@ export class PodWorker {
     if (this.phase !== 'Running') this.phase = 'Pending'
   }
 
-  /** Coalesces status writes: at most one in flight, the latest state wins. */
+  /** Whether the pod is Ready by this worker's own view (every container ready, not finished). */
+  private ready (): boolean {
+    return this.slots.every((s) => s.view.ready) && this.phase !== 'Succeeded' && this.phase !== 'Failed'
+  }
+
+  /**
+   * The API's copy of the pod changed: if its Ready condition is not what this worker wrote last
+   * (another writer, or a write that never landed), write the status again.
+   */
+  reconcile (pod: KubeObject): void {
+    if (this.stopping || this.writtenReady === undefined || this.dirty) return
+    const conditions = (pod.status as { conditions?: Array<{ type: string, status: string }> } | undefined)?.conditions ?? []
+    const apiReady = conditions.some((c) => c.type === 'Ready' && c.status === 'True')
+    if (apiReady !== this.writtenReady) {
+      this.deps.log(`status of ${this.namespace}/${this.name}: the API says Ready=${String(apiReady)}, the node ${String(this.writtenReady)}; writing it again`)
+      this.writeStatus()
+    }
+  }
+
+  /** Coalesces status writes: at most one in flight, the latest state wins; a failed write is retried (1 s, doubling to 10 s). */
   private writeStatus (): void {
     this.dirty = true
     this.writing = this.writing.then(async () => {
@@ -176,8 +202,19 @@ export class PodWorker {
         sandboxReady: this.netns !== undefined,
         containers: this.slots.map((s) => s.view)
       }
-      await this.deps.kubelet.request('PATCH', `/api/v1/namespaces/${this.namespace}/pods/${this.name}/status`, podStatus(view, this.transition),
-        { contentType: 'application/merge-patch+json', allow: [404, 409] })
+      const ready = this.ready()
+      try {
+        await this.deps.kubelet.request('PATCH', `/api/v1/namespaces/${this.namespace}/pods/${this.name}/status`, podStatus(view, this.transition),
+          { contentType: 'application/merge-patch+json', allow: [404, 409] })
+        this.writtenReady = ready
+        this.failedWrites = 0
+      } catch (err) {
+        const delay = Math.min(10_000, 1000 * 2 ** this.failedWrites++)
+        this.deps.log(`status of ${this.namespace}/${this.name}: ${(err as Error).message}; again in ${delay} ms`)
+        clearTimeout(this.retryTimer)
+        this.retryTimer = setTimeout(() => { if (!this.stopping) this.writeStatus() }, delay)
+        this.retryTimer.unref()
+      }
     }).catch((err: Error) => this.deps.log(`status of ${this.namespace}/${this.name}: ${err.message}`))
   }
 
@@ -193,6 +230,7 @@ export class PodWorker {
   async terminate (graceSeconds: number): Promise<void> {
     if (this.stopping) return
     this.stopping = true
+    clearTimeout(this.retryTimer)
     for (const s of this.slots) s.stopProbe?.()
     await Promise.all(this.slots.map(async (s) => { if (s.run !== undefined) await stopContainer(s.run, graceSeconds) }))
     await this.writing
