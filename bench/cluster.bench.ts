@@ -11,8 +11,8 @@
  * N is sustained when every report is acknowledged (no 429/503/error), the p99 acknowledgement comes
  * within the report interval, and the mapper's main thread stays under 90 % of one core; RSS is
  * reported against the chart's 1 GiB limit. The search stops at the first N that is not sustained,
- * or is inconclusive when the simulator itself fell behind (p99 tick lag over 1 s: this machine had
- * no core left for it). `--mode state` makes the sniffers resend every active tuple in every report,
+ * or is inconclusive when the simulator itself fell behind (p99 tick lag over 1 s) or the mapper's
+ * main thread spent over 10 % of the window waiting for a core (schedstat): the machine was shared. `--mode state` makes the sniffers resend every active tuple in every report,
  * as they did before delta reporting, for the records/s comparison.
  *
  * Options: --nodes 250,500,1000,2000,3000,4000,5000 --mode delta|state --measure 60s --interval 5s
@@ -84,6 +84,11 @@ function mainThreadCpu (pid: number): number {
   return (Number(f[11]) + Number(f[12])) / clockTicksPerSecond()
 }
 
+/** Nanoseconds the main thread has waited, runnable, for a core (schedstat's second field). */
+function mainThreadRunQueueWait (pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1])
+}
+
 interface StepResult {
   nodes: number
   pods: number
@@ -96,9 +101,12 @@ interface StepResult {
   failures: number
   failureKinds: Record<string, number>
   mainThreadCpu: number
+  /** Share of the window the main thread was runnable but not running (the machine had no core for it). */
+  mainThreadStarved: number
   processCpu: number
   recordsPerCpuS: number
   rssMiB: number
+  heapUsedMiB: number
   edges: number
   refused: number
   unresolved: number
@@ -153,6 +161,7 @@ async function step (nodes: number): Promise<StepResult> {
     fleet.take()
     const pid = mapper.pid as number
     const main0 = mainThreadCpu(pid)
+    const wait0 = mainThreadRunQueueWait(pid)
     const proc0 = cpuSeconds(pid)
     const churn0 = { ...cluster.churn }
     const w0 = performance.now()
@@ -161,12 +170,13 @@ async function step (nodes: number): Promise<StepResult> {
     const seconds = (performance.now() - w0) / 1000
     const mainCpu = (mainThreadCpu(pid) - main0) / seconds
     const procCpu = (cpuSeconds(pid) - proc0) / seconds
+    const starved = (mainThreadRunQueueWait(pid) - wait0) / 1e9 / seconds
     const metrics = await fetch(`${url}/metrics`).then((r) => r.text())
     const p99Ack = quantile(s.latencies, 0.99)
     const p99Lag = quantile(s.lags, 0.99)
     let verdict: StepResult['verdict'] = 'sustained'
     let why = `p99 ack ${p99Ack.toFixed(0)} ms within ${INTERVAL} ms, main thread ${(100 * mainCpu).toFixed(0)} % of a core, no failed report`
-    if (p99Lag > 1000) { verdict = 'inconclusive'; why = `the simulator fell behind (p99 tick lag ${p99Lag.toFixed(0)} ms)` } else if (s.failures > 0) { verdict = 'not sustained'; why = `${s.failures} reports failed` } else if (p99Ack > INTERVAL) { verdict = 'not sustained'; why = `p99 ack ${p99Ack.toFixed(0)} ms is over the ${INTERVAL} ms interval` } else if (mainCpu > 0.9) { verdict = 'not sustained'; why = `main thread at ${(100 * mainCpu).toFixed(0)} % of a core` }
+    if (p99Lag > 1000) { verdict = 'inconclusive'; why = `the simulator fell behind (p99 tick lag ${p99Lag.toFixed(0)} ms)` } else if (starved > 0.1 && (s.failures > 0 || p99Ack > INTERVAL)) { verdict = 'inconclusive'; why = `the mapper's main thread waited for a core ${(100 * starved).toFixed(0)} % of the window (the machine is shared): p99 ack ${p99Ack.toFixed(0)} ms says nothing about the mapper` } else if (s.failures > 0) { verdict = 'not sustained'; why = `${s.failures} reports failed` } else if (p99Ack > INTERVAL) { verdict = 'not sustained'; why = `p99 ack ${p99Ack.toFixed(0)} ms is over the ${INTERVAL} ms interval` } else if (mainCpu > 0.9) { verdict = 'not sustained'; why = `main thread at ${(100 * mainCpu).toFixed(0)} % of a core` }
     return {
       nodes,
       pods: nodes * PODS_PER_NODE,
@@ -179,9 +189,11 @@ async function step (nodes: number): Promise<StepResult> {
       failures: s.failures,
       failureKinds: Object.fromEntries(s.failureKinds),
       mainThreadCpu: Number(mainCpu.toFixed(3)),
+      mainThreadStarved: Number(starved.toFixed(3)),
       processCpu: Number(procCpu.toFixed(3)),
       recordsPerCpuS: Math.round(s.records / seconds / Math.max(procCpu, 0.001)),
       rssMiB: Math.round(rssMiB(pid)),
+      heapUsedMiB: Math.round(Number(/^podmap_mapper_nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? 0) / 1048576),
       edges: Number(/^podmap_mapper_edges (\S+)/m.exec(metrics)?.[1] ?? 0),
       refused: sampleWithLabel(metrics, 'podmap_mapper_records_refused_total', ''),
       unresolved: sampleWithLabel(metrics, 'podmap_mapper_unresolved_total', ''),
@@ -208,7 +220,7 @@ for (const n of NODES) {
   const r = await step(n)
   results.push(r)
   console.log(`${String(n).padStart(6)} nodes ${String(r.pods).padStart(7)} pods: ready in ${r.readyS.toFixed(1)} s; ${r.recordsPerS} records/s in ${r.postsPerS} reports/s; ack p50 ${r.p50AckMs} ms p99 ${r.p99AckMs} ms; ` +
-    `mapper main thread ${(100 * r.mainThreadCpu).toFixed(0)} % (process ${(100 * r.processCpu).toFixed(0)} %), ${r.recordsPerCpuS} records/CPU-s, RSS ${r.rssMiB} MiB, ${r.edges} edges; ` +
+    `mapper main thread ${(100 * r.mainThreadCpu).toFixed(0)} % busy, ${(100 * r.mainThreadStarved).toFixed(0)} % waiting for a core (process ${(100 * r.processCpu).toFixed(0)} %), ${r.recordsPerCpuS} records/CPU-s, RSS ${r.rssMiB} MiB (heap used ${r.heapUsedMiB} MiB), ${r.edges} edges; ` +
     `refused ${r.refused}, unresolved ${r.unresolved}, ${r.replacedPods} pods replaced, ${r.rolled} rollouts; ${r.verdict}: ${r.why}` +
     (r.failures > 0 ? ` ${JSON.stringify(r.failureKinds)}` : ''))
   if (r.verdict !== 'sustained' && !args['keep-going']) break
