@@ -9,7 +9,7 @@
 import type { Edge, Identity } from '../../src/contract/map.js'
 import type { KubeObjectOut } from '../../src/contract/export.js'
 import { MANAGED_BY, isPodWorkload, type ExportLookup } from './lookup.js'
-import { groupBy } from './group-edges.js'
+import { groupBy, uniqueNames } from './group-edges.js'
 import { droppedAnnotations, externalTarget, noneDropped, type Dropped } from './external-peers.js'
 
 export type IntentTarget =
@@ -70,5 +70,7 @@ export function toClientIntents (edges: Edge[], lookup: ExportLookup): KubeObjec
       spec: { workload: { name: id.name, kind: id.kind }, targets }
     })
   }
-  return out
+  // Two workloads of one name (a Deployment and a StatefulSet, or an annotated `Workload`) get two
+  // objects: the first in key order (owner kinds before `Workload`) keeps the plain name.
+  return uniqueNames(out)
 }

@@ -14,9 +14,9 @@ import { createLogger, REDACT_PATHS } from '../../src/log/logger.js'
 import { createTokenCheck } from '../../mapper/http/token-check.js'
 import { createRateLimiter } from '../../mapper/http/rate-limit.js'
 import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../testbed/fake-apiserver.js'
-import { shopObjects } from '../mapper/fixtures.js'
+import { shopIndex, shopObjects } from '../mapper/fixtures.js'
 import { render, type KubeDoc } from '../helm/helm-cli.js'
-import { appFixture, auth, IP, TOKEN, validReport } from './app-fixture.js'
+import { appFixture, auth, IP, T0, TOKEN, validReport } from './app-fixture.js'
 import { startMapperProcess, type MapperProcess } from './mapper-process.js'
 import { recordFigure } from './figures.js'
 
@@ -242,4 +242,42 @@ test('telemetry cannot write policy: special and cluster addresses as DNS answer
     assert.match(metrics, new RegExp(`podmap_mapper_records_refused_total\\{reason="${reason}"\\} [1-9]`), reason)
   }
   recordFigure({ area: 'security', test: 'telemetry cannot write policy: special addresses and non-hostnames', figure: `${poisoned.length} special or cluster answers for an external name and ${badNames.length} names that are not hostnames: none in the map or any export (NetworkPolicy, ClientIntents, Cilium); each counted by reason; a stored \`*.com\` and a session to 169.254.169.254 dropped from exports and named in their annotations`, inputs: poisoned.length + badNames.length + 2, file: 'test/reliability/security.test.ts' })
+})
+
+test('an annotation never takes another workload\'s identity: an imposter pod annotated podmap.io/workload-name: checkout changes none of checkout\'s policies', async () => {
+  const imposterIp = '10.1.0.66'
+  const withImposter = shopIndex()
+  const meta = (kind: string, name: string, extra: Record<string, unknown> = {}) => ({ kind, metadata: { name, namespace: 'shop', uid: `${kind}-imposter-${name}`, creationTimestamp: new Date(T0 - 3_600_000).toISOString(), ...extra } })
+  withImposter.upsert('Deployment', meta('Deployment', 'imposter', { annotations: { 'podmap.io/workload-name': 'checkout' } }) as never, T0 - 3_000_000)
+  withImposter.upsert('ReplicaSet', meta('ReplicaSet', 'imposter-5c4b3a2f1e', { ownerReferences: [{ kind: 'Deployment', name: 'imposter', uid: 'Deployment-imposter-imposter', controller: true }] }) as never, T0 - 3_000_000)
+  withImposter.upsert('Pod', {
+    ...meta('Pod', 'imposter-5c4b3a2f1e-zzzzz', { labels: { app: 'imposter', 'pod-template-hash': '5c4b3a2f1e' }, annotations: { 'podmap.io/workload-name': 'checkout' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'imposter-5c4b3a2f1e', uid: 'ReplicaSet-imposter-imposter-5c4b3a2f1e', controller: true }] }),
+    spec: { nodeName: 'node-a', containers: [{}] },
+    status: { phase: 'Running', podIP: imposterIp }
+  } as never, T0 - 3_000_000)
+  const now = Date.now()
+  const socket = (client: string, server: string, port: number) => ({ client, server, port, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 })
+  const exportsOf = async (index: ReturnType<typeof shopIndex>, sockets: unknown[]) => {
+    const { app } = await appFixture({ index })
+    const res = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: { version: 1, node: 'node-a', sentAt: now, dns: [], sockets } })
+    assert.equal(res.statusCode, 200, res.body)
+    const out: Record<string, Array<{ kind: string, metadata: { name: string, namespace: string, annotations?: Record<string, string> }, spec: unknown }>> = {}
+    for (const format of ['networkpolicy', 'intents', 'cilium']) out[format] = (await app.inject({ url: `/api/v1/export?format=${format}&output=json` })).json().items
+    const map = (await app.inject({ url: '/api/v1/map' })).json() as { edges: Array<{ client: { kind: string, name: string } }> }
+    return { out, map }
+  }
+  const honest = [socket(IP.checkout, IP.ordersSvc, 80), socket(IP.job, IP.ledger0, 5432)]
+  const clean = await exportsOf(shopIndex(), honest)
+  const attacked = await exportsOf(withImposter, [...honest, socket(imposterIp, IP.ordersSvc, 80), socket(imposterIp, IP.ledger0, 5432)])
+  assert.deepEqual(attacked.map.edges.filter((e) => e.client.name === 'checkout').map((e) => e.client.kind).sort(), ['Deployment', 'Workload', 'Workload'], 'the imposter is Workload shop/checkout, apart from Deployment shop/checkout')
+  const named = (objects: typeof clean.out.networkpolicy, ...names: string[]) => (objects ?? []).filter((o) => names.includes(o.metadata.name))
+  for (const [format, names] of [['networkpolicy', ['podmap-checkout-ingress', 'podmap-checkout-egress']], ['cilium', ['podmap-checkout-ingress', 'podmap-checkout-egress']], ['intents', ['checkout']]] as const) {
+    assert.deepEqual(named(attacked.out[format], ...names), named(clean.out[format], ...names), `${format}: checkout's own objects are unchanged`)
+  }
+  // The servers' ingress grows by the imposter's own pods only (its labels), never by a namespace or by checkout's name.
+  const ordersIngress = (attacked.out.networkpolicy ?? []).find((o) => o.metadata.name === 'podmap-orders-ingress')?.spec as { ingress: Array<{ from: unknown[] }> }
+  assert.deepEqual(ordersIngress.ingress.flatMap((r) => r.from), [{ podSelector: { matchLabels: { app: 'checkout' } } }, { podSelector: { matchLabels: { app: 'imposter' } } }])
+  const broad = (r: typeof clean) => Object.values(r.out).flat().map((o) => o.metadata.annotations?.['podmap.io/broad-peers']).filter((b) => b !== undefined).sort()
+  assert.deepEqual(broad(attacked), broad(clean), 'nothing more widened to a namespace')
+  recordFigure({ area: 'security', test: 'an annotation never takes another workload\'s identity', figure: 'a pod (and its Deployment) annotated `podmap.io/workload-name: checkout` calling orders and ledger: mapped as `Workload shop/checkout`, apart from Deployment shop/checkout; checkout\'s NetworkPolicies, Cilium policies and ClientIntents byte-identical to a run without the imposter; orders\' and ledger\'s ingress name the imposter by its own labels; nothing widened', inputs: 4, file: 'test/reliability/security.test.ts' })
 })
