@@ -12,7 +12,7 @@ import type { DnsSkip } from '../dns/decode-response.js'
 import type { SnifferMetrics } from '../metrics.js'
 import { LinkKind, parseLinkType } from './link-layer.js'
 import { createPacketDecoder, type CaptureMetrics, type ConnectObservation, type DnsObservation } from './packet-decoder.js'
-import { RecentKeys } from './recent-keys.js'
+import { DUPLICATE_WINDOW_MS, RecentKeys } from './recent-keys.js'
 import { captureFilter, localSourcePrefixes, type KernelFilters } from './capture-filter.js'
 
 
@@ -116,7 +116,7 @@ export function startDnsCapture (options: DnsCaptureOptions): DnsCapture {
     onResponse: options.onResponse,
     ...(options.onSkip !== undefined ? { onSkip: options.onSkip } : {}),
     ...(options.onConnect !== undefined ? { onConnect: options.onConnect } : {}),
-    recent: new RecentKeys({ windowMs: options.duplicateWindowMs ?? 1000 })
+    recent: new RecentKeys({ windowMs: options.duplicateWindowMs ?? DUPLICATE_WINDOW_MS })
   })
   // Each packet in the batch: 4-byte little-endian captured length, the bytes, padding to 4.
   cap.on('packets', (count, bytes) => {

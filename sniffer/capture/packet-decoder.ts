@@ -8,7 +8,7 @@ import type { SnifferMetrics } from '../metrics.js'
 import { DNS_ERROR_REASONS, decodeDnsResponse, type DnsSkip } from '../dns/decode-response.js'
 import { createDatagram, decodeIpUdp, IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './ip-udp.js'
 import { createLinkResult, decodeLinkLayer, type LinkKind } from './link-layer.js'
-import { mixWords, RecentKeys } from './recent-keys.js'
+import { DUPLICATE_WINDOW_MS, mixWords, RecentKeys } from './recent-keys.js'
 import { ipText } from './address-intern.js'
 import { TcpDnsFlows } from './tcp-dns-flows.js'
 
@@ -68,7 +68,7 @@ function word (frame: Uint8Array, o: number): number {
 export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, length: number) => void {
   const { linkKind, metrics, log, onResponse, onSkip, onConnect } = deps
   const now = deps.now ?? Date.now
-  const recent = deps.recent ?? new RecentKeys({ windowMs: 1000 })
+  const recent = deps.recent ?? new RecentKeys({ windowMs: DUPLICATE_WINDOW_MS })
   const recentSyns = new RecentKeys({ windowMs: recent.windowMs })
   const link = createLinkResult()
   const datagram = createDatagram()

@@ -9,6 +9,9 @@
  * a full window, so at 20,000 responses/s V8 promoted ~5 MB/s into the old generation and the heap
  * grew by tens of MB between full collections.)
  */
+/** How long a key counts as recent: a response's second copy on `any` comes microseconds after the first. */
+export const DUPLICATE_WINDOW_MS = 1000
+
 export interface RecentKeysOptions {
   windowMs?: number
   maxKeys?: number
@@ -38,7 +41,7 @@ export class RecentKeys {
   private count = 0
 
   constructor (options: RecentKeysOptions = {}) {
-    this.windowMs = options.windowMs ?? 1000
+    this.windowMs = options.windowMs ?? DUPLICATE_WINDOW_MS
     // 4096: at 150,000 packets/s that still spans ~27 ms, and a packet's second copy on `any`
     // arrives microseconds after the first.
     this.maxKeys = Math.max(1, options.maxKeys ?? 4096)

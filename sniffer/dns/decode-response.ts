@@ -2,10 +2,11 @@
  * One DNS message -> "name resolved to these addresses", or why it was not interesting.
  * The header is checked first, so queries, NXDOMAINs and answerless responses (most of the traffic
  * a Kubernetes search list makes) stop there. The rest is read straight off the wire: the question
- * name, then only A, AAAA and CNAME answers (dns-packet's full decode built every record and cost
- * ~3x more per response; see bench/dns-decode.bench.ts).
+ * name, then only A, AAAA and CNAME answers (a full decode of every record cost ~3x more per
+ * response; see bench/dns-decode.bench.ts).
  */
 import { ipv4Text, ipv6Text } from '../capture/address-intern.js'
+import { MAX_ANSWERS_PER_RECORD } from '../../src/contract/report-limits.js'
 
 export interface DnsResponse {
   /** The question name: lowercase, no trailing dot. */
@@ -27,7 +28,7 @@ export type DnsSkip =
   | 'no-address' // no A/AAAA reachable from the question name (e.g. NODATA, MX-only, dangling CNAME)
   | 'cname-loop' // the CNAME chain comes back on itself
   | 'cname-chain-too-long' // more than MAX_CNAME_CHAIN CNAMEs
-  | 'malformed' // not a DNS message: too short, or dns-packet could not decode it
+  | 'malformed' // not a DNS message: too short, a name or record running past the end, a pointer loop
   | 'tcp-control' // a TCP segment from port 53 without payload (handshake, ACK, FIN, RST)
   | 'tcp-partial' // a TCP segment whose bytes wait in its flow for the rest of the message
 
@@ -35,8 +36,6 @@ export type DnsSkip =
 export const DNS_ERROR_REASONS: ReadonlySet<DnsSkip> = new Set<DnsSkip>(['malformed'])
 
 export const MAX_CNAME_CHAIN = 16
-/** The report contract allows at most 64 answers per record. */
-export const MAX_ANSWERS = 64
 const MAX_NAME_LENGTH = 253
 
 const HEADER_LENGTH = 12
@@ -198,7 +197,7 @@ function followChain (name: string, records: readonly WireRecord[]): DnsResponse
       if (!answers.includes(r.data)) answers.push(r.data)
       if (r.ttl < ttl) ttl = r.ttl
     }
-    return { name, answers: answers.length > MAX_ANSWERS ? answers.slice(0, MAX_ANSWERS) : answers, ttl }
+    return { name, answers: answers.length > MAX_ANSWERS_PER_RECORD ? answers.slice(0, MAX_ANSWERS_PER_RECORD) : answers, ttl }
   }
   const owners = new Map<string, Owner>()
   for (const record of records) {
@@ -228,7 +227,7 @@ function followChain (name: string, records: readonly WireRecord[]): DnsResponse
     if (owner.addresses !== undefined) {
       return {
         name,
-        answers: owner.addresses.length > MAX_ANSWERS ? owner.addresses.slice(0, MAX_ANSWERS) : owner.addresses,
+        answers: owner.addresses.length > MAX_ANSWERS_PER_RECORD ? owner.addresses.slice(0, MAX_ANSWERS_PER_RECORD) : owner.addresses,
         ttl: Math.min(ttl, owner.addressTtl)
       }
     }

@@ -6,11 +6,9 @@
  * Guaranteed pods have no QoS level (kubepods-pod<uid>.slice, /kubepods/pod<uid>). The container
  * part may carry a runtime prefix (cri-containerd-, crio-, docker-, cri-dockerd-) and a .scope suffix.
  */
+import type { PodRef } from '../../src/contract/report.js'
 
-export interface PodRef {
-  uid: string
-  containerId?: string
-}
+export type { PodRef }
 
 const UID = '[0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}'
 const POD_SEGMENT = new RegExp(`^(?:kubepods(?:-[a-z]+)?-)?pod(${UID})(?:\\.slice)?$`)

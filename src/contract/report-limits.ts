@@ -9,3 +9,5 @@
 export const REPORT_VERSION = 2
 export const SUPPORTED_REPORT_VERSIONS: readonly number[] = [1, 2]
 export const MAX_RECORDS_PER_KIND = 20_000
+/** Addresses a DNS record may carry; the sniffer keeps the first this many of a longer answer. */
+export const MAX_ANSWERS_PER_RECORD = 64

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod'
 
-import { MAX_RECORDS_PER_KIND } from './report-limits.js'
+import { MAX_ANSWERS_PER_RECORD, MAX_RECORDS_PER_KIND } from './report-limits.js'
 
-export { MAX_RECORDS_PER_KIND, REPORT_VERSION, SUPPORTED_REPORT_VERSIONS } from './report-limits.js'
+export { MAX_ANSWERS_PER_RECORD, MAX_RECORDS_PER_KIND, REPORT_VERSION, SUPPORTED_REPORT_VERSIONS } from './report-limits.js'
 
 /** Epoch milliseconds a Date can hold; the mapper refuses times far from its own clock (--max-clock-skew). */
 const epochMs = z.number().int().nonnegative().max(8.64e15)
@@ -17,7 +17,7 @@ const ip = z.union([z.ipv4(), z.ipv6()])
 export const dnsRecordSchema = z.object({
   client: ip,
   name: z.string().min(1).max(253),
-  answers: z.array(ip).max(64),
+  answers: z.array(ip).max(MAX_ANSWERS_PER_RECORD),
   ttl: z.number().int().nonnegative(),
   firstSeen: epochMs,
   lastSeen: epochMs,
