@@ -1,6 +1,6 @@
 /**
- * Per-sniffer rate limit for POST /api/v1/reports: one token bucket per key (the report's node name,
- * else the client address), `ratePerSecond` refill up to `burst`. The table is bounded: past
+ * Per-sniffer rate limit for POST /api/v1/reports: one token bucket per key (the node a sniffer's token
+ * proved, else the client address; see report-rate-limit.ts), `ratePerSecond` refill up to `burst`. The table is bounded: past
  * `maxKeys` the longest-idle buckets are forgotten (a forgotten bucket starts full again, which is
  * the lenient side). Time is passed in, so it is testable without clocks.
  */
