@@ -15,6 +15,7 @@ import { createMapper } from './create-mapper.js'
 import { tokenReviewer } from './http/sniffer-auth.js'
 import { ConfigInvalid } from '../src/errors/catalogue.js'
 import { EmbeddedStore } from './store/embedded-store.js'
+import { PostgresStore } from './store/postgres/postgres-store.js'
 
 export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(mapperOptions, argv, env)
@@ -25,6 +26,14 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
   if (config.snifferAuth !== 'token' && config.snifferServiceAccount === undefined) {
     throw ConfigInvalid('invalid configuration:\n  - --sniffer-service-account: is required with --sniffer-auth serviceaccount or both (the sniffers\' ServiceAccount, e.g. podmap/podmap-sniffer)')
   }
+
+  // The PostgreSQL store's connection string comes from a file (a mounted Secret), never argv or logs.
+  if (config.store === 'postgres' && (config.storeDsnFile === undefined || config.stateDir !== undefined)) {
+    throw ConfigInvalid(`invalid configuration:\n  - --store postgres: ${config.storeDsnFile === undefined ? '--store-dsn-file is required (a file holding the connection string)' : '--state-dir is for the embedded store; the map is in PostgreSQL'}`)
+  }
+  const store = config.store === 'postgres'
+    ? new PostgresStore({ dsn: await readTokenFile('store-dsn-file', config.storeDsnFile as string), cluster: config.clusterName, log, hourlyHistoryMs: config.hourlyHistory, poolSize: config.storePoolSize })
+    : undefined
 
   const index = new ClusterIndex()
   const informers = createInformers({ kubeConfig, sink: index, log, backoffMaxMs: config.informerBackoffMax, stallTimeoutMs: config.informerStallTimeout, pollIntervalMs: config.informerPollInterval })
@@ -38,6 +47,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     },
     index,
     stateDir: config.stateDir,
+    store,
     hourlyHistoryMs: config.hourlyHistory,
     maxSnapshots: config.maxSnapshots,
     clusterDomain: config.clusterDomain,
@@ -55,7 +65,8 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     policiesHidden: () => informers.status().NetworkPolicy?.unavailable
   })
   const { map, metrics, shadow, app, ingestor } = mapper
-  if (map.durable) log.info({ stateDir: config.stateDir, ...(map instanceof EmbeddedStore ? map.recovered : {}), heldRecords: ingestor.heldRecords() }, 'map loaded')
+  if (map.kind === 'postgres') log.info({ store: 'postgres', cluster: config.clusterName, heldRecords: ingestor.heldRecords() }, 'map in PostgreSQL')
+  else if (map.durable) log.info({ stateDir: config.stateDir, ...(map instanceof EmbeddedStore ? map.recovered : {}), heldRecords: ingestor.heldRecords() }, 'map loaded')
   else log.warn('no --state-dir: the map lives in memory and will not survive a restart')
 
   const updateInformerGauges = (): void => {
@@ -75,8 +86,10 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
   }, 1000)
   drain.unref()
   const retention = setInterval(() => {
-    // Hourly: forget what retention lets go, and fold hours past the hourly horizon into days.
+    // Hourly: forget what retention lets go, and fold hours past the hourly horizon into days (with
+    // PostgreSQL, on the one replica of this cluster that holds the jobs lock).
     (async () => {
+      if (!(await map.leadsJobs())) return
       const removed = await map.prune(Date.now() - config.retention)
       await map.rollUp()
       metrics.edges.set(await map.edgeCount())

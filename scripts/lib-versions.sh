@@ -12,3 +12,7 @@ ETCD_VERSION=v3.6.16    # the 3.6 line that k8s 1.34 is built and tested against
 COREDNS_VERSION=v1.14.7
 GO_MIN=1.24
 ACTIONLINT_VERSION=v1.7.12  # lints .github/workflows (test/release/workflows.test.ts), shellcheck on run steps
+# PostgreSQL for the PostgreSQL store's tests and bench: Debian's packages of this major version
+# (scripts/install-system-deps.sh), binaries under /usr/lib/postgresql/<major>/bin. Test servers are
+# started by the tests (test/testbed/postgres/), never the Debian cluster.
+POSTGRES_MAJOR=15

@@ -295,6 +295,7 @@ export class EmbeddedStore implements MapStore {
   }
 
   async rollUp (): Promise<number> { return this.edges.rollUp(this.hourlyFrom()) }
+  async leadsJobs (): Promise<boolean> { return true }
 
   async list (filter?: EdgeFilter): Promise<Edge[]> { return this.edges.list(filter) }
   async listJson (filter?: EdgeFilter): Promise<string> { return this.edges.listJson(filter) }

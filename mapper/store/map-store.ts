@@ -44,6 +44,11 @@ export interface MapStore {
   prune: (before: number) => Promise<number>
   /** Merges hourly history older than the hourly horizon into days; returns buckets moved. */
   rollUp: () => Promise<number>
+  /**
+   * Whether this process runs the periodic jobs (retention, roll-ups): always for the embedded store;
+   * for PostgreSQL, the one replica of the cluster that holds its jobs advisory lock.
+   */
+  leadsJobs: () => Promise<boolean>
 
   list: (filter?: EdgeFilter) => Promise<Edge[]>
   /** `{"edges":[...]}` as GET /api/v1/map sends it. */

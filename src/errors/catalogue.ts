@@ -15,6 +15,8 @@ export const BodyTooLarge = createError({ code: 'PODMAP_ERR_TOO_LARGE', message:
 export const UnsupportedMediaType = createError({ code: 'PODMAP_ERR_MEDIA_TYPE', message: 'unsupported content type', status: 415 })
 /** 503: the mapper cannot take more now (held reports at their cap); the sniffer keeps the batch and retries. */
 export const MapperBusy = createError({ code: 'PODMAP_ERR_BUSY', message: 'the mapper cannot take more reports now', status: 503 })
+/** 503: the map's database (the PostgreSQL store) cannot be reached; the sniffer keeps the batch and retries. */
+export const StoreUnavailable = createError({ code: 'PODMAP_ERR_STORE_UNAVAILABLE', message: 'the map\'s database cannot be reached now: retry later', status: 503 })
 /** 429: the sniffer's reporter keeps the batch and retries after Retry-After. */
 export const TooManyReports = createError({ code: 'PODMAP_ERR_RATE_LIMITED', message: 'too many reports', status: 429 })
 

@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import { EmbeddedStore, type EmbeddedStoreOptions } from '../../../mapper/store/embedded-store.js'
 import type { Call } from '../../../mapper/store/call.js'
 import { createLogger } from '../../../src/log/logger.js'
+import type { MapStore } from '../../../mapper/store/map-store.js'
+import { mapStoreSuite } from './map-store-suite.js'
 
 const log = createLogger({ level: 'silent', component: 'mapper' })
 const T = Date.parse('2026-11-26T10:15:00Z')
@@ -197,3 +199,22 @@ test('a restart does not rewrite the checkpoint: it replays the log and continue
   await c.checkpoint()
   assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('wal-')).length, 1, 'a checkpoint removes every older log')
 }))
+
+mapStoreSuite('embedded', {
+  fresh: async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'podmap-state-'))
+    const opened: MapStore[] = []
+    return {
+      open: async (o) => {
+        const s = new EmbeddedStore({ log, stateDir: dir, ...o })
+        await s.open()
+        opened.push(s)
+        return s
+      },
+      cleanup: async () => {
+        for (const s of opened) await s.close()
+        await rm(dir, { recursive: true, force: true })
+      }
+    }
+  }
+})
