@@ -166,6 +166,9 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
     if (job.code !== 0) throw new Error(`kubectl create job --from=cronjob/nightly: ${job.stderr}`)
     const helm = cluster.run.spawnOwned('helm', [HELM, 'install', 'podmap', CHART, '--namespace', 'podmap', '--kubeconfig', cluster.kubeconfig,
       '--set', 'auth.existingSecret=podmap-token',
+      // The node agents do not project ServiceAccount tokens into pods, so the sniffers here use the
+      // shared token; TokenReview against this API server is tested in test/mapper/http/sniffer-auth.test.ts.
+      '--set', 'auth.sniffers=token',
       '--set', `sniffer.scanInterval=${opts.sniffer?.scanInterval ?? '500ms'}`, '--set', `sniffer.reportInterval=${opts.sniffer?.reportInterval ?? '1s'}`,
       ...(opts.helmArgs ?? [])])
     const helmCode = await new Promise<number | null>((resolve) => helm.once('exit', resolve))

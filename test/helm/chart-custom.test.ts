@@ -20,7 +20,7 @@ test('custom values: images come from global.imageRegistry, by tag or digest, wi
   }
 })
 
-test('custom values: an existing Secret replaces the generated one, key included', () => {
+test('custom values: an existing Secret replaces the generated one, key included, and sniffers present it (auth.sniffers=token)', () => {
   assert.equal(docs.some((d) => d.kind === 'Secret'), false)
   for (const [kind, name] of [['DaemonSet', 'sniffer'], ['Deployment', 'mapper']] as const) {
     const w = only(docs, kind)
@@ -29,6 +29,11 @@ test('custom values: an existing Secret replaces the generated one, key included
     const c = container(w, name)
     assert.equal(env(c, 'PODMAP_TOKEN_FILE').value, `${mount(c, 'token').mountPath}/sniffer-token`)
   }
+  const mapper = container(only(docs, 'Deployment'), 'mapper')
+  assert.equal(env(mapper, 'PODMAP_SNIFFER_AUTH').value, 'token')
+  assert.equal(mapper.env?.some((e) => e.name === 'PODMAP_SNIFFER_SERVICE_ACCOUNT'), false)
+  const role = only(docs, 'ClusterRole') as KubeDoc & { rules: Array<{ resources: string[] }> }
+  assert.equal(role.rules.some((r) => r.resources.includes('tokenreviews')), false, 'no TokenReview without ServiceAccount tokens')
 })
 
 test('custom values: the state store moves to a kept PersistentVolumeClaim', () => {

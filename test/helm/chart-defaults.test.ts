@@ -117,7 +117,7 @@ test('mapper Service selects the mapper pods and exposes the API and metrics por
   assert.equal(svc.metadata.annotations?.['prometheus.io/scrape'], 'true')
 })
 
-test('the ClusterRole grants get/list/watch on exactly the kinds the mapper reads', () => {
+test('the ClusterRole grants get/list/watch on exactly the kinds the mapper reads, and create on tokenreviews', () => {
   const role = only(docs, 'ClusterRole') as KubeDoc & { rules: Array<{ apiGroups: string[], resources: string[], verbs: string[] }> }
   const granted = role.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}:${[...r.verbs].sort().join(',')}`))).sort()
   const read = 'get,list,watch'
@@ -127,7 +127,7 @@ test('the ClusterRole grants get/list/watch on exactly the kinds the mapper read
     'batch/cronjobs', 'batch/jobs',
     'discovery.k8s.io/endpointslices',
     'networking.k8s.io/networkpolicies'
-  ].map((r) => `${r}:${read}`).sort())
+  ].map((r) => `${r}:${read}`).concat(['authentication.k8s.io/tokenreviews:create']).sort())
   for (const r of role.rules) assert.equal(Object.keys(r).some((k) => k === 'nonResourceURLs' || k === 'resourceNames'), false)
   const binding = only(docs, 'ClusterRoleBinding') as KubeDoc & { roleRef: { kind: string, name: string }, subjects: unknown[] }
   assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'podmap-mapper' })
@@ -135,18 +135,32 @@ test('the ClusterRole grants get/list/watch on exactly the kinds the mapper read
   assert.equal(docs.some((d) => d.kind === 'Role'), false, 'the mapper writes nothing, so no Role by default')
 })
 
-test('the generated token Secret is what both components mount and read', () => {
+test('the generated token Secret is what the mapper mounts and reads (snapshots and reset)', () => {
   const secret = only(docs, 'Secret') as KubeDoc & { data: Record<string, string> }
   const token = Buffer.from(secret.data.token ?? '', 'base64').toString()
   assert.match(token, /^[A-Za-z0-9]{48}$/)
-  for (const [kind, name] of [['DaemonSet', 'sniffer'], ['Deployment', 'mapper']] as const) {
-    const w = only(docs, kind)
-    const c = container(w, name)
-    assert.deepEqual(volume(w, 'token').secret?.items, [{ key: 'token', path: 'token' }], kind)
-    assert.equal(volume(w, 'token').secret?.secretName, secret.metadata.name, kind)
-    assert.equal(env(c, 'PODMAP_TOKEN_FILE').value, `${mount(c, 'token').mountPath}/token`, kind)
-    assert.equal(mount(c, 'token').readOnly, true)
-  }
+  const w = only(docs, 'Deployment')
+  const c = container(w, 'mapper')
+  assert.deepEqual(volume(w, 'token').secret?.items, [{ key: 'token', path: 'token' }])
+  assert.equal(volume(w, 'token').secret?.secretName, secret.metadata.name)
+  assert.equal(env(c, 'PODMAP_TOKEN_FILE').value, `${mount(c, 'token').mountPath}/token`)
+  assert.equal(mount(c, 'token').readOnly, true)
+})
+
+test('sniffers prove their node with a projected ServiceAccount token (audience podmap) that the mapper reviews', () => {
+  const ds = only(docs, 'DaemonSet')
+  const c = container(ds, 'sniffer')
+  const projected = (volume(ds, 'sa-token') as { projected?: { sources: Array<{ serviceAccountToken?: { audience: string, expirationSeconds: number, path: string } }> } }).projected
+  assert.deepEqual(projected?.sources, [{ serviceAccountToken: { audience: 'podmap', expirationSeconds: 3600, path: 'token' } }])
+  assert.equal(env(c, 'PODMAP_SERVICE_ACCOUNT_TOKEN_FILE').value, `${mount(c, 'sa-token').mountPath}/token`)
+  assert.equal(mount(c, 'sa-token').readOnly, true)
+  assert.equal(c.env?.some((e) => e.name === 'PODMAP_TOKEN_FILE'), false, 'the shared token is not the sniffers\' to hold')
+  assert.equal((podSpec(ds) as { volumes: Array<{ name: string }> }).volumes.some((v) => v.name === 'token'), false)
+  const mapper = container(only(docs, 'Deployment'), 'mapper')
+  assert.equal(env(mapper, 'PODMAP_SNIFFER_AUTH').value, 'serviceaccount')
+  const sa = docs.find((d) => d.kind === 'ServiceAccount' && d.metadata.name === 'podmap-sniffer')
+  assert.ok(sa, 'the sniffer ServiceAccount')
+  assert.equal(env(mapper, 'PODMAP_SNIFFER_SERVICE_ACCOUNT').value, `podmap/${sa.metadata.name}`)
 })
 
 test('two renders generate different tokens (the install-time Secret is random)', async () => {

@@ -15,14 +15,13 @@ test('deploy/podmap.yaml is exactly what deploy/render.sh renders from the chart
   assert.equal(committed, stdout, 'deploy/podmap.yaml is stale: run deploy/render.sh and commit the result')
 })
 
-test('deploy/podmap.yaml carries no token and points both components at the podmap-token Secret', async () => {
+test('deploy/podmap.yaml carries no token: the mapper reads the podmap-token Secret, the sniffers their own projected token', async () => {
   const docs = parseManifests(await readFile(join(ROOT, 'deploy', 'podmap.yaml'), 'utf8'))
   assert.equal(docs.some((d) => d.kind === 'Secret'), false)
-  const secretNames = docs
-    .filter((d) => d.kind === 'DaemonSet' || d.kind === 'Deployment')
-    .map((d) => (d as unknown as { spec: { template: { spec: { volumes: Array<{ name: string, secret?: { secretName: string } }> } } } })
-      .spec.template.spec.volumes.find((v) => v.name === 'token')?.secret?.secretName)
-  assert.deepEqual(secretNames, ['podmap-token', 'podmap-token'])
+  const volumes = (kind: string) => (docs.find((d) => d.kind === kind) as unknown as { spec: { template: { spec: { volumes: Array<{ name: string, secret?: { secretName: string }, projected?: { sources: Array<{ serviceAccountToken?: { audience: string } }> } }> } } } })
+    .spec.template.spec.volumes
+  assert.equal(volumes('Deployment').find((v) => v.name === 'token')?.secret?.secretName, 'podmap-token')
+  assert.equal(volumes('DaemonSet').find((v) => v.name === 'sa-token')?.projected?.sources[0]?.serviceAccountToken?.audience, 'podmap')
   for (const d of docs) {
     if (!['ClusterRole', 'ClusterRoleBinding', 'PriorityClass'].includes(d.kind)) assert.equal(d.metadata.namespace, 'podmap', `${d.kind}/${d.metadata.name}`)
   }

@@ -70,6 +70,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{- define "podmap.tokenMountPath" -}}/var/run/secrets/podmap{{- end -}}
+{{- define "podmap.snifferTokenMountPath" -}}/var/run/secrets/podmap-sniffer{{- end -}}
+{{- define "podmap.snifferTokenFile" -}}{{ include "podmap.snifferTokenMountPath" . }}/token{{- end -}}
 {{- define "podmap.tokenFile" -}}{{ include "podmap.tokenMountPath" . }}/{{ .Values.auth.secretKey }}{{- end -}}
 
 {{/* Image reference: include "podmap.image" (dict "image" .Values.mapper.image "ctx" $) */}}
