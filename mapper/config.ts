@@ -37,6 +37,7 @@ export const mapperOptions = {
   'exclude-namespaces': { schema: stringList(), help: 'comma-separated namespaces left out of the map (default none)' },
   'pod-cidrs': { schema: cidrs(), help: 'comma-separated pod address ranges, in addition to the nodes\' spec.podCIDRs: DNS answers for external names in them are dropped (default none)' },
   'service-cidrs': { schema: cidrs(), help: 'comma-separated Service (ClusterIP) ranges, in addition to the ClusterIPs the API lists: DNS answers for external names in them are dropped (default none)' },
+  'checkpoint-bytes': { schema: z.coerce.number().int().min(4096).default(64 << 20), help: 'write a checkpoint of the embedded store once its write-ahead log passes this many bytes (default 64 MiB): smaller means a quicker restart and more writing' },
   'body-limit': { schema: z.coerce.number().int().min(1024).default(16 << 20), help: 'largest report body in bytes (default 16 MiB)' },
   'informer-backoff-max': { schema: duration('30s'), help: 'longest wait before restarting a failed informer (default 30s)' },
   'informer-poll-interval': { schema: duration('60s'), help: 'how often a kind the mapper may list but not watch is re-listed, and a kind it may not list is tried again (default 60s)' },

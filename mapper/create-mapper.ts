@@ -89,7 +89,7 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
   const registry = o.registry ?? createRegistry('mapper')
   const metrics = createMapperMetrics(registry)
   const index = o.index ?? new ClusterIndex()
-  const map = o.store ?? new EmbeddedStore({ stateDir: o.stateDir, log: o.log, checkpointBytes: o.checkpointBytes, hourlyHistoryMs: o.hourlyHistoryMs, maxSnapshots: o.maxSnapshots, now: o.now })
+  const map = o.store ?? new EmbeddedStore({ stateDir: o.stateDir, log: o.log, checkpointBytes: o.checkpointBytes, onCheckpoint: () => metrics.checkpoints.inc(), hourlyHistoryMs: o.hourlyHistoryMs, maxSnapshots: o.maxSnapshots, now: o.now })
   await map.open()
   metrics.edges.set(await map.edgeCount())
   const checkAddress = clusterAddressCheck(index, { podCidrs: o.podCidrs, serviceCidrs: o.serviceCidrs })

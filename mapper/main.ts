@@ -47,6 +47,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     },
     index,
     stateDir: config.stateDir,
+    checkpointBytes: config.checkpointBytes,
     store,
     hourlyHistoryMs: config.hourlyHistory,
     maxSnapshots: config.maxSnapshots,

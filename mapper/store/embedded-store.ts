@@ -38,6 +38,8 @@ export interface EmbeddedStoreOptions {
   maxSnapshots?: number
   /** The clock (tests set it; default Date.now). */
   now?: () => number
+  /** Called once each checkpoint is durable (and the logs it covers removed). */
+  onCheckpoint?: () => void
   /** Awaited before each log file is opened: a test hook that holds a checkpoint's switch-over open. */
   beforeWalOpen?: (path: string) => Promise<void>
 }
@@ -345,6 +347,7 @@ export class EmbeddedStore implements MapStore {
       await dh.close()
       // Every log older than the new generation is in the checkpoint now.
       for (const gen of await walGenerations(dir)) if (gen < next) await rm(join(dir, walName(gen)), { force: true })
+      this.opts.onCheckpoint?.()
     }
     this.checkpointing = run().finally(() => { this.checkpointing = undefined })
     await this.checkpointing
