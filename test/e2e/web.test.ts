@@ -6,15 +6,13 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { shopScenario } from '../testbed/scenarios.js'
 import { startStack, waitFor, type Stack } from './fake-api-stack.js'
 import { runClient, startServer } from './fake-api-traffic.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
 import { shadowResponseSchema } from '../../src/contract/shadow.js'
-
-const CHROMIUM = '/usr/bin/chromium'
+import { launchBrowser, type Browser } from './browser.js'
 const SCREENSHOT = 'test-results/web.png'
 const CHECKOUT = 'shop/checkout-7d9f8c6b5d-x2x7k'
 const ORDERS = 'shop/orders-5c4f7b9d8e-k8w2p'
@@ -29,21 +27,12 @@ const EDGES = [
 ]
 
 let stack: Stack | undefined
-let context: BrowserContext | undefined
+let browser: Browser | undefined
 let page: Page
-let profile: string | undefined
-const pageErrors: string[] = []
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-browser.sh (as root)`)
-  profile = mkdtempSync('/tmp/podmap-chromium-')
-  const launching = chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 760 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync']
-  })
+  // A mapper without the shadow or explain route answers it 404, which the page handles and says.
+  const launching = launchBrowser({ ignore: /\/api\/v1\/(shadow|explain)/ })
   launching.catch(() => {})
   stack = await startStack(shopScenario)
   await startServer(stack.tb, ORDERS, [8080])
@@ -60,19 +49,13 @@ before(async () => {
     const edges = mapResponseSchema.parse(await res.json()).edges
     return edges.length === 3 && edges.every((e) => e.evidence.includes('tcp')) ? edges : undefined
   }, 20_000, 300)
-  context = await launching
-  page = context.pages()[0] ?? await context.newPage()
-  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`))
-  page.on('console', (msg) => {
-    // A mapper without the shadow route answers it 404, which the page handles (no highlight).
-    if (msg.type() === 'error' && !msg.location().url.includes('/api/v1/shadow')) pageErrors.push(`console: ${msg.text()} (${msg.location().url})`)
-  })
+  browser = await launching
+  page = browser.page
 })
 
 after(async () => {
-  await context?.close()
+  await browser?.close()
   await stack?.stop()
-  if (profile) rmSync(profile, { recursive: true, force: true })
 })
 
 const edgeRows = async (): Promise<string[]> => (await page.locator('#graph .edge').evaluateAll((els) => els.map((e) =>
@@ -83,7 +66,7 @@ const field = (name: string) => page.locator(`#details-list dd[data-field="${nam
 test('the page shows one node per workload and one arrow per call, each workload inside its namespace box', async () => {
   const s = stack as Stack
   await page.goto(`${s.mapperUrl}/`)
-  await page.locator('#graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
+  await page.locator('body[data-shadow] #graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
   assert.deepEqual(await nodeIds(), NODES)
   assert.deepEqual(await edgeRows(), EDGES)
   assert.deepEqual((await page.locator('#graph .group').evaluateAll((els) => els.map((e) => e.getAttribute('data-group')))).sort(), ['batch', 'db', 'shop', '~external'])
@@ -189,7 +172,7 @@ test('calls the shadow check would deny are drawn dashed red and explained in th
   await page.route('**/api/v1/shadow*', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) }))
   try {
     await page.goto(`${(stack as Stack).mapperUrl}/`)
-    await page.locator('body[data-state="ready"] #graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
+    await page.locator('body[data-state="ready"][data-shadow] #graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
     const denied = await page.locator('#graph .edge.denied').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-key')} ${e.getAttribute('data-denied')}`))
     assert.deepEqual(denied, ['CronJob batch/nightly -> StatefulSet db/ledger true'])
     assert.equal(await page.locator('#graph .edge[data-denied="false"]').count(), 2)
@@ -208,5 +191,5 @@ test('calls the shadow check would deny are drawn dashed red and explained in th
 })
 
 test('the page ran without script errors or CSP violations', () => {
-  assert.deepEqual(pageErrors, [])
+  assert.deepEqual(browser?.errors, [])
 })

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
@@ -46,13 +46,40 @@ test('assets are linked by content hash: the versioned URL is immutable, any oth
     assert.equal(res.headers['content-type'], type)
     assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable')
     assert.equal(res.headers['x-content-type-options'], 'nosniff')
-    assert.equal(res.body, readFileSync(join(WEB, file), 'utf8'))
+    // Modules are served as written, but for the versions on their imports.
+    assert.equal(res.body.replace(/\?v=[A-Za-z0-9_-]+'/g, "'"), readFileSync(join(WEB, file), 'utf8'))
     const stale = await app.inject({ method: 'GET', url: `/assets/${file}?v=old` })
     assert.equal(stale.headers['cache-control'], 'no-cache')
     const bare = await app.inject({ method: 'GET', url: `/assets/${file}` })
     assert.equal(bare.headers['cache-control'], 'no-cache')
     assert.equal(bare.body, res.body)
   }
+})
+
+test('every module of the page is served, preloaded, and imported by its versioned URL', async () => {
+  const app = await appFor()
+  const html = (await app.inject({ method: 'GET', url: '/' })).body
+  const modules = readdirSync(WEB).filter((f) => f.endsWith('.js')).sort()
+  assert.ok(modules.length > 5, `the page is split into modules: ${modules.join(', ')}`)
+  const versions = new Map(modules.map((m) => [m, versionOf(html, m)]))
+  for (const m of modules.filter((x) => x !== 'app.js')) assert.match(html, new RegExp(`<link rel="modulepreload" href="/assets/${m.replace('.', '\\.')}\\?v=`))
+  for (const m of modules) {
+    const body = (await app.inject({ method: 'GET', url: `/assets/${m}?v=${versions.get(m) as string}` })).body
+    for (const [, dep, v] of body.matchAll(/from '\.\/([a-z-]+\.js)\?v=([A-Za-z0-9_-]+)'/g)) assert.equal(v, versions.get(dep as string), `${m} imports ${dep as string} at its version`)
+    assert.doesNotMatch(body, /from '\.\/[a-z-]+\.js'/, `${m}: every import is versioned`)
+  }
+})
+
+test('a module that imports a file not in the folder, or an import cycle, fails start-up', async () => {
+  const dir = mkdtempSync('/tmp/podmap-web-')
+  try {
+    writeFileSync(join(dir, 'index.html'), '<script type="module" src="/assets/app.js"></script>')
+    writeFileSync(join(dir, 'app.js'), "import { a } from './missing.js'\nconsole.log(a)\n")
+    await assert.rejects(appFor(dir), /app\.js imports \.\/missing\.js, which is not in the web folder/)
+    writeFileSync(join(dir, 'app.js'), "import { b } from './b.js'\nexport const a = 1\n")
+    writeFileSync(join(dir, 'b.js'), "import { a } from './app.js'\nexport const b = a\n")
+    await assert.rejects(appFor(dir), /import cycle/)
+  } finally { rmSync(dir, { recursive: true, force: true }) }
 })
 
 test('a matching If-None-Match answers 304 without a body; HEAD answers headers only', async () => {
@@ -108,9 +135,11 @@ test('the default folder is mapper/web from the source tree', () => {
 })
 
 test('the page script never turns API data into markup (no innerHTML and friends)', () => {
-  const js = readFileSync(join(WEB, 'app.js'), 'utf8')
-  for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function']) {
-    assert.ok(!js.includes(sink), `app.js uses ${sink}`)
+  for (const file of readdirSync(WEB).filter((f) => f.endsWith('.js'))) {
+    const js = readFileSync(join(WEB, file), 'utf8')
+    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'style=', '.style.']) {
+      assert.ok(!js.includes(sink), `${file} uses ${sink}`)
+    }
   }
   const html = readFileSync(join(WEB, 'index.html'), 'utf8')
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)/, 'no inline script (the CSP would block it)')
