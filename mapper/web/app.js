@@ -177,7 +177,13 @@ function navigate (/** @type {Partial<import('./url-state.js').ViewState>} */ ch
 function onBox (/** @type {string} */ key) {
   const box = state.picture?.boxes.find((b) => b.key === key)
   if (!box) return
-  if (box.unit.type === 'group') navigate({ expand: [...new Set([...state.view.expand, box.unit.group])] })
+  if (box.unit.type === 'group') {
+    const group = box.unit.group
+    navigate({ expand: [...new Set([...state.view.expand, group])] })
+    // Show the namespace just opened, legibly; the rest of the map is a zoom out away.
+    const frame = state.picture?.frames.find((f) => f.group === group)
+    if (frame) panZoom.fitRect(frame)
+  }
   else if (key !== focusKey()) navigate({ focus: identityRef(/** @type {import('./identity.js').Identity} */ (box.unit.id)) })
 }
 

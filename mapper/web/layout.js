@@ -137,7 +137,8 @@ export function arrange (scene, opts = {}) {
   const maxRows = Math.max(1, ...blocks.map((b) => b.h), Math.round(Math.sqrt(area * CELL.w / (aspect * CELL.h))))
   const items = blocks.map((b) => ({ key: b.key, tier: tierOf(b.key, blockRole), h: b.h, w: b.w, sort: b.frame ?? sortKey(b.key) }))
     .sort((a, b) => a.tier - b.tier || cmp(a.sort, b.sort))
-  const cols = columns(items, maxRows, blocks.length <= STRICT_TIERS)
+  // A focus view always keeps its three columns apart: clients, the focus, servers.
+  const cols = columns(items, maxRows, blocks.length <= STRICT_TIERS || scene.tiers !== undefined)
   const rows = Math.max(0, ...cols.map((c) => c.h))
   const byKey = new Map(blocks.map((b) => [b.key, b]))
 

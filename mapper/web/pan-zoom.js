@@ -60,6 +60,17 @@ export function createPanZoom (svg, hooks) {
   svg.addEventListener('pointercancel', end)
   window.addEventListener('resize', () => { if (!userMoved) fit() })
 
+  /** Shows one part of the picture (e.g. a namespace just opened) as large as fits, at most 1.2x. */
+  const fitRect = (/** @type {{ x: number, y: number, w: number, h: number }} */ r) => {
+    const box = svg.getBoundingClientRect()
+    if (box.width === 0 || r.w <= 0) return
+    const m = 32
+    const k = Math.max(0.05, Math.min(1.2, (box.width - 2 * m) / r.w, (box.height - 2 * m) / r.h))
+    Object.assign(view, { k, x: box.width / 2 - (r.x + r.w / 2) * k, y: box.height / 2 - (r.y + r.h / 2) * k })
+    userMoved = true
+    apply()
+  }
+
   const centre = () => { const r = svg.getBoundingClientRect(); return /** @type {[number, number]} */ ([r.width / 2, r.height / 2]) }
   return {
     view,
@@ -67,6 +78,7 @@ export function createPanZoom (svg, hooks) {
     zoomOut: () => zoomAt(0.8, ...centre()),
     /** Fit now and from now on (until the user pans or zooms). */
     refit: () => { userMoved = false; fit() },
+    fitRect,
     /** A new picture of this size: fitted unless the user moved the view, which is kept. */
     show: (/** @type {{ width: number, height: number }} */ s) => { size = s; if (userMoved) apply(); else fit() }
   }

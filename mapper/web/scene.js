@@ -70,9 +70,9 @@ function workloadUnit (/** @type {Workload} */ w, withGroup = false) {
 }
 
 /** @returns {Unit} */
-function groupUnit (/** @type {string} */ group, /** @type {number} */ workloads, /** @type {string} */ what) {
+function groupUnit (/** @type {string} */ group, /** @type {number} */ workloads, /** @type {number | undefined} */ of = undefined) {
   const noun = group === '~external' ? 'name' : group === '~node' ? 'node' : 'workload'
-  const sub = `${plural(workloads, noun)}${what}`
+  const sub = of === undefined ? plural(workloads, noun) : `${workloads} of ${plural(of, noun)}`
   return { key: groupUnitKey(group), type: 'group', group, title: groupName(group), sub, workloads, inner: 0 }
 }
 
@@ -108,7 +108,7 @@ export function buildScene (/** @type {MapIndex} */ index, /** @type {View} */ v
       frames.push({ group, units: members })
       for (const k of members) units.push(workloadUnit(/** @type {Workload} */ (index.workloads.get(k))))
     } else {
-      const u = groupUnit(group, members.length, '')
+      const u = groupUnit(group, members.length)
       collapsed.set(group, u)
       units.push(u)
     }
@@ -150,7 +150,7 @@ function focusScene (/** @type {MapIndex} */ index, /** @type {Workload} */ focu
   }
   for (const [u, set] of members) {
     const group = u.slice('group:'.length)
-    units.set(u, groupUnit(group, set.size, ` here of ${index.groups.get(group)?.length ?? set.size}`))
+    units.set(u, groupUnit(group, set.size, index.groups.get(group)?.length ?? set.size))
   }
   // Columns: clients (and workloads that are both) left, the focus in the middle, servers right.
   const tiers = new Map([[focus.key, 1]])
