@@ -108,6 +108,10 @@ for (const size of SIZES) {
 
     test('the first view is an overview: a box per namespace, fitted, no text over another', async () => {
       const page = browser.page
+      // Reference in the same run: loading a tiny document from the same mapper (what the machine's
+      // load does to any page load).
+      await page.goto(`${base}/healthz`)
+      figures.referencePageMs = Math.round(await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).duration))
       await page.goto(`${base}/`)
       await page.locator('body[data-state="ready"]').waitFor({ timeout: 60_000 })
       const m = await measures(page)
