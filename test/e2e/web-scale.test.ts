@@ -98,7 +98,7 @@ for (const size of SIZES) {
         assert.equal(res.status, 200, path)
         await res.arrayBuffer()
       }
-      browser = await launchBrowser({ viewport: size.viewport, ignore: /\/api\/v1\/explain/ })
+      browser = await launchBrowser({ viewport: size.viewport, ignore: /\/api\/v1\/explain|\/favicon\.ico$/ })
     })
     after(async () => {
       await browser?.close()
