@@ -83,7 +83,15 @@ export function deniedFrom (/** @type {any} */ body) {
   return out
 }
 
-/** GET /api/v1/explain for one call (src/contract/explain.ts). */
-export function fetchExplain (/** @type {Identity} */ client, /** @type {Identity} */ server, /** @type {AbortSignal} */ signal) {
-  return getJson('/api/v1/explain', new URLSearchParams({ client: identityRef(client), server: identityRef(server) }), signal)
+/**
+ * GET /api/v1/explain for one call (src/contract/explain.ts), over the same window as the map.
+ * @param {Identity} client
+ * @param {Identity} server
+ * @param {{ since?: string }} window
+ * @param {AbortSignal} signal
+ */
+export function fetchExplain (client, server, window, signal) {
+  const p = new URLSearchParams({ client: identityRef(client), server: identityRef(server) })
+  if (window.since) p.set('since', window.since)
+  return getJson('/api/v1/explain', p, signal)
 }

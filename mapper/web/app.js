@@ -139,7 +139,7 @@ function showDetails () {
     details.showEdge(e, {
       ...(state.denied.has(edgeKey(e)) ? { denied: state.denied.get(edgeKey(e)) } : {}),
       shadow: state.shadow,
-      explain: fetchExplain(e.client, e.server, ctl.signal)
+      explain: fetchExplain(e.client, e.server, { since: state.view.since }, ctl.signal)
     })
     return
   }

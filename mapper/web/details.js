@@ -108,7 +108,6 @@ export function createDetails () {
         erow('Reported by', 'nodes', withMore(x.nodes ?? [], x.truncated?.nodes ?? 0), 'mono')
         erow('Observations', 'evidence-counts', counted((x.evidence ?? []).map((/** @type {any} */ v) => ({ label: v.kind, count: v.count }))), 'mono')
         erow('Ports seen', 'port-counts', counted((x.ports ?? []).map((/** @type {any} */ p) => ({ label: portText(p), count: p.count }))), 'mono')
-        erow('Seen', 'explain-seen', `${when(x.firstSeen)} to ${when(x.lastSeen)}`)
         explainNote.textContent = ''
         explain.dataset.state = 'ready'
       }, (/** @type {any} */ err) => {

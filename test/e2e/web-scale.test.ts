@@ -16,7 +16,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
 import { buildTestApp } from '../mapper/test-app.js'
-import { callsOf, generateMap, type GeneratedMap } from '../mapper/web/generated-map.js'
+import { callsOf, dnsNameOf, generateMap, nodeOf, type GeneratedMap } from '../mapper/web/generated-map.js'
 import { launchBrowser, type Browser } from './browser.js'
 import type { Edge, Identity } from '../../src/contract/map.js'
 
@@ -98,7 +98,7 @@ for (const size of SIZES) {
         assert.equal(res.status, 200, path)
         await res.arrayBuffer()
       }
-      browser = await launchBrowser({ viewport: size.viewport, ignore: /\/api\/v1\/explain|\/favicon\.ico$/ })
+      browser = await launchBrowser({ viewport: size.viewport, ignore: /\/favicon\.ico$/ })
     })
     after(async () => {
       await browser?.close()
@@ -217,6 +217,17 @@ for (const size of SIZES) {
         .map((e) => `${key(e.client)} -> ${key(e.server)} ${e.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}`).sort())
       assert.ok(await page.locator('#graph .edge .label').count() > 0, 'ports printed on the arrows')
       assert.deepEqual(await textOverlaps(page), [])
+      // Its details say why it is in the map (GET /api/v1/explain): the name asked, the node that saw it.
+      const arrow = page.locator(`#graph .edge[data-key="${key(small.client)} -> ${key(small.server)}"]`)
+      await arrow.focus()
+      await page.keyboard.press('Enter')
+      await page.locator('#explain[data-state="ready"]').waitFor()
+      const field = (f: string) => page.locator(`#explain-list dd[data-field="${f}"]`).textContent()
+      assert.equal(await field('dns-names'), dnsNameOf(small.server))
+      assert.equal(await field('nodes'), nodeOf(small.client))
+      assert.equal(await field('services'), small.server.service ?? 'none')
+      assert.equal(await field('evidence-counts'), 'dns ×1, tcp ×1')
+      assert.equal(await field('port-counts'), `${small.ports[0]?.port ?? 0}/TCP ×2`)
     })
 
     test('no script errors or CSP violations', () => {

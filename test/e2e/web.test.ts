@@ -31,8 +31,8 @@ let browser: Browser | undefined
 let page: Page
 
 before(async () => {
-  // A mapper without the shadow or explain route answers it 404, which the page handles and says.
-  const launching = launchBrowser({ ignore: /\/api\/v1\/(shadow|explain)/ })
+  // A mapper without the shadow route answers it 404, which the page handles and says.
+  const launching = launchBrowser({ ignore: /\/api\/v1\/shadow/ })
   launching.catch(() => {})
   stack = await startStack(shopScenario)
   await startServer(stack.tb, ORDERS, [8080])
@@ -128,6 +128,15 @@ test('clicking a call shows its ports, evidence, Service and first/last seen; Es
   assert.equal(await field('evidence').textContent(), 'dns,tcp')
   assert.match(await field('first-seen').textContent() ?? '', /ago\)$/)
   assert.match(await field('last-seen').textContent() ?? '', /ago\)$/)
+  // Why it is in the map, from GET /api/v1/explain: the name checkout asked for, the sniffer's node.
+  await page.locator('#explain[data-state="ready"]').waitFor({ timeout: 10_000 })
+  const explain = await (await fetch(`${(stack as Stack).mapperUrl}/api/v1/explain?client=Deployment/shop/checkout&server=Deployment/shop/orders`)).json() as { nodes: string[] }
+  const why = (name: string) => page.locator(`#explain-list dd[data-field="${name}"]`).textContent()
+  assert.match(await why('dns-names') ?? '', /(^|, )orders\.shop\.svc\.cluster\.local(,|$)/)
+  assert.equal(await why('services'), 'orders')
+  assert.ok(explain.nodes.length > 0)
+  assert.equal(await why('nodes'), explain.nodes.join(', '))
+  assert.match(await why('evidence-counts') ?? '', /^dns ×\d+, tcp ×\d+$/)
   await page.screenshot({ path: SCREENSHOT })
 
   await page.keyboard.press('Escape')

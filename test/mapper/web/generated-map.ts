@@ -117,7 +117,18 @@ export function generateMap (opts: { workloads: number, calls: number, namespace
   return { edges: [...edges.values()], workloads: all.map((w) => w.id), namespaces: nsList }
 }
 
-/** The map's edges as the store records them (one observation per evidence kind). */
+/** The node whose sniffer reports a client's calls: one of eight, by the client's name. */
+export function nodeOf (id: Identity): string {
+  let h = 0
+  for (const c of `${id.namespace ?? ''}/${id.name}`) h = (h * 31 + c.charCodeAt(0)) >>> 0
+  return `node-${h % 8}`
+}
+
+/** The DNS name a client asks for to reach a server: its Service's, or the external name. */
+export const dnsNameOf = (server: Identity): string =>
+  server.service && server.namespace ? `${server.service}.${server.namespace}.svc.cluster.local` : server.name
+
+/** The map's edges as the store records them: one observation per evidence kind and port. */
 export function callsOf (edges: Edge[]): Call[] {
   const out: Call[] = []
   for (const e of edges) {
@@ -125,7 +136,11 @@ export function callsOf (edges: Edge[]): Call[] {
     const last = Date.parse(e.lastSeen)
     for (const evidence of e.evidence) {
       for (const port of e.ports) {
-        out.push({ client: e.client, server: e.server, port, evidence, first, last, count: 1, ...(e.addresses ? { addresses: e.addresses } : {}) })
+        out.push({
+          client: e.client, server: e.server, port, evidence, first, last, count: 1, node: nodeOf(e.client),
+          ...(evidence === 'dns' ? { name: dnsNameOf(e.server) } : {}),
+          ...(e.addresses ? { addresses: e.addresses } : {})
+        })
       }
     }
   }
