@@ -42,6 +42,10 @@ export const mapperOptions = {
   'informer-backoff-max': { schema: duration('30s'), help: 'longest wait before restarting a failed informer (default 30s)' },
   'informer-poll-interval': { schema: duration('60s'), help: 'how often a kind the mapper may list but not watch is re-listed, and a kind it may not list is tried again (default 60s)' },
   'max-held-records': { schema: z.coerce.number().int().min(0).default(500_000), help: 'most report records kept (durably) while the cluster view is not ready to resolve them; past it reports get 503 with Retry-After and sniffers retry (default 500000)' },
+  'max-edges': { schema: z.coerce.number().int().min(1).default(100_000), help: 'most edges in the map; past it a call that would make a new edge is dropped and counted (default 100000)' },
+  'max-edges-per-node': { schema: z.coerce.number().int().min(1).default(20_000), help: 'most new edges one node\'s reports may bring (until the map shrinks); past it counted and dropped (default 20000)' },
+  'max-external-names': { schema: z.coerce.number().int().min(1).default(20_000), help: 'most distinct external names and addresses in the map; past it a new one is recorded as its registrable domain (*.example.com) or /24 (/48), counted (default 20000)' },
+  'max-external-names-per-node': { schema: z.coerce.number().int().min(1).default(2_000), help: 'most new external names one node\'s reports may bring; past it aggregated as with --max-external-names (default 2000)' },
   'informer-stall-timeout': { schema: duration('180s'), help: 'a watch that delivers nothing (no event, no bookmark, no end) for this long is restarted, and /readyz reports 503 meanwhile (default 180s)' },
   'log-level': { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'), help: 'log level (default info)' }
 } satisfies OptionSpecs

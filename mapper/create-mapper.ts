@@ -8,13 +8,14 @@ import { createRegistry } from '../src/metrics/registry.js'
 import type { Registry } from 'prom-client'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from '../src/log/logger.js'
-import { createMapperMetrics, type MapperMetrics } from './metrics.js'
+import { createMapperMetrics, mapBytesGauge, type MapperMetrics } from './metrics.js'
 import { ClusterIndex } from './kube/cluster-index.js'
 import { EmbeddedStore } from './store/embedded-store.js'
 import type { MapStore } from './store/map-store.js'
 import { Resolver } from './resolve/resolver.js'
 import { createIngestor, type Ingestor } from './resolve/ingest.js'
 import { clusterAddressCheck } from './resolve/cluster-addresses.js'
+import { CallCaps, type CapLimits } from './resolve/call-caps.js'
 import type { TimeBounds } from './resolve/record-times.js'
 import { createTokenCheck } from './http/token-check.js'
 import { createSnifferAuth, type TokenReviewer } from './http/sniffer-auth.js'
@@ -63,6 +64,8 @@ export interface MapperOptions {
   caughtUp?: () => boolean
   /** Most report records held unresolved at once (default 500,000). */
   maxHeldRecords?: number
+  /** Caps on edges and external names, in total and per node (call-caps.ts); none when omitted. */
+  caps?: CapLimits
   /** How current the cluster view is, for the `x-podmap-cluster-view` header on read routes. */
   clusterView?: () => string
   /** Why the cluster's NetworkPolicies are not visible (shadow mode says so), or undefined. */
@@ -91,6 +94,7 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
   const index = o.index ?? new ClusterIndex()
   const map = o.store ?? new EmbeddedStore({ stateDir: o.stateDir, log: o.log, checkpointBytes: o.checkpointBytes, onCheckpoint: () => metrics.checkpoints.inc(), hourlyHistoryMs: o.hourlyHistoryMs, maxSnapshots: o.maxSnapshots, now: o.now })
   await map.open()
+  mapBytesGauge(registry, () => map.memoryBytes?.())
   metrics.edges.set(await map.edgeCount())
   const checkAddress = clusterAddressCheck(index, { podCidrs: o.podCidrs, serviceCidrs: o.serviceCidrs })
   const resolver = new Resolver(index, {
@@ -107,7 +111,8 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
   })
   const checkToken = createTokenCheck(o.token)
   const shadow = createShadowService({ cluster: index, allEdges: async () => await map.list(), gauge: metrics.shadowDeniedCalls, policiesHidden: o.policiesHidden })
-  const ingestor = createIngestor({ resolver, map, metrics, times: o.times, now: o.now, caughtUp: o.caughtUp, maxHeldRecords: o.maxHeldRecords })
+  const ingestor = createIngestor({ resolver, map, metrics, times: o.times, now: o.now, caughtUp: o.caughtUp, maxHeldRecords: o.maxHeldRecords,
+    caps: o.caps && new CallCaps(o.caps, (reason, n) => metrics.callsCapped.inc({ reason }, n)) })
   await ingestor.init()
   const app = await buildApp({
     log: o.log,

@@ -62,6 +62,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     readiness: { ready: () => informers.ready(), detail: () => informers.status() },
     caughtUp: () => informers.caughtUp(),
     maxHeldRecords: config.maxHeldRecords,
+    caps: { maxEdges: config.maxEdges, maxEdgesPerNode: config.maxEdgesPerNode, maxExternalNames: config.maxExternalNames, maxExternalNamesPerNode: config.maxExternalNamesPerNode },
     clusterView: () => informers.synced() ? 'synced' : informers.caughtUp() ? 'degraded' : 'syncing',
     policiesHidden: () => informers.status().NetworkPolicy?.unavailable
   })

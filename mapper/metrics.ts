@@ -10,6 +10,7 @@ export function createMapperMetrics (registry: Registry) {
     snifferTokensRefused: new Counter({ name: 'podmap_mapper_sniffer_tokens_refused_total', help: 'ServiceAccount tokens refused on report routes, by reason (invalid, wrong-serviceaccount, wrong-audience, no-pod-binding)', labelNames: ['reason'] as const, registers }),
     answersRefused: new Counter({ name: 'podmap_mapper_answers_refused_total', help: 'DNS answers of external names dropped from their addresses, by reason (unspecified, loopback, link-local, metadata, multicast, reserved; pod-network, service-network, node-address: the cluster\'s own)', labelNames: ['reason'] as const, registers }),
     checkpoints: new Counter({ name: 'podmap_mapper_checkpoints_total', help: 'Checkpoints of the embedded store written and made durable (one each time the write-ahead log passes --checkpoint-bytes, after a reset, at shutdown)', registers }),
+    callsCapped: new Counter({ name: 'podmap_mapper_calls_capped_total', help: 'Calls aggregated or dropped by the map\'s caps, by reason (external-name-aggregated-total, external-name-aggregated-node: recorded as *.<domain> or the /24 (/48); external-aggregate-dropped; edge-dropped-total, edge-dropped-node)', labelNames: ['reason'] as const, registers }),
     heldRecords: new Gauge({ name: 'podmap_mapper_held_records', help: 'Report records accepted and kept durably while the cluster view catches up (informers not synced), resolved once it has; past --max-held-records reports get 503', registers }),
     informerUp: new Gauge({ name: 'podmap_mapper_informer_up', help: '1 while an informer has synced and watches live, 0 otherwise: refused by RBAC or not served, polling (watch refused), failing or stalled', labelNames: ['kind'] as const, registers }),
     unresolved: new Counter({ name: 'podmap_mapper_unresolved_total', help: 'Observations that could not be resolved to a workload, by reason', labelNames: ['reason'] as const, registers }),
@@ -22,3 +23,13 @@ export function createMapperMetrics (registry: Registry) {
 }
 
 export type MapperMetrics = ReturnType<typeof createMapperMetrics>
+
+/** What the map costs in memory, read from the store on each scrape (a backend that cannot say reports nothing). */
+export function mapBytesGauge (registry: Registry, read: () => number | undefined): Gauge {
+  return new Gauge({
+    name: 'podmap_mapper_map_bytes',
+    help: 'Estimated bytes the map holds in memory: every edge\'s history arrays exactly, plus the measured JS heap an edge costs besides (about 1.7 KB) and its addresses',
+    registers: [registry],
+    collect () { const n = read(); if (n !== undefined) this.set(n) }
+  })
+}

@@ -32,7 +32,8 @@ export function externalTarget (id: Identity, lookup: ExportLookup, dropped: Dro
   }
   const why = refuseHostname(id.name)
   if (why === undefined) return { fqdn: id.name }
-  dropped.names.set(id.name, why === 'name-wildcard' && id.name.startsWith('*.') ? 'aggregated or wildcard: never an FQDN rule' : why)
+  const aggregated = (why === 'name-wildcard' && id.name.startsWith('*.')) || /^[0-9a-f.:]+\/\d+$/.test(id.name)
+  dropped.names.set(id.name, aggregated ? 'aggregated past --max-external-names (or a wildcard): never a rule' : why)
   return undefined
 }
 

@@ -15,6 +15,7 @@ import type { Call } from '../store/call.js'
 import type { MapStore } from '../store/map-store.js'
 import type { Resolver } from './resolver.js'
 import { refuseTimes, type TimeBounds } from './record-times.js'
+import type { CallCaps } from './call-caps.js'
 
 export interface IngestResult { calls: number, refused: number, held: boolean }
 
@@ -38,6 +39,8 @@ export interface IngestorDeps {
   caughtUp?: () => boolean
   /** Most records held unresolved at once (default 500,000). */
   maxHeldRecords?: number
+  /** Caps on the map's growth (call-caps.ts): calls past them aggregated or dropped, counted. */
+  caps?: CallCaps
 }
 
 /** The default bounds: 5 minutes ahead (clock skew), 30 days back (retention). */
@@ -57,7 +60,14 @@ export function createIngestor (deps: IngestorDeps): Ingestor {
     for (const rec of dns) resolver.dns(rec, calls, node)
     for (const rec of sockets) resolver.socket(rec, calls, node)
     for (const c of calls) c.node = node
-    return calls
+    return deps.caps ? deps.caps.admit(calls, node) : calls
+  }
+
+  /** The edge gauge; and the caps' tally rebuilt once the map holds fewer edges than it counts (reset, retention, renames). */
+  const countEdges = async (): Promise<void> => {
+    const n = await map.edgeCount()
+    metrics.edges.set(n)
+    if (deps.caps && n < deps.caps.size) deps.caps.load(await map.list())
   }
 
   const drainNow = async (): Promise<number> => {
@@ -73,13 +83,14 @@ export function createIngestor (deps: IngestorDeps): Ingestor {
       }
       metrics.heldRecords.set(heldRecords)
     }
-    if (n > 0) metrics.edges.set(await map.edgeCount())
+    if (n > 0) await countEdges()
     return n
   }
 
   const ingestor: Ingestor = {
     async init () {
       heldRecords = await map.heldRecords()
+      deps.caps?.load(await map.list())
       metrics.heldRecords.set(heldRecords)
     },
     async ingest (report) {
@@ -110,7 +121,7 @@ export function createIngestor (deps: IngestorDeps): Ingestor {
       }
       const calls = resolve(report.node, dns, sockets)
       await map.record(calls)
-      metrics.edges.set(await map.edgeCount())
+      await countEdges()
       return { calls: calls.length, refused, held: false }
     },
     async drain () {

@@ -40,6 +40,12 @@ export interface PortCount { client: Identity, server: Identity, port: number, p
 
 const EVIDENCE_ORDER: Evidence[] = ['dns', 'tcp', 'udp']
 export const MAX_ADDRESSES = 64
+/**
+ * The JS heap an edge costs besides its history arrays: its record, key strings, indexes and samples
+ * (bench:query measured 1,768 bytes an edge with three hourly buckets, ~70 of them array bytes).
+ */
+export const EDGE_HEAP_BYTES = 1_700
+const ADDRESS_BYTES = 56
 
 export function edgeKey (client: Identity, server: Identity): string {
   return `${identityKey(client)}>${identityKey(server)}`
@@ -100,6 +106,13 @@ export class EdgeStore {
   }
 
   get size (): number { return this.edges.size }
+
+  /** Estimated bytes held: each edge's history arrays exactly, plus EDGE_HEAP_BYTES and its addresses. O(edges). */
+  approxBytes (): number {
+    let n = 0
+    for (const e of this.edges.values()) n += EDGE_HEAP_BYTES + e.history.bytes + (e.addresses?.size ?? 0) * ADDRESS_BYTES
+    return n
+  }
 
   clear (): void { this.edges.clear(); this.byClient.clear(); this.sorted = undefined }
 

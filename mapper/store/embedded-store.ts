@@ -307,6 +307,7 @@ export class EmbeddedStore implements MapStore {
 
   async portCounts (): Promise<PortCount[]> { return [...this.edges.portCounts()] }
   async edgeCount (): Promise<number> { return this.edges.size }
+  memoryBytes (): number { return this.edges.approxBytes() }
 
   /**
    * Writes the whole map to a new checkpoint and starts a new log generation. The map is saved and

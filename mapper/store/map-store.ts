@@ -59,4 +59,6 @@ export interface MapStore {
   portCounts: () => Promise<PortCount[]>
   /** Edges in the map (for the gauge). */
   edgeCount: () => Promise<number>
+  /** Estimated bytes the map holds in this process's memory, where it holds it there. */
+  memoryBytes?: () => number
 }

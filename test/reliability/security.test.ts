@@ -281,3 +281,33 @@ test('an annotation never takes another workload\'s identity: an imposter pod an
   assert.deepEqual(broad(attacked), broad(clean), 'nothing more widened to a namespace')
   recordFigure({ area: 'security', test: 'an annotation never takes another workload\'s identity', figure: 'a pod (and its Deployment) annotated `podmap.io/workload-name: checkout` calling orders and ledger: mapped as `Workload shop/checkout`, apart from Deployment shop/checkout; checkout\'s NetworkPolicies, Cilium policies and ClientIntents byte-identical to a run without the imposter; orders\' and ledger\'s ingress name the imposter by its own labels; nothing widened', inputs: 4, file: 'test/reliability/security.test.ts' })
 })
+
+test('bounded growth: thousands of invented external names are aggregated, then dropped, every one counted; the map\'s memory is a metric', async () => {
+  const limits = { maxEdges: 400, maxEdgesPerNode: 300, maxExternalNames: 100, maxExternalNamesPerNode: 60 }
+  const { app, registry } = await appFixture({ caps: limits, bodyLimit: 4 << 20 })
+  const now = Date.now()
+  const dns = (name: string) => ({ client: IP.checkout, name, answers: [IP.partner], ttl: 30, firstSeen: now, lastSeen: now, count: 1 })
+  // 2,000 names under one domain (aggregated into one), then 3,000 under as many domains (aggregates capped too).
+  const sent = [...Array.from({ length: 2000 }, (_, i) => `h${i}.tracker.example`), ...Array.from({ length: 3000 }, (_, i) => `x.fake${i}.example`)]
+  for (let i = 0; i < sent.length; i += 1000) {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: { version: 1, node: 'node-a', sentAt: now, dns: sent.slice(i, i + 1000).map(dns), sockets: [] } })
+    assert.equal(res.statusCode, 200, res.body)
+  }
+  const map = (await app.inject({ url: '/api/v1/map' })).json() as { edges: Array<{ server: { kind: string, name: string } }> }
+  const external = map.edges.filter((e) => e.server.kind === 'External').map((e) => e.server.name)
+  const exact = external.filter((n) => !n.startsWith('*.'))
+  const aggregates = external.filter((n) => n.startsWith('*.'))
+  assert.equal(exact.length, limits.maxExternalNamesPerNode, 'one node brings at most its share of exact names')
+  assert.ok(aggregates.includes('*.tracker.example'))
+  assert.equal(aggregates.length, limits.maxExternalNames, 'aggregates are capped too')
+  assert.ok(map.edges.length <= limits.maxEdges)
+  const metrics = await registry.metrics()
+  const counter = (reason: string): number => Number(new RegExp(`podmap_mapper_calls_capped_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0)
+  const aggregated = counter('external-name-aggregated-node') + counter('external-name-aggregated-total')
+  const dropped = counter('external-aggregate-dropped')
+  assert.equal(exact.length + aggregated + dropped, sent.length, 'every name past the cap is counted, as aggregated or dropped')
+  assert.ok(dropped >= 3000 - limits.maxExternalNames, `dropped ${dropped}`)
+  const bytes = Number(/podmap_mapper_map_bytes (\d+)/.exec(metrics)?.[1])
+  assert.ok(bytes > map.edges.length * 1700 && bytes < map.edges.length * 20_000, `map bytes ${bytes} for ${map.edges.length} edges`)
+  recordFigure({ area: 'security', test: 'bounded growth: caps on external names and edges', figure: `${sent.length} invented names from one node with --max-external-names ${limits.maxExternalNames} (per node ${limits.maxExternalNamesPerNode}): ${exact.length} exact names and ${aggregates.length} aggregates (*.tracker.example for 2,000) in the map; ${aggregated} counted aggregated, ${dropped} dropped; podmap_mapper_map_bytes ${bytes}`, inputs: sent.length, file: 'test/reliability/security.test.ts' })
+})
