@@ -16,3 +16,6 @@ ACTIONLINT_VERSION=v1.7.12  # lints .github/workflows (test/release/workflows.te
 # (scripts/install-system-deps.sh), binaries under /usr/lib/postgresql/<major>/bin. Test servers are
 # started by the tests (test/testbed/postgres/), never the Debian cluster.
 POSTGRES_MAJOR=15
+NCA_VERSION=2.1.0           # IBM network-config-analyzer (PyPI): judges exports and shadow verdicts (test/judges)
+SCHEMATHESIS_VERSION=4.32.5 # PyPI: fuzzes the mapper's API from its own OpenAPI document (test/judges)
+CILIUM_VERSION=v1.20.2      # Go module github.com/cilium/cilium: its CiliumNetworkPolicy CRD for dry-run applies

@@ -20,6 +20,8 @@ fi
 if [ -x scripts/install-kube-tools.sh ]; then bash scripts/install-kube-tools.sh; fi
 if [ -x scripts/install-browser.sh ]; then bash scripts/install-browser.sh; fi
 bash scripts/install-lint-tools.sh
+# The independent judges (test/judges): network-config-analyzer, schemathesis, Cilium's CRD.
+bash scripts/install-judges.sh
 # The real control plane (kube-apiserver, kube-controller-manager, kube-scheduler, etcd, CoreDNS)
 # built from Go modules into /var/cache/podmap-tools: a progress line per binary.
 bash scripts/install-control-plane.sh
