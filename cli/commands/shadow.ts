@@ -16,7 +16,7 @@ const shadowOptions = {
   filename: { schema: z.string().optional(), help: 'proposed NetworkPolicies (YAML documents, a List, or JSON); without it: the cluster\'s', short: 'f' },
   mode: { schema: shadowModeSchema.default('replace'), help: 'replace: evaluate only the proposed policies (default); add: with the cluster\'s' },
   namespace: { schema: z.string().optional(), help: 'only calls from or to these namespaces (comma-separated)', short: 'n' },
-  output: { schema: z.enum(['table', 'json', 'yaml']).default('table'), help: 'table (default), json or yaml', short: 'o' }
+  output: { schema: z.enum(['table', 'wide', 'json', 'yaml']).default('table'), help: 'table (default: the denied calls), wide (every call with what decided it), json or yaml', short: 'o' }
 }
 
 /** Every NetworkPolicy in a file: YAML documents (each a policy or a List) or JSON. */
@@ -33,16 +33,42 @@ export function policiesFromText (text: string, file: string): unknown[] {
   return out
 }
 
-export function renderShadow (r: ShadowResponse): string {
+function table (rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? []
+  return rows.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join('  '))
+}
+
+const portOf = (c: { port?: { port: number, protocol: string } }): string => c.port ? `${c.port.port}/${c.port.protocol}` : '-'
+
+/** `ingress: shop/orders-in ingress[1]` per side a rule allowed; `ingress denied by shop/a, shop/b` per side that denied. */
+function decidedBy (c: { deniedBy?: ShadowResponse['denied'][number]['deniedBy'], allowedBy: ShadowResponse['allowed'][number]['allowedBy'] }): string {
+  const parts = [
+    ...(c.deniedBy ?? []).map((x) => `${x.direction} denied by ${x.policies.join(', ')} (no rule allows it)`),
+    ...c.allowedBy.map((x) => `${x.direction} allowed by ${x.policy} ${x.direction}[${x.rule}]`)
+  ]
+  return parts.length > 0 ? parts.join('; ') : 'no policy selects either side'
+}
+
+export function renderShadow (r: ShadowResponse, wide = false): string {
   const lines = [`${r.denied.length} of ${r.evaluated} observed call(s) would be denied by ${r.policies.length} ${r.source} polic${r.policies.length === 1 ? 'y' : 'ies'}`]
+  if (wide) {
+    const calls = [
+      ...r.denied.map((d) => ({ c: d, verdict: 'denied', deniedBy: d.deniedBy })),
+      ...r.allowed.map((a) => ({ c: a, verdict: 'allowed', deniedBy: undefined }))
+    ].sort((a, b) => `${who(a.c.client)} ${who(a.c.server)} ${portOf(a.c)}`.localeCompare(`${who(b.c.client)} ${who(b.c.server)} ${portOf(b.c)}`))
+    if (calls.length === 0) return lines.join('\n') + '\n'
+    const rows = [['CLIENT', 'SERVER', 'PORT', 'VERDICT', 'DECIDED BY']]
+    for (const { c, verdict, deniedBy } of calls) rows.push([who(c.client), who(c.server), portOf(c), verdict, inert(decidedBy({ deniedBy, allowedBy: c.allowedBy }))])
+    lines.push('', ...table(rows))
+    return lines.join('\n') + '\n'
+  }
   if (r.denied.length === 0) return lines.join('\n') + '\n'
   const rows = [['CLIENT', 'SERVER', 'PORT', 'DENIED BY']]
   for (const d of r.denied) {
-    rows.push([who(d.client), who(d.server), d.port ? `${d.port.port}/${d.port.protocol}` : '-',
+    rows.push([who(d.client), who(d.server), portOf(d),
       inert(d.deniedBy.map((x) => `${x.direction} in ${x.namespace} (${x.policies.join(', ')})`).join('; '))])
   }
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? []
-  lines.push('', ...rows.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join('  ')))
+  lines.push('', ...table(rows))
   return lines.join('\n') + '\n'
 }
 
@@ -65,7 +91,7 @@ export const shadowCommand: Command = {
     const result = proposed ? await client.post(path, proposed, shadowResponseSchema) : await client.get(path, shadowResponseSchema)
     if (config.output === 'json') process.stdout.write(jsonOut(result))
     else if (config.output === 'yaml') process.stdout.write(yamlOut(result))
-    else process.stdout.write(renderShadow(result))
+    else process.stdout.write(renderShadow(result, config.output === 'wide'))
     return 0
   }
 }

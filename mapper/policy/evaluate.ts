@@ -9,12 +9,17 @@ import type { Endpoint } from './endpoint.js'
 import { selectorMatches } from '../kube/label-selector.js'
 import { cidrContains, parseCidr } from './cidr.js'
 
+/** The rule that let a call through: `namespace/name` of the policy and the index in its `ingress` or `egress`. */
+export interface RuleRef { policy: string, rule: number }
+
 export interface DirectionVerdict {
   /** Some policy selects the pod for this direction (so default deny applies). */
   selected: boolean
   allowed: boolean
   /** `namespace/name` of the policies selecting the pod for this direction. */
   policies: string[]
+  /** When selected and allowed: the first rule (policies in `policies` order, rules in their order) that allows it. */
+  allowedBy?: RuleRef
 }
 
 export interface Verdict { allowed: boolean, ingress: DirectionVerdict, egress: DirectionVerdict }
@@ -63,16 +68,21 @@ export function portMatches (rulePorts: PolicyPort[] | null | undefined, port: P
 function directionVerdict (policies: NetworkPolicy[], dir: Direction, subject: Endpoint, peer: Endpoint, port: Port | undefined, destination: Endpoint): DirectionVerdict {
   if (subject.kind !== 'pod') return { selected: false, allowed: true, policies: [] }
   const type = dir === 'ingress' ? 'Ingress' : 'Egress'
-  const selecting = policies.filter((p) => policyNamespace(p) === subject.namespace && policyTypesOf(p).has(type) && selectorMatches(p.spec.podSelector, subject.labels))
+  const selecting = policies
+    .filter((p) => policyNamespace(p) === subject.namespace && policyTypesOf(p).has(type) && selectorMatches(p.spec.podSelector, subject.labels))
+    .map((p) => ({ p, key: policyKey(p) }))
+    .sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
   if (selecting.length === 0) return { selected: false, allowed: true, policies: [] }
-  const allowed = selecting.some((p) => {
+  const keys = selecting.map((s) => s.key)
+  for (const { p, key } of selecting) {
     const ns = policyNamespace(p)
     const rules = dir === 'ingress'
       ? (p.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }))
       : (p.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }))
-    return rules.some((r) => (!r.peers || r.peers.length === 0 || r.peers.some((x) => peerMatches(x, ns, peer))) && portMatches(r.ports, port, destination))
-  })
-  return { selected: true, allowed, policies: selecting.map(policyKey).sort() }
+    const rule = rules.findIndex((r) => (!r.peers || r.peers.length === 0 || r.peers.some((x) => peerMatches(x, ns, peer))) && portMatches(r.ports, port, destination))
+    if (rule >= 0) return { selected: true, allowed: true, policies: keys, allowedBy: { policy: key, rule } }
+  }
+  return { selected: true, allowed: false, policies: keys }
 }
 
 /** Would `policies` let `client` reach `server` on `port`? (No port: peers alone decide.) */

@@ -39,6 +39,7 @@ export function createShadowService (deps: ShadowDeps): ShadowService {
       policies: policies.map(policyKey),
       evaluated: result.evaluated,
       denied: result.denied,
+      allowed: result.allowed,
       ...(hidden !== undefined ? { warnings: [`the cluster's NetworkPolicies are not visible to the mapper (${hidden}): they are not evaluated, so no call is shown as denied by them`] } : {})
     }
   }

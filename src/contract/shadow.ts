@@ -61,13 +61,35 @@ export const shadowModeSchema = z.enum(['replace', 'add'])
 
 export const directionSchema = z.enum(['ingress', 'egress'])
 
+/**
+ * The rule that let a call through on one side: the policy (`namespace/name`) and the index of the
+ * rule in its `ingress` (direction ingress) or `egress` list. A side named neither here nor in
+ * `deniedBy` is open: no policy selects that pod for that direction.
+ */
+export const allowedBySchema = z.object({
+  direction: directionSchema,
+  namespace: z.string(),
+  policy: z.string(),
+  rule: z.number().int().min(0)
+})
+
 export const deniedCallSchema = z.object({
   client: identitySchema,
   server: identitySchema,
   /** The port denied; absent when the map saw the call without a port (then only peers decide). */
   port: portSchema.optional(),
-  /** Each direction that denies it, with the namespace and the policies selecting that side. */
-  deniedBy: z.array(z.object({ direction: directionSchema, namespace: z.string(), policies: z.array(z.string()) }))
+  /** Each direction that denies it, with the namespace and the policies selecting that side without allowing the call. */
+  deniedBy: z.array(z.object({ direction: directionSchema, namespace: z.string(), policies: z.array(z.string()) })),
+  /** The other side, when a policy selects it and one of its rules allows the call. */
+  allowedBy: z.array(allowedBySchema)
+})
+
+export const allowedCallSchema = z.object({
+  client: identitySchema,
+  server: identitySchema,
+  port: portSchema.optional(),
+  /** Per side that some policy selects: the rule that allows the call (no entry: that side is open). */
+  allowedBy: z.array(allowedBySchema)
 })
 
 export const shadowResponseSchema = z.object({
@@ -78,6 +100,8 @@ export const shadowResponseSchema = z.object({
   /** Calls (edge x port) evaluated. */
   evaluated: z.number().int(),
   denied: z.array(deniedCallSchema),
+  /** The calls that pass, each with what let it through. */
+  allowed: z.array(allowedCallSchema),
   /** What limits the answer, e.g. the mapper may not read the cluster's NetworkPolicies. */
   warnings: z.array(z.string()).optional()
 })
@@ -90,6 +114,8 @@ export type NetworkPolicy = z.infer<typeof networkPolicySchema>
 export type ShadowMode = z.infer<typeof shadowModeSchema>
 export type Direction = z.infer<typeof directionSchema>
 export type DeniedCall = z.infer<typeof deniedCallSchema>
+export type AllowedCall = z.infer<typeof allowedCallSchema>
+export type AllowedBy = z.infer<typeof allowedBySchema>
 export type ShadowResponse = z.infer<typeof shadowResponseSchema>
 
 /** The policies in any accepted body shape. */

@@ -88,6 +88,12 @@ test('shadow: the cluster\'s policies deny nothing; a proposed file is evaluated
   assert.equal((await podmap('export', '--format', 'networkpolicy', '-o', exported, '--mapper-url', url)).code, 0)
   const dry = await podmap('shadow', '-f', exported, '-o', 'json', '--mapper-url', url)
   assert.deepEqual((JSON.parse(dry.stdout) as { denied: unknown[] }).denied, [], 'what export produced allows what was observed')
+  const wide = await podmap('shadow', '-f', exported, '-o', 'wide', '--mapper-url', url)
+  assert.equal(wide.code, 0, wide.stderr)
+  assert.match(wide.stdout, /^CLIENT\s+SERVER\s+PORT\s+VERDICT\s+DECIDED BY$/m)
+  assert.match(wide.stdout, /^Deployment shop\/checkout\s+Deployment shop\/orders\s+8080\/TCP\s+allowed\s+egress allowed by shop\/podmap-checkout-egress egress\[0\]; ingress allowed by shop\/podmap-orders-ingress ingress\[0\]$/m)
+  const deniedWide = await podmap('shadow', '-f', file, '-o', 'wide', '--mapper-url', url)
+  assert.match(deniedWide.stdout, /^Deployment shop\/checkout\s+Deployment shop\/orders\s+8080\/TCP\s+denied\s+ingress denied by shop\/deny-all \(no rule allows it\)$/m)
 })
 
 test('exit codes: bad flag -> 2 with usage; unreachable mapper -> 1, one line naming the URL; mapper 400 -> 1', async () => {

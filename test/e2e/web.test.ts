@@ -175,8 +175,10 @@ test('calls the shadow check would deny are drawn dashed red and explained in th
       client: { kind: 'CronJob', namespace: 'batch', name: 'nightly' },
       server: { kind: 'StatefulSet', namespace: 'db', name: 'ledger', service: 'ledger' },
       port: { port: 5432, protocol: 'TCP' },
-      deniedBy: [{ direction: 'ingress', namespace: 'db', policies: ['db/ledger-ingress'] }]
-    }]
+      deniedBy: [{ direction: 'ingress', namespace: 'db', policies: ['db/ledger-ingress'] }],
+      allowedBy: []
+    }],
+    allowed: []
   })
   await page.route('**/api/v1/shadow*', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) }))
   try {

@@ -90,15 +90,28 @@ test('graph: dot, mermaid, svg and png with their content types', async () => {
 test('shadow: no cluster policies deny nothing; a cluster deny-all shows up, with the gauge', async () => {
   const { app, index } = await setup()
   const open = shadowResponseSchema.parse((await app.inject({ url: '/api/v1/shadow' })).json())
-  assert.deepEqual(open, { source: 'cluster', policies: [], evaluated: 1, denied: [] })
+  assert.deepEqual(open, {
+    source: 'cluster',
+    policies: [],
+    evaluated: 1,
+    denied: [],
+    allowed: [{
+      client: { kind: 'Deployment', namespace: 'shop', name: 'checkout' },
+      server: { kind: 'Deployment', namespace: 'shop', name: 'orders', service: 'orders' },
+      port: { port: 8080, protocol: 'TCP' },
+      allowedBy: []
+    }]
+  }, 'no policy selects either side: allowed, and nothing to name')
   index.upsert('NetworkPolicy', { kind: 'NetworkPolicy', metadata: { name: 'deny-all', namespace: 'shop' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } } as never, T0)
   const closed = shadowResponseSchema.parse((await app.inject({ url: '/api/v1/shadow' })).json())
   assert.deepEqual(closed.denied, [{
     client: { kind: 'Deployment', namespace: 'shop', name: 'checkout' },
     server: { kind: 'Deployment', namespace: 'shop', name: 'orders', service: 'orders' },
     port: { port: 8080, protocol: 'TCP' },
-    deniedBy: [{ direction: 'ingress', namespace: 'shop', policies: ['shop/deny-all'] }]
+    deniedBy: [{ direction: 'ingress', namespace: 'shop', policies: ['shop/deny-all'] }],
+    allowedBy: []
   }])
+  assert.deepEqual(closed.allowed, [])
   const metrics = (await app.inject({ url: '/metrics' })).body
   assert.match(metrics, /podmap_mapper_shadow_denied_calls\{namespace="shop"\} 1/)
 })
@@ -113,7 +126,12 @@ test('shadow POST: the proposed set replaces the cluster\'s, or adds to it with 
   const added = shadowResponseSchema.parse((await app.inject({ method: 'POST', url: '/api/v1/shadow?mode=add', payload: exported })).json())
   assert.equal(added.source, 'cluster+proposed')
   assert.deepEqual(added.denied, [], 'policies add up: the exported ingress rule allows despite deny-all')
+  assert.deepEqual(added.allowed.map((a) => a.allowedBy), [[
+    { direction: 'egress', namespace: 'shop', policy: 'shop/podmap-checkout-egress', rule: 0 },
+    { direction: 'ingress', namespace: 'shop', policy: 'shop/podmap-orders-ingress', rule: 0 }
+  ]], 'the rule that decided, per side: deny-all selects orders but allows nothing, so the exported rule is named')
   const denyEgress = [{ metadata: { name: 'no-egress', namespace: 'shop' }, spec: { podSelector: { matchLabels: { app: 'checkout' } }, policyTypes: ['Egress'] } }]
   const denied = shadowResponseSchema.parse((await app.inject({ method: 'POST', url: '/api/v1/shadow', payload: denyEgress })).json())
   assert.deepEqual(denied.denied.map((d) => d.deniedBy), [[{ direction: 'egress', namespace: 'shop', policies: ['shop/no-egress'] }]])
+  assert.deepEqual(denied.denied.map((d) => d.allowedBy), [[]], 'the ingress side is open (no policy selects orders), so no rule is named')
 })

@@ -169,3 +169,17 @@ test('the verdict names the policies selecting each side', () => {
   assert.equal(v.egress.allowed, false)
   assert.equal(v.ingress.allowed, true)
 })
+
+test('an allowed call names the policy and the rule (index in ingress or egress) that let it through, per side', () => {
+  const second = np('default', 'web-second-rule', {
+    podSelector: { matchLabels: { app: 'web' } },
+    ingress: [{ from: [{ podSelector: { matchLabels: { role: 'db' } } }] }, { from: [{ podSelector: { matchLabels: { role: 'frontend' } } }], ports: [{ port: 8080 }] }]
+  })
+  const v = evaluateCall([egressWithoutTypes, second, orPeers], frontend, web, tcp(8080))
+  assert.equal(v.allowed, false, 'egressWithoutTypes lets frontend reach role=db only')
+  assert.deepEqual(v.ingress.allowedBy, { policy: 'default/web-or', rule: 0 }, 'policies in name order: web-or before web-second-rule')
+  assert.equal(v.egress.allowedBy, undefined)
+  const w = evaluateCall([second, allowAllEgress], frontend, web, tcp(8080))
+  assert.deepEqual([w.ingress.allowedBy, w.egress.allowedBy], [{ policy: 'default/web-second-rule', rule: 1 }, { policy: 'default/allow-all-egress', rule: 0 }])
+  assert.equal(evaluateCall([], frontend, web, tcp(8080)).ingress.allowedBy, undefined, 'a side no policy selects is open: no rule to name')
+})
