@@ -11,6 +11,25 @@ export function clusterLookup (index: ClusterIndex, checkAddress?: AddressCheck,
     podLabels,
     nodeAddresses: (name) => index.nodeAddressesOf(name),
     addressReason: checkAddress && ((ip) => checkAddress(ip, Date.now())),
+    hostNetworkAddresses (id) {
+      const pods = index.workloads.workloadPods(id)
+      if (pods.length === 0 || !pods.every((p) => p.hostNetwork)) return undefined
+      return [...new Set(pods.flatMap((p) => p.ips))].sort()
+    },
+    neighbours (id) {
+      const byWorkload = new Map<string, { id: Identity, pods: Array<Record<string, string>> }>()
+      const own: Array<Record<string, string>> = []
+      for (const pod of index.pods.values()) {
+        if (pod.namespace !== id.namespace) continue
+        const w = index.workloads.workloadOf(pod)
+        if (w.kind === id.kind && w.name === id.name) { own.push(pod.labels); continue }
+        const key = `${w.kind}/${w.name}`
+        const entry = byWorkload.get(key) ?? { id: { kind: w.kind, namespace: pod.namespace, name: w.name }, pods: [] }
+        entry.pods.push(pod.labels)
+        byWorkload.set(key, entry)
+      }
+      return { own, others: [...byWorkload.values()] }
+    },
     clusterDns (): ClusterDns {
       const svc = index.service(dnsService.namespace, dnsService.name)
       if (!svc) return DEFAULT_CLUSTER_DNS

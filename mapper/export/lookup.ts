@@ -15,6 +15,14 @@ export interface ExportLookup {
    * the cluster's own pod and Service ranges, pods, nodes (export/external-peers.ts); none when omitted.
    */
   addressReason?: (ip: string) => string | undefined
+  /**
+   * The addresses of a workload whose pods all run on the host network (their pod IPs are their
+   * nodes'): on the wire such a pod is its node, no podSelector matches its traffic, so it is an
+   * ipBlock peer and gets no policy of its own. Undefined for any other workload.
+   */
+  hostNetworkAddresses: (id: Identity) => string[] | undefined
+  /** The labels of the workload's own pods, and every other workload of its namespace with its pods' labels (so a selector can leave them out). */
+  neighbours: (id: Identity) => { own: Array<Record<string, string>>, others: Array<{ id: Identity, pods: Array<Record<string, string>> }> }
 }
 
 export const DEFAULT_CLUSTER_DNS: ClusterDns = {
@@ -29,6 +37,10 @@ export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name'
 export const FQDN_ANNOTATION = 'podmap.io/ipblock-fqdns'
 /** Peers podmap could not narrow to pods (their labels are unknown): listed so a person looks. */
 export const BROAD_ANNOTATION = 'podmap.io/broad-peers'
+/** Workloads the exported selector selects too (their stable labels include the workload's): a person looks. */
+export const SHARED_SELECTOR_ANNOTATION = 'podmap.io/shared-selector'
+/** Calls seen without a port (a name resolved, no connection seen): not allowed, listed here. */
+export const PORTLESS_ANNOTATION = 'podmap.io/calls-without-ports'
 /** External names seen without any address: a NetworkPolicy cannot allow them by name. */
 export const UNRESOLVED_ANNOTATION = 'podmap.io/external-names-without-addresses'
 

@@ -30,6 +30,8 @@ export interface PodInfo {
   ips: string[]
   /** container port name -> number, for Service targetPort names */
   namedPorts: Map<string, number>
+  /** container port name -> its protocol (TCP when unset): a named port in a NetworkPolicy is the port on that protocol */
+  namedPortProtocols: Map<string, string>
 }
 
 export interface ServicePort { name?: string, port: number, targetPort: number | string, protocol: 'TCP' | 'UDP', nodePort?: number }
@@ -136,8 +138,9 @@ export class ClusterIndex {
     const finished = obj.status?.phase === 'Succeeded' || obj.status?.phase === 'Failed'
     const ips = finished ? [] : podIpsOf(obj)
     const namedPorts = new Map<string, number>()
+    const namedPortProtocols = new Map<string, string>()
     for (const c of obj.spec?.containers ?? []) {
-      for (const p of c.ports ?? []) if (p.name) namedPorts.set(p.name, p.containerPort)
+      for (const p of c.ports ?? []) if (p.name) { namedPorts.set(p.name, p.containerPort); namedPortProtocols.set(p.name, p.protocol ?? 'TCP') }
     }
     const pod: PodInfo = {
       uid: m.uid,
@@ -151,7 +154,8 @@ export class ClusterIndex {
       hostname: obj.spec?.hostname,
       subdomain: obj.spec?.subdomain,
       ips,
-      namedPorts
+      namedPorts,
+      namedPortProtocols
     }
     this.pods.set(pod.uid, pod)
     this.workloads.podChanged(pod.uid, pod.namespace)

@@ -9,6 +9,8 @@ export interface PodEndpoint {
   ips: string[]
   /** container port name -> number, for named ports in policies */
   namedPorts: Map<string, number>
+  /** container port name -> protocol (TCP when absent): a named port only names the port on its own protocol */
+  namedPortProtocols?: Map<string, string>
 }
 
 /** External hosts and nodes: only ipBlock peers can match them, and no policy selects them. */

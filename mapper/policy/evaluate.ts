@@ -49,7 +49,10 @@ export function peerMatches (peer: PolicyPeer, policyNs: string, other: Endpoint
   return nsOk && (peer.podSelector ? selectorMatches(peer.podSelector, other.labels) : true)
 }
 
-/** Named ports resolve on the destination pod of the call (the server), for ingress and egress alike. */
+/**
+ * Named ports resolve on the destination pod of the call (the server), for ingress and egress alike,
+ * and only on their own protocol ("the port on the given protocol": `http` declared TCP names nothing for UDP).
+ */
 export function portMatches (rulePorts: PolicyPort[] | null | undefined, port: Port | undefined, destination: Endpoint): boolean {
   if (!rulePorts || rulePorts.length === 0 || port === undefined) return true
   return rulePorts.some((rp) => {
@@ -58,7 +61,7 @@ export function portMatches (rulePorts: PolicyPort[] | null | undefined, port: P
     let number: number | undefined
     if (typeof rp.port === 'number') number = rp.port
     else if (/^\d+$/.test(rp.port)) number = Number(rp.port)
-    else number = destination.kind === 'pod' ? destination.namedPorts.get(rp.port) : undefined
+    else if (destination.kind === 'pod' && (destination.namedPortProtocols?.get(rp.port) ?? 'TCP') === port.protocol) number = destination.namedPorts.get(rp.port)
     if (number === undefined) return false
     if (typeof rp.port === 'number' && rp.endPort !== undefined && rp.endPort !== null) return port.port >= number && port.port <= rp.endPort
     return port.port === number

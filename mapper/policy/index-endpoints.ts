@@ -1,7 +1,8 @@
 /**
  * Identities of the map -> evaluator endpoints, from the informer-fed ClusterIndex: a workload is the
  * labels its pods share, their addresses and named ports; an External server is the addresses it was
- * seen at; an External client is its address; a Node is its addresses.
+ * seen at; an External client is its address; a Node is its addresses, and so is a workload whose
+ * pods run on the host network.
  */
 import type { Edge, Identity } from '../../src/contract/map.js'
 import type { NetworkPolicy } from '../../src/contract/shadow.js'
@@ -33,15 +34,25 @@ export function indexEndpoints (index: ClusterIndex): EndpointSource {
       if (id.kind === 'Node') return { kind: 'address', ips: index.nodeAddressesOf(id.name) }
       const namespace = id.namespace ?? ''
       const pods: PodInfo[] = index.workloads.workloadPods(id)
+      // On the host network a pod is its node's address: no policy selects it, only ipBlocks match it.
+      if (pods.length > 0 && pods.every((p) => p.hostNetwork)) return { kind: 'address', ips: [...new Set(pods.flatMap((p) => p.ips))] }
       const namedPorts = new Map<string, number>()
-      for (const p of pods) for (const [name, port] of p.namedPorts) if (!namedPorts.has(name)) namedPorts.set(name, port)
+      const namedPortProtocols = new Map<string, string>()
+      for (const p of pods) {
+        for (const [name, port] of p.namedPorts) {
+          if (namedPorts.has(name)) continue
+          namedPorts.set(name, port)
+          namedPortProtocols.set(name, p.namedPortProtocols.get(name) ?? 'TCP')
+        }
+      }
       return {
         kind: 'pod',
         namespace,
         labels: commonLabels(pods),
         namespaceLabels: namespaceLabels(index, namespace),
         ips: pods.flatMap((p) => p.ips),
-        namedPorts
+        namedPorts,
+        namedPortProtocols
       }
     }
   }

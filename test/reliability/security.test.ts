@@ -207,7 +207,11 @@ test('telemetry cannot write policy: special and cluster addresses as DNS answer
   const report = {
     version: 1, node: 'node-a', sentAt: now,
     dns: [dns('api.partner.example', [...poisoned, IP.partner]), ...badNames.map((n) => dns(n, ['203.0.113.5']))],
-    sockets: [{ client: IP.checkout, server: '169.254.169.254', port: 80, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }]
+    // Connections, not only names: a call seen without a port allows nothing in a policy (export judge).
+    sockets: [
+      { client: IP.checkout, server: '169.254.169.254', port: 80, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 },
+      { client: IP.checkout, server: IP.partner, port: 443, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }
+    ]
   }
   const res = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: report })
   assert.equal(res.statusCode, 200, res.body)
@@ -216,7 +220,7 @@ test('telemetry cannot write policy: special and cluster addresses as DNS answer
   assert.deepEqual(partner?.addresses, [IP.partner], 'only the public answer is the name\'s address')
   for (const n of badNames) assert.ok(!map.edges.some((e) => e.server.name === n.toLowerCase()), `${JSON.stringify(n)} is not in the map`)
   // What an older version stored, or aggregation made: a wildcard name as an External server.
-  embedded.edges.add({ client: { kind: 'Deployment', namespace: 'shop', name: 'checkout' }, server: { kind: 'External', name: '*.com' }, evidence: 'dns', addresses: ['203.0.113.9'], first: now, last: now, count: 1 }, 0)
+  embedded.edges.add({ client: { kind: 'Deployment', namespace: 'shop', name: 'checkout' }, server: { kind: 'External', name: '*.com' }, port: { port: 443, protocol: 'TCP' }, evidence: 'tcp', addresses: ['203.0.113.9'], first: now, last: now, count: 1 }, 0)
   const exported: Record<string, Array<{ kind: string, metadata: { name: string, annotations?: Record<string, string> }, spec: unknown }>> = {}
   for (const format of ['networkpolicy', 'intents', 'cilium']) {
     const r = await app.inject({ url: `/api/v1/export?format=${format}&output=json` })

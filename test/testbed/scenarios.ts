@@ -43,3 +43,14 @@ export const shopScenario: Scenario = {
   externals: [{ name: 'api.partner.example', ports: [443] }],
   dnsExtras: { cnames: [{ alias: 'payments.partner.example', target: 'api.partner.example' }] }
 }
+
+/**
+ * The shop plus a hostNetwork DaemonSet pod in kube-system (its traffic carries the node's address):
+ * the cluster test/e2e/sniffer-protocols.test.ts maps (IPv6, connected UDP, a SYN-only call, DNS over
+ * TCP, the hostNetwork client).
+ */
+export const protocolsScenario: Scenario = {
+  ...shopScenario,
+  workloads: [...shopScenario.workloads, { kind: 'DaemonSet', name: 'agent', namespace: 'kube-system' }],
+  pods: [...shopScenario.pods, { name: 'agent-k2x9p', namespace: 'kube-system', labels: { app: 'agent' }, owner: { kind: 'DaemonSet', name: 'agent' }, hostNetwork: true }]
+}

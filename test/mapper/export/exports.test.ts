@@ -22,7 +22,7 @@ const edges: Edge[] = [
   { client: { kind: 'Deployment', namespace: 'shop', name: 'checkout' }, server: { kind: 'External', name: 'api.partner.example' }, ports: [{ port: 443, protocol: 'TCP' }], evidence: ['dns', 'tcp'], addresses: ['2001:db8:100::7', '203.0.113.7'], ...seen }
 ]
 const LABELS: Record<string, Record<string, string>> = { nightly: { app: 'nightly' }, ledger: { app: 'ledger' }, checkout: { app: 'checkout' }, orders: { app: 'orders' } }
-const lookup: ExportLookup = { podLabels: (id) => LABELS[id.name], clusterDns: () => DEFAULT_CLUSTER_DNS, nodeAddresses: () => [] }
+const lookup: ExportLookup = { podLabels: (id) => LABELS[id.name], clusterDns: () => DEFAULT_CLUSTER_DNS, nodeAddresses: () => [], hostNetworkAddresses: () => undefined, neighbours: () => ({ own: [], others: [] }) }
 
 test('stable labels: shared labels minus per-revision, per-pod and per-run ones', () => {
   assert.deepEqual(stableLabels([

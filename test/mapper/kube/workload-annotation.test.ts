@@ -29,6 +29,6 @@ test('the annotation (on the pod or an owner) names a Workload; the owner walk a
 test('ClientIntents: a Deployment and a Workload of one name get distinct objects, the Deployment keeping the plain name', () => {
   const at = '2026-11-26T12:00:00.000Z'
   const edge = (kind: string): Edge => ({ client: { kind, namespace: 'shop', name: 'checkout' }, server: { kind: 'Deployment', namespace: 'shop', name: 'orders', service: 'orders' }, ports: [], evidence: ['tcp'], firstSeen: at, lastSeen: at })
-  const intents = toClientIntents([edge('Workload'), edge('Deployment')], { podLabels: () => undefined, clusterDns: () => DEFAULT_CLUSTER_DNS, nodeAddresses: () => [] })
+  const intents = toClientIntents([edge('Workload'), edge('Deployment')], { podLabels: () => undefined, clusterDns: () => DEFAULT_CLUSTER_DNS, nodeAddresses: () => [], hostNetworkAddresses: () => undefined, neighbours: () => ({ own: [], others: [] }) })
   assert.deepEqual(intents.map((i) => [i.metadata.name, (i.spec as { workload: { kind: string } }).workload.kind]), [['checkout', 'Deployment'], ['checkout-2', 'Workload']])
 })
