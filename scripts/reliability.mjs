@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run reliability`: runs the reliability suite (test/reliability/*.test.ts and *.audit-test.ts),
+// `npm run reliability`: runs the reliability suite (test/reliability/*.test.ts and *.audit-test.ts) and the judges (test/judges),
 // then the load soak (bench/soak.ts), collects the figures the tests write (one JSON line each, see
 // test/reliability/figures.ts) and the soak's JSON line, and regenerates RELIABILITY.md.
 // Options: --soak          long parameters everywhere (PODMAP_SOAK=1: 1M frames, 60 s outage, ...)
@@ -22,8 +22,11 @@ const tapFile = join(work, 'results.tap')
 writeFileSync(figuresFile, '')
 const env = { ...process.env, PODMAP_RELIABILITY_FIGURES: figuresFile, ...(opts.soak ? { PODMAP_SOAK: '1' } : {}), ...(opts.seed ? { PODMAP_SEED: opts.seed } : {}) }
 
-const dir = join(ROOT, 'test', 'reliability')
-const files = readdirSync(dir).filter((f) => f.endsWith('.test.ts') || f.endsWith('.audit-test.ts')).sort().map((f) => join(dir, f))
+// The reliability suite, then the independent judges (test/judges: network-config-analyzer, the real API server, schemathesis).
+const files = ['reliability', 'judges'].flatMap((d) => {
+  const dir = join(ROOT, 'test', d)
+  return readdirSync(dir).filter((f) => f.endsWith('.test.ts') || f.endsWith('.audit-test.ts')).sort().map((f) => join(dir, f))
+})
 const started = Date.now()
 console.log(`reliability: ${files.length} files${opts.soak ? ' (soak)' : ''}; figures -> ${figuresFile}`)
 const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1',
@@ -68,7 +71,7 @@ for (const [name, status] of outcomes) {
 }
 if (loadFigure) rows.push(loadFigure)
 
-const order = ['bad input', 'faults', 'security', 'load', 'known bugs', 'failed']
+const order = ['bad input', 'faults', 'security', 'judges', 'load', 'known bugs', 'failed']
 rows.sort((a, b) => order.indexOf(a.area) - order.indexOf(b.area))
 // No address but loopback reaches RELIABILITY.md: a figure quoting a tool's error keeps its status and
 // reason, never the URL it called (test/reliability/audit-reason.ts records npm audit's that way).
