@@ -13,6 +13,7 @@
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { MapperBusy, Unauthorized } from '../../src/errors/catalogue.js'
+import { errorBodySchema } from '../../src/contract/error.js'
 import type { SnifferAuth, SnifferIdentity } from './sniffer-auth.js'
 
 export type Access = 'open' | 'read' | 'report' | 'admin'
@@ -54,8 +55,11 @@ export function requireAccessDeclared (app: FastifyInstance): RouteAccess[] {
       throw new Error(`route ${methods.join(',')} ${route.url} declares no config.access (one of ${ACCESS_LEVELS.join(', ')})`)
     }
     for (const method of methods) routes.push({ method, url: route.url, access: access as Access })
-    // The OpenAPI document says which routes need a bearer token.
-    if (access !== 'open') route.schema = { ...route.schema, security: [{ bearer: [] }] } as typeof route.schema
+    // The OpenAPI document says which token each route needs, and that a missing or wrong one is a 401.
+    if (access !== 'open') {
+      const response = { ...(route.schema?.response as Record<string, unknown> | undefined), 401: errorBodySchema }
+      route.schema = { ...route.schema, response, security: [{ [access === 'read' ? 'readToken' : 'reportToken']: [] }] } as typeof route.schema
+    }
   })
   return routes
 }

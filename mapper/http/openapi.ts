@@ -11,7 +11,12 @@ export async function registerOpenApi (app: FastifyInstance, info: { title: stri
     openapi: {
       openapi: '3.0.3',
       info,
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }
+      components: {
+        securitySchemes: {
+          readToken: { type: 'http', scheme: 'bearer', description: 'the read token (--read-token-file): the map and everything derived from it; read routes are open when the mapper has none' },
+          reportToken: { type: 'http', scheme: 'bearer', description: 'the report token (--token-file): sniffers\' reports, snapshots, reset' }
+        }
+      }
     },
     transform: jsonSchemaTransform
   })

@@ -44,7 +44,8 @@ export function exportRoutes (deps: ExportRouteDeps): FastifyPluginAsyncZod {
           200: {
             content: {
               'application/json': { schema: z.union([kubeListSchema, mapResponseSchema]) },
-              'application/yaml': { schema: z.string() }
+              // Multi-document YAML: one document per object (format=json: the map), so any YAML value.
+              'application/yaml': { schema: z.unknown().describe('multi-document YAML, one document per object; format=json: the map') }
             }
           },
           ...errorResponses(400, 401)

@@ -26,7 +26,7 @@ export function healthRoutes (deps: { readiness: Readiness, registry: Registry }
     })
 
     app.get('/metrics', {
-      schema: { summary: 'Prometheus metrics (text exposition format)', response: { 200: z.string() } },
+      schema: { summary: 'Prometheus metrics (text exposition format)', response: { 200: { content: { 'text/plain': { schema: z.string() } } } } },
       config: { access: 'open' }
     }, async (_req, reply) => {
       return reply.type(deps.registry.contentType).send(await deps.registry.metrics())

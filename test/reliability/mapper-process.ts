@@ -42,7 +42,7 @@ export async function readyz (url: string): Promise<number> {
 }
 
 /** `extraArgs` are appended to the mapper's command line; `{dir}` in them becomes the process's own temp directory, where `files` are written first. */
-export async function startMapperProcess (api: FakeApiServer, extraArgs: string[] = [], files: Record<string, string> = {}): Promise<MapperProcess> {
+export async function startMapperProcess (api: FakeApiServer, extraArgs: string[] = [], files: Record<string, string> = {}, readyTimeoutMs = 30_000): Promise<MapperProcess> {
   const dir = mkdtempSync('/tmp/podmap-rel-')
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, { mode: 0o600 })
   const args = extraArgs.map((a) => a.replaceAll('{dir}', dir))
@@ -61,7 +61,7 @@ export async function startMapperProcess (api: FakeApiServer, extraArgs: string[
     }
     child.stdout?.on('data', push)
     child.stderr?.on('data', push)
-    await waitFor('the mapper to be ready', async () => (await readyz(url)) === 200 ? true : undefined, 30_000, 100)
+    await waitFor('the mapper to be ready', async () => (await readyz(url)) === 200 ? true : undefined, readyTimeoutMs, 100)
     return child
   }
   const mp: MapperProcess = {
