@@ -20,6 +20,7 @@ import { shopObjects } from '../mapper/fixtures.js'
 import { startMapperProcess, type MapperProcess } from '../reliability/mapper-process.js'
 import { validReport } from '../reliability/app-fixture.js'
 import { recordFigure, SOAK, seed, fmt } from '../reliability/figures.js'
+import { pinnedVersions } from '../testbed/control-plane/binaries.js'
 
 const SCHEMATHESIS = fileURLToPath(new URL('../../.tools/bin/schemathesis', import.meta.url))
 const FILE = 'test/judges/schemathesis.test.ts'
@@ -71,7 +72,7 @@ test('schemathesis finds no failure: no 5xx, every response in its documented sc
   const operations = /Tested: (\d+)/.exec(out)?.[1]
   recordFigure({
     area: 'judges',
-    test: `API fuzzed by schemathesis ${'4.32.5'} from the mapper's own OpenAPI document (seed ${s}, up to ${examples} cases per operation, all phases)`,
+    test: `API fuzzed by schemathesis ${pinnedVersions().SCHEMATHESIS_VERSION ?? ''} from the mapper's own OpenAPI document (seed ${s}, up to ${examples} cases per operation, all phases)`,
     figure: code === 0 ? `${fmt(Number(cases ?? 0))} cases on ${operations ?? '?'} operations: 0 failures` : `FAILED: ${failures} failures in ${cases ?? '?'} cases`,
     inputs: Number(cases ?? 0),
     file: FILE
