@@ -35,6 +35,10 @@ for (const cluster of judgedClusters()) {
   })
 }
 
+function finding (figure: string): void {
+  recordFigure({ area: 'judges', test: 'difference found by the export judge (regression case)', figure, file: FILE })
+}
+
 const spec = (policies: NetworkPolicy[], name: string): NetworkPolicy['spec'] | undefined => policies.find((p) => `${p.metadata.namespace}/${p.metadata.name}` === name)?.spec
 
 test('podmap\'s fault (fixed): a hostNetwork client was exported as a podSelector, which never matches its traffic (the node\'s address); it is an ipBlock of its addresses now and gets no policy of its own', () => {
@@ -50,12 +54,14 @@ test('podmap\'s fault (fixed): a hostNetwork client was exported as a podSelecto
   const cilium = exportsOf(c, 'cilium')
   const ingress = (cilium.find((p) => p.metadata.name === 'podmap-orders-ingress')?.spec as { ingress: unknown[] }).ingress
   assert.deepEqual(ingress[2], { fromEntities: ['host', 'remote-node'], toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }] })
+  finding('export: a hostNetwork client was a podSelector peer, which never matches its traffic (it carries the node\'s address); nca\'s connectivity missed the observed call: podmap was wrong, fixed (an ipBlock of its addresses; Cilium host entities; no policy of its own).')
 })
 
 test('podmap\'s fault (fixed): a call to a hostNetwork server (a node exporter) was allowed to its pods by podSelector; it goes to the node\'s address', () => {
   const c = largeCluster()
   const egress = spec(exportsOf(c, 'networkpolicy') as NetworkPolicy[], 'ops/podmap-prometheus-egress')?.egress ?? []
   assert.ok(egress.some((r) => JSON.stringify(r) === JSON.stringify({ to: [`${c.m.node.ipv4}/32`, `${c.m.node.ipv6}/128`].sort().map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 9100 }] })), JSON.stringify(egress))
+  finding('export: a call to a hostNetwork server (node exporter) was allowed to its pods by podSelector, not to the node\'s address it answers on; nca missed the observed call: podmap was wrong, fixed.')
 })
 
 test('podmap\'s fault (fixed): a call seen without a port (a name resolved, no connection) became a rule without ports, i.e. every port and protocol; it allows nothing now and is named in podmap.io/calls-without-ports', () => {
@@ -67,6 +73,7 @@ test('podmap\'s fault (fixed): a call seen without a port (a name resolved, no c
   const users = policies.find((p) => p.metadata.name === 'podmap-users-ingress')
   assert.ok(!JSON.stringify(users?.spec.ingress).includes('"frontend"'), 'frontend only resolved users: no rule from frontend')
   assert.equal(users?.metadata.annotations?.['podmap.io/calls-without-ports'], 'Deployment/web/frontend')
+  finding('export: a call seen without a port (DNS only) became a rule without ports, so nca allowed every port and protocol to that peer: podmap was wrong, fixed (no rule; podmap.io/calls-without-ports names it).')
 })
 
 test('podmap\'s fault (fixed): a selector made of a workload\'s labels also selected a canary carrying them plus its own; the selector leaves it out now (NotIn), and the canary keeps its own policies', () => {
@@ -76,4 +83,5 @@ test('podmap\'s fault (fixed): a selector made of a workload\'s labels also sele
   assert.deepEqual(spec(policies, 'web/podmap-frontend-canary-egress')?.podSelector, { matchLabels: { app: 'frontend', track: 'canary' } })
   const gateway = spec(policies, 'api/podmap-gateway-ingress')?.ingress ?? []
   assert.ok(gateway.some((r) => JSON.stringify(r.from?.[0]?.podSelector) === JSON.stringify({ matchLabels: { app: 'frontend' }, matchExpressions: [{ key: 'track', operator: 'NotIn', values: ['canary'] }] })), 'peers naming frontend leave the canary out too')
+  finding('export: a workload\'s selector also selected a canary carrying its labels plus its own, so nca allowed the canary the stable workload\'s calls: podmap was wrong, fixed (NotIn on the telling label; podmap.io/shared-selector when none tells them apart).')
 })

@@ -40,6 +40,9 @@ export function recordFigure (figure: Figure): void {
 /** On-demand soak: PODMAP_SOAK=1 runs every test with its long parameters (see scripts/reliability.mjs --soak). */
 export const SOAK = process.env.PODMAP_SOAK === '1'
 
+/** Running under `npm run reliability` (which collects the figures): the judges run longer than in `npm test`. */
+export const RELIABILITY_RUN = process.env.PODMAP_RELIABILITY_FIGURES !== undefined
+
 /** A fixed seed in the default run; PODMAP_SEED overrides it (the soak prints the one it used). */
 export function seed (fallback: number): number {
   const s = process.env.PODMAP_SEED
