@@ -4,6 +4,7 @@
  * (fastify-type-provider-zod), documented by @fastify/swagger, and each declares its access
  * (http/access.ts), checked by one onRequest hook before any body is read.
  */
+import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Registry } from 'prom-client'
@@ -118,7 +119,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, { title: 'podmap mapper API', version: '1' })
   const store = deps.map
   await app.register(healthRoutes({ readiness: deps.readiness, registry: deps.registry }))
-  await app.register(reportsRoutes({ ingestor: deps.ingestor, metrics: deps.metrics }))
+  await app.register(reportsRoutes({ ingestor: deps.ingestor, metrics: deps.metrics, instance: randomUUID() }))
   await app.register(mapRoutes({ store, labelsOf: deps.labelsOf }))
   await app.register(snapshotRoutes({ map: deps.map, metrics: deps.metrics, maxSnapshots: deps.maxSnapshots }))
   await app.register(explainRoutes({ store }))

@@ -13,18 +13,25 @@ type Gc = () => unknown
 export interface HeapKeeper {
   /** False when node runs without --expose-gc. */
   readonly enabled: boolean
-  /** Collects if the heap grew past the headroom; returns whether it did. */
+  /**
+   * Collects if the heap grew past the headroom; returns whether it did. Never throws: it runs in a
+   * timer, where a throw would end the sniffer (process.memoryUsage() reads /proc/self and failed
+   * with EMFILE at fd exhaustion, issue #17); a failed reading skips this check.
+   */
   check: () => boolean
 }
 
 export function createHeapKeeper (headroomBytes: number, gc: Gc | undefined = (globalThis as { gc?: Gc }).gc, used: () => number = () => process.memoryUsage().heapUsed): HeapKeeper {
-  let afterLast = used()
+  const read = (): number | undefined => { try { return used() } catch { return undefined } }
+  let afterLast = read() ?? 0
   return {
     enabled: gc !== undefined,
     check () {
-      if (gc === undefined || used() - afterLast < headroomBytes) return false
-      gc()
-      afterLast = used()
+      if (gc === undefined) return false
+      const now = read()
+      if (now === undefined || now - afterLast < headroomBytes) return false
+      try { gc() } catch { return false }
+      afterLast = read() ?? 0
       return true
     }
   }

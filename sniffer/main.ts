@@ -12,12 +12,14 @@ import { snifferOptions } from './config.js'
 import { createSnifferMetrics, createSnifferRegistry } from './metrics.js'
 import { Collector } from './collector.js'
 import { createReporter } from './reporter.js'
+import { SentLedger } from './sent-ledger.js'
 import { HostSynHold } from './host-syns.js'
 import { startDnsCapture } from './capture/dns-capture.js'
 import { LinkKind } from './capture/link-layer.js'
 import { createScanner } from './procnet/scanner.js'
 import { createHeapKeeper } from './heap-keeper.js'
 import { listenHealth } from './health-server.js'
+import { safeInterval } from './safe-interval.js'
 
 /** Longer than the capture's libpcap read timeout (100 ms). */
 const CAPTURE_DRAIN_MS = 250
@@ -78,8 +80,17 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
     }
   }
   const heap = createHeapKeeper(HEAP_HEADROOM_BYTES)
-  const scanTimer = setInterval(() => { capture.pollStats(); heap.check(); void scanOnce() }, config.scanInterval)
-  scanTimer.unref()
+  let timerErrors = 0
+  const onTimerError = (timer: string, err: unknown): void => {
+    metrics.timerErrors.inc({ timer })
+    // Logged at first and then every 100th: at fd exhaustion this could repeat every tick.
+    if (timerErrors++ % 100 === 0) log.error({ err, timer, errors: timerErrors }, 'error in a timer (the sniffer goes on)')
+  }
+  const scanTimer = safeInterval('scan', config.scanInterval, () => {
+    try { capture.pollStats() } catch (err) { onTimerError('pcap-stats', err) }
+    try { heap.check() } catch (err) { onTimerError('heap', err) }
+    return scanOnce()
+  }, onTimerError)
   void scanOnce()
 
   const reporter = createReporter({
@@ -89,14 +100,22 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
     intervalMs: config.reportInterval,
     maxPendingRecords: config.maxPendingRecords,
     collector,
+    ledger: new SentLedger({ refreshMs: config.refreshInterval, maxKeys: config.maxSentKeys, onForget: (n) => metrics.sentKeysForgotten.inc(n), onDefer: (n) => metrics.recordsDeferred.inc(n) }),
     metrics,
-    log
+    log,
+    onTimerError
   })
   reporter.start()
 
   const server = await listenHealth(config.metricsHost, config.metricsPort, {
     metricsContentType: registry.contentType,
     metrics: async () => { capture.pollStats(); return await registry.metrics() }
+  }, {
+    maxConnections: config.metricsMaxConnections,
+    // Kubelet probes come from the node's own addresses: a flood from pods never starves them.
+    localAddresses: hostIps,
+    onClosed: (reason) => metrics.healthClosed.inc({ reason }),
+    onError: (err) => { onTimerError('health-accept', err) }
   })
   log.info({ port: config.metricsPort, node: config.nodeName, mapper: config.mapperUrl, heapKeeper: heap.enabled }, 'sniffer started')
 

@@ -26,6 +26,12 @@ export function createSnifferMetrics (registry: Registry) {
     reports: new Counter({ name: 'podmap_sniffer_reports_total', help: 'Report sends by outcome', labelNames: ['outcome'] as const, registers }),
     recordsSent: new Counter({ name: 'podmap_sniffer_records_sent_total', help: 'Records acknowledged by the mapper', registers }),
     recordsDropped: new Counter({ name: 'podmap_sniffer_records_dropped_total', help: 'Records dropped, by reason', labelNames: ['reason'] as const, registers }),
+    healthClosed: new Counter({ name: 'podmap_sniffer_health_connections_closed_total', help: 'Connections to /healthz and /metrics refused or cut off, by reason: cap-peer, cap-total, deadline', labelNames: ['reason'] as const, registers }),
+    timerErrors: new Counter({ name: 'podmap_sniffer_timer_errors_total', help: 'Errors caught in the sniffer\'s timers (which would otherwise end the process), by timer', labelNames: ['timer'] as const, registers }),
+    recordsDeferred: new Counter({ name: 'podmap_sniffer_records_deferred_total', help: 'Records of keys already sent, folded into their next refresh instead of being sent at once', registers }),
+    sentKeys: new Gauge({ name: 'podmap_sniffer_sent_keys', help: 'Keys (DNS answers, sessions) remembered as sent, at most --max-sent-keys', registers }),
+    sentKeysForgotten: new Counter({ name: 'podmap_sniffer_sent_keys_forgotten_total', help: 'Keys forgotten because --max-sent-keys was reached (sent again as new when next observed)', registers }),
+    mapperRestarts: new Counter({ name: 'podmap_sniffer_mapper_restarts_total', help: 'Mapper restarts seen in report acks (each one makes the sniffer send what is current again)', registers }),
     pendingRecords: new Gauge({ name: 'podmap_sniffer_pending_records', help: 'Records waiting to be sent (collected or retrying)', registers })
   }
 }

@@ -7,8 +7,10 @@
 import { MAX_RECORDS_PER_KIND, REPORT_VERSION } from '../src/contract/report-limits.js'
 import type { Report } from '../src/contract/report.js'
 import { postJson } from './http-post.js'
+import { safeInterval } from './safe-interval.js'
 import type { Log } from '../src/log/log.js'
 import type { Batch, Collector } from './collector.js'
+import type { SentLedger } from './sent-ledger.js'
 import type { SnifferMetrics } from './metrics.js'
 
 export interface ReporterOptions {
@@ -18,14 +20,20 @@ export interface ReporterOptions {
   intervalMs: number
   maxPendingRecords: number
   collector: Collector
+  /** What was sent already: decides what of each drained batch goes out now (sent-ledger.ts). */
+  ledger: SentLedger
   metrics: SnifferMetrics
   log: Log
   requestTimeoutMs?: number
+  /** Errors thrown in the report timer (caught there: a throw in a timer would end the sniffer). */
+  onTimerError?: (timer: string, err: unknown) => void
 }
 
 export interface Reporter {
   start: () => void
-  /** Drains the collector and tries to send everything pending once (used at shutdown). */
+  /** One report as the timer makes it: what is new or due now. */
+  report: () => Promise<void>
+  /** Drains the collector and tries to send everything pending once, due or not (used at shutdown). */
   flush: () => Promise<void>
   stop: () => void
   pendingRecords: () => number
@@ -54,16 +62,31 @@ export function createReporter (opts: ReporterOptions): Reporter {
     while (pendingCount > opts.maxPendingRecords && pending.length > 0) {
       const dropped = pending.shift() as Batch
       pendingCount -= recordsOf(dropped)
+      opts.ledger.forget(dropped)
       opts.metrics.recordsDropped.inc({ reason: 'retry-buffer-full' }, recordsOf(dropped))
       opts.log.warn({ records: recordsOf(dropped) }, 'retry buffer full: dropped the oldest batch')
     }
+  }
+
+  /** The mapper process that acknowledged last (its ack's instance id). */
+  let mapperInstance: string | undefined
+  function noteInstance (ackText: string): void {
+    let instance: unknown
+    try { instance = (JSON.parse(ackText) as { instance?: unknown }).instance } catch { return }
+    if (typeof instance !== 'string') return
+    if (mapperInstance !== undefined && instance !== mapperInstance) {
+      opts.log.info({ previous: mapperInstance, instance }, 'the mapper restarted: sending what is current again')
+      opts.ledger.mapperRestarted()
+      opts.metrics.mapperRestarts.inc()
+    }
+    mapperInstance = instance
   }
 
   async function sendOne (batch: Batch): Promise<'ok' | 'retry' | 'rejected'> {
     const report: Report = { version: REPORT_VERSION, node: opts.nodeName, sentAt: Date.now(), dns: batch.dns, sockets: batch.sockets }
     try {
       const res = await postJson(url, JSON.stringify(report), { authorization: `Bearer ${opts.token}` }, opts.requestTimeoutMs ?? 10_000)
-      if (res.status >= 200 && res.status < 300) return 'ok'
+      if (res.status >= 200 && res.status < 300) { noteInstance(res.text); return 'ok' }
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
         opts.log.error({ status: res.status, body: res.text.slice(0, 500) }, 'mapper refused a report')
         return 'rejected'
@@ -96,7 +119,9 @@ export function createReporter (opts: ReporterOptions): Reporter {
 
   function tick (force: boolean): Promise<void> {
     if (sending) return sending
-    const batch = opts.collector.drain()
+    const drained = opts.collector.drain()
+    const batch = opts.ledger.take(drained, Date.now(), force)
+    opts.metrics.sentKeys.set(opts.ledger.size)
     if (recordsOf(batch) > 0) enqueue(batch)
     updateGauge()
     if (!force && Date.now() < nextAttemptAt) return Promise.resolve()
@@ -106,8 +131,11 @@ export function createReporter (opts: ReporterOptions): Reporter {
 
   return {
     start () {
-      timer = setInterval(() => { void tick(false) }, opts.intervalMs)
-      timer.unref()
+      timer = safeInterval('report', opts.intervalMs, () => tick(false), opts.onTimerError ?? ((_t, err) => { opts.log.error({ err }, 'report timer failed') }))
+    },
+    async report () {
+      if (sending) await sending
+      await tick(false)
     },
     async flush () {
       if (sending) await sending

@@ -9,6 +9,8 @@ import type { MapperMetrics } from '../metrics.js'
 export interface ReportsRouteDeps {
   ingestor: Ingestor
   metrics: MapperMetrics
+  /** This process's id, new at every start, in every ack (sniffers re-send what is current when it changes). */
+  instance: string
 }
 
 /** What a report's version field is, without serialising it (it may be nested thousands deep). */
@@ -51,7 +53,7 @@ export function reportsRoutes (deps: ReportsRouteDeps): FastifyPluginAsyncZod {
       const report = proven !== undefined ? { ...req.body, node: proven } : req.body
       const r = await deps.ingestor.ingest(report)
       deps.metrics.reports.inc({ outcome: r.held ? 'held' : 'accepted' })
-      return { accepted: { dns: report.dns.length, sockets: report.sockets.length }, ...(r.held ? { held: true } : {}) }
+      return { accepted: { dns: report.dns.length, sockets: report.sockets.length }, instance: deps.instance, ...(r.held ? { held: true } : {}) }
     })
   }
 }

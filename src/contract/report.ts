@@ -21,7 +21,7 @@ export const dnsRecordSchema = z.object({
   ttl: z.number().int().nonnegative(),
   firstSeen: epochMs,
   lastSeen: epochMs,
-  count: z.number().int().positive()
+  count: z.number().int().nonnegative()
 })
 
 /**
@@ -36,7 +36,15 @@ export const podRefSchema = z.object({
 /**
  * One session: `client` talked to `server` on the server's `port`. `clientPod` (version 2) is set
  * when the client socket was in the node's own network namespace and a pod's process owned it: the
- * client is then that hostNetwork pod, not the node.
+ * client is then that hostNetwork pod, not the node. `side` (version 3) says which end this node
+ * saw it from: `client` (the client's socket is here, or a SYN left from one of this node's own or
+ * local pods' addresses) or `server` (only the server's end is here, or a SYN arrived from
+ * elsewhere); absent when both ends are on this node, and in older reports.
+ *
+ * `count` (both kinds) is the number of observations since the sniffer last sent the same record
+ * (DNS responses; /proc scans that found the session and first SYNs): a sniffer sends a record when
+ * it is new and then at most once per --refresh-interval. 0 restates a record after a mapper
+ * restart: its times again, no new observation.
  */
 export const socketRecordSchema = z.object({
   client: ip,
@@ -44,13 +52,14 @@ export const socketRecordSchema = z.object({
   port: z.number().int().min(1).max(65535),
   protocol: z.enum(['TCP', 'UDP']),
   clientPod: podRefSchema.optional(),
+  side: z.enum(['client', 'server']).optional(),
   firstSeen: epochMs,
   lastSeen: epochMs,
-  count: z.number().int().positive()
+  count: z.number().int().nonnegative()
 })
 
 export const reportSchema = z.object({
-  version: z.union([z.literal(1), z.literal(2)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   node: z.string().min(1).max(253),
   sentAt: epochMs,
   dns: z.array(dnsRecordSchema).max(MAX_RECORDS_PER_KIND),
@@ -64,6 +73,11 @@ export type Report = z.infer<typeof reportSchema>
 
 export const reportAckSchema = z.object({
   accepted: z.object({ dns: z.number().int(), sockets: z.number().int() }),
+  /**
+   * This mapper process's id, new at every start: a sniffer that sees it change sends again what it
+   * currently observes (the new process may have lost what only lived in memory).
+   */
+  instance: z.string().optional(),
   /** Set when the report is kept to be resolved once the mapper's cluster view has caught up. */
   held: z.boolean().optional()
 })

@@ -22,7 +22,12 @@ test('a valid report becomes an edge in GET /api/v1/map', async () => {
   const { app } = await setup()
   const res = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: report() })
   assert.equal(res.statusCode, 200, res.body)
-  assert.deepEqual(res.json(), { accepted: { dns: 1, sockets: 1 } })
+  const { instance, ...ack } = res.json()
+  assert.deepEqual(ack, { accepted: { dns: 1, sockets: 1 } })
+  assert.match(instance, /^[0-9a-f-]{36}$/, 'the ack names this mapper process (sniffers re-send what is current when it changes)')
+  const again = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: report() })
+  assert.equal(again.json().instance, instance, 'the same process answers with the same instance id')
+  assert.notEqual((await (await setup()).app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: report() })).json().instance, instance, 'another process, another id')
   const map = await app.inject({ method: 'GET', url: '/api/v1/map' })
   assert.deepEqual(map.json(), {
     edges: [{
@@ -67,10 +72,10 @@ test('a malformed report gets 400 naming the field, and the stored map is unchan
 
 test('an unknown report version is refused with a clear 400', async () => {
   const { app } = await setup()
-  const res = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: { ...report(), version: 3 } })
+  const res = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: { ...report(), version: 4 } })
   assert.equal(res.statusCode, 400)
   assert.equal(res.json().code, 'PODMAP_ERR_REPORT_VERSION')
-  assert.match(res.json().message, /version 3 is not supported; this mapper accepts versions 1, 2/)
+  assert.match(res.json().message, /version 4 is not supported; this mapper accepts versions 1, 2, 3/)
 })
 
 test('invalid JSON is 400, an oversized body is 413, and neither is a 5xx', async () => {

@@ -40,3 +40,16 @@ test('with V8\'s own gc, a collection brings the heap back down', () => {
   assert.equal(garbage.length, 0)
   assert.ok(process.memoryUsage().heapUsed < before - (5 << 20), `heap ${before} -> ${process.memoryUsage().heapUsed}`)
 })
+
+test('a failed memory reading (EMFILE at fd exhaustion) skips the check instead of throwing out of the timer (issue #17)', () => {
+  let fail = false
+  let heap = 10
+  const calls: unknown[] = []
+  const keeper = createHeapKeeper(4, () => { calls.push('gc') }, () => { if (fail) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' }); return heap })
+  fail = true
+  heap = 100
+  assert.equal(keeper.check(), false)
+  assert.deepEqual(calls, [])
+  fail = false
+  assert.equal(keeper.check(), true)
+})

@@ -69,7 +69,7 @@ test('SIGTERM: the sniffer decodes what it captured, sends it as the last batch,
   const exited = new Promise<number | null>((resolve) => sniffer.once('exit', (code) => resolve(code)))
   sniffer.kill('SIGTERM')
   const report = await sinkLines.next((v) => v.report?.dns?.some((d: any) => d.name === 'last-batch.example'), 15_000)
-  assert.equal(report.report.version, 2)
+  assert.equal(report.report.version, 3)
   assert.equal(report.report.auth, 'Bearer stop-token')
   const record = report.report.dns.find((d: any) => d.name === 'last-batch.example')
   assert.deepEqual({ client: record.client, answers: record.answers, count: record.count }, { client: '127.0.0.1', answers: ['192.0.2.77'], count: 1 })

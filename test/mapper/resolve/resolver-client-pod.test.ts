@@ -40,10 +40,12 @@ test('a clientPod the informers do not know falls back to the address (the node)
   assert.deepEqual(out[0]?.client, { kind: 'Node', name: 'node-a' })
 })
 
-test('report schema: version 1 and 2 accepted, clientPod validated, other versions refused', () => {
+test('report schema: versions 1, 2 and 3 accepted, clientPod and side validated, other versions refused', () => {
   const base = { node: 'n', sentAt: T0, dns: [], sockets: [sock({ uid: AGENT_UID })] }
   assert.equal(reportSchema.safeParse({ ...base, version: 2 }).success, true)
   assert.equal(reportSchema.safeParse({ ...base, version: 1, sockets: [sock()] }).success, true)
-  assert.equal(reportSchema.safeParse({ ...base, version: 3 }).success, false)
+  assert.equal(reportSchema.safeParse({ ...base, version: 3, sockets: [{ ...sock(), side: 'server', count: 0 }] }).success, true)
+  assert.equal(reportSchema.safeParse({ ...base, version: 3, sockets: [{ ...sock(), side: 'middle' }] }).success, false)
+  assert.equal(reportSchema.safeParse({ ...base, version: 4 }).success, false)
   assert.equal(reportSchema.safeParse({ ...base, version: 2, sockets: [sock({ uid: 'not-a-uid' })] }).success, false)
 })
