@@ -97,8 +97,12 @@ export class EdgeStore {
     }
     if (call.first < edge.firstSeen) edge.firstSeen = call.first
     if (call.last > edge.lastSeen) edge.lastSeen = call.last
-    edge.count += call.count
-    edge.history.add(facetKey(call.evidence, call.port), call.first, call.last, call.count, hourlyFrom)
+    const facet = facetKey(call.evidence, call.port)
+    // count 0 restates a call after a mapper restart (report version 3): one observation when the
+    // map keeps none of it (a mapper that lost its state), else only its times.
+    const count = call.count > 0 || edge.history.total(facet) > 0 ? call.count : 1
+    edge.count += count
+    edge.history.add(facet, call.first, call.last, count, hourlyFrom)
     const s = edge.samples
     if (call.name !== undefined) (s.dnsNames ??= new Sample()).add(call.name)
     if (call.server.service !== undefined) (s.services ??= new Sample()).add(call.server.service)
@@ -189,9 +193,9 @@ export class EdgeStore {
       } else {
         if (e.viewJson === undefined) {
           e.view ??= toEdge(e)
-          e.viewJson = JSON.stringify(e.view)
+          e.viewJson = e.view === undefined ? '' : JSON.stringify(e.view)
         }
-        parts.push(e.viewJson)
+        if (e.viewJson !== '') parts.push(e.viewJson)
       }
     }
     return `{"edges":[${parts.join(',')}]}`

@@ -169,6 +169,12 @@ export class History {
     return c
   }
 
+  /** Observations of `facet` kept (within retention); 0 for a facet never seen. */
+  total (facet: number): number {
+    const c = this.facets.indexOf(facet)
+    return c === -1 ? 0 : this.totals[c] as number
+  }
+
   /** Records `count` observations of `facet` between `first` and `last`; hourly unless older than `hourlyFrom`. */
   add (facet: number, first: number, last: number, count: number, hourlyFrom: number): void {
     const c = this.column(facet)

@@ -37,7 +37,7 @@ test('reports before the informers caught up are acknowledged as held, survive a
     const a = await buildTestApp({ index: c1.index, caughtUp: c1.caughtUp, stateDir: dir })
     const res = await a.app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: report() })
     assert.equal(res.statusCode, 200, res.body)
-    assert.deepEqual(res.json(), { accepted: { dns: 1, sockets: 1 }, held: true })
+    assert.deepEqual({ ...(res.json() as object), instance: undefined }, { accepted: { dns: 1, sockets: 1 }, held: true, instance: undefined })
     const map = await a.app.inject('/api/v1/map')
     assert.equal(map.statusCode, 200, 'the (empty) stored map is served meanwhile')
     assert.equal(map.json().edges.length, 0)
