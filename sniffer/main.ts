@@ -5,7 +5,6 @@
 import { readlink } from 'node:fs/promises'
 import { networkInterfaces } from 'node:os'
 import { loadConfig } from '../src/config/options.js'
-import { readTokenFile } from '../src/config/token-file.js'
 import { createLeanLogger } from '../src/log/lean-logger.js'
 import { installShutdown } from '../src/lifecycle/shutdown.js'
 import { snifferOptions } from './config.js'
@@ -20,6 +19,7 @@ import { createScanner } from './procnet/scanner.js'
 import { createHeapKeeper } from './heap-keeper.js'
 import { listenHealth } from './health-server.js'
 import { safeInterval } from './safe-interval.js'
+import { bearerTokenFrom } from './bearer-token.js'
 
 /** Longer than the capture's libpcap read timeout (100 ms). */
 const CAPTURE_DRAIN_MS = 250
@@ -33,10 +33,12 @@ const HEAP_HEADROOM_BYTES = 2 << 20
 export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(snifferOptions, argv, env)
   const log = createLeanLogger({ level: config.logLevel, component: 'sniffer' })
-  const token = await readTokenFile('token-file', config.tokenFile)
-
   const registry = createSnifferRegistry()
   const metrics = createSnifferMetrics(registry)
+  const token = await bearerTokenFrom(config, (err) => {
+    metrics.tokenReadErrors.inc()
+    log.warn({ err: err.message, file: config.serviceAccountTokenFile }, 'cannot read the ServiceAccount token: sending the last one read')
+  })
   const collector = new Collector(config.maxPendingRecords, (reason, n) => metrics.recordsDropped.inc({ reason }, n))
 
   // SYNs from the node's own addresses may be a hostNetwork pod's: they wait for the next scan.

@@ -31,6 +31,7 @@ export function createSnifferMetrics (registry: Registry) {
     recordsDeferred: new Counter({ name: 'podmap_sniffer_records_deferred_total', help: 'Records of keys already sent, folded into their next refresh instead of being sent at once', registers }),
     sentKeys: new Gauge({ name: 'podmap_sniffer_sent_keys', help: 'Keys (DNS answers, sessions) remembered as sent, at most --max-sent-keys', registers }),
     sentKeysForgotten: new Counter({ name: 'podmap_sniffer_sent_keys_forgotten_total', help: 'Keys forgotten because --max-sent-keys was reached (sent again as new when next observed)', registers }),
+    tokenReadErrors: new Counter({ name: 'podmap_sniffer_token_read_errors_total', help: 'Reads of --service-account-token-file that failed or found it empty (the last token read was sent instead)', registers }),
     mapperRestarts: new Counter({ name: 'podmap_sniffer_mapper_restarts_total', help: 'Mapper restarts seen in report acks (each one makes the sniffer send what is current again)', registers }),
     pendingRecords: new Gauge({ name: 'podmap_sniffer_pending_records', help: 'Records waiting to be sent (collected or retrying)', registers })
   }

@@ -12,10 +12,12 @@ import type { Log } from '../src/log/log.js'
 import type { Batch, Collector } from './collector.js'
 import type { SentLedger } from './sent-ledger.js'
 import type { SnifferMetrics } from './metrics.js'
+import type { BearerToken } from './bearer-token.js'
 
 export interface ReporterOptions {
   mapperUrl: string
-  token: string
+  /** The bearer token, or where each report gets it (a rotating ServiceAccount token: bearer-token.ts). */
+  token: string | BearerToken
   nodeName: string
   intervalMs: number
   maxPendingRecords: number
@@ -85,7 +87,8 @@ export function createReporter (opts: ReporterOptions): Reporter {
   async function sendOne (batch: Batch): Promise<'ok' | 'retry' | 'rejected'> {
     const report: Report = { version: REPORT_VERSION, node: opts.nodeName, sentAt: Date.now(), dns: batch.dns, sockets: batch.sockets }
     try {
-      const res = await postJson(url, JSON.stringify(report), { authorization: `Bearer ${opts.token}` }, opts.requestTimeoutMs ?? 10_000)
+      const token = typeof opts.token === 'string' ? opts.token : await opts.token()
+      const res = await postJson(url, JSON.stringify(report), { authorization: `Bearer ${token}` }, opts.requestTimeoutMs ?? 10_000)
       if (res.status >= 200 && res.status < 300) { noteInstance(res.text); return 'ok' }
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
         opts.log.error({ status: res.status, body: res.text.slice(0, 500) }, 'mapper refused a report')
