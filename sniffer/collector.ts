@@ -6,8 +6,11 @@ import type { DnsRecord, PodRef, SocketRecord } from '../src/contract/report.js'
 import type { DnsObservation } from './capture/packet-decoder.js'
 
 export type { DnsObservation }
-/** A session; `clientPod` when a hostNetwork pod's process owned the client socket. */
-export interface SessionObservation { client: string, server: string, port: number, protocol: 'TCP' | 'UDP', clientPod?: PodRef }
+/**
+ * A session; `clientPod` when a hostNetwork pod's process owned the client socket; `side` where only
+ * one end of it was seen on this node (see socketRecordSchema).
+ */
+export interface SessionObservation { client: string, server: string, port: number, protocol: 'TCP' | 'UDP', clientPod?: PodRef, side?: 'client' | 'server' }
 
 export interface Batch { dns: DnsRecord[], sockets: SocketRecord[] }
 
@@ -52,7 +55,7 @@ export class Collector {
   }
 
   addSession (o: SessionObservation, at: number): void {
-    const key = o.clientPod === undefined ? `${o.client}|${o.server}|${o.port}|${o.protocol}` : `${o.client}|${o.server}|${o.port}|${o.protocol}|${o.clientPod.uid}`
+    const key = `${o.client}|${o.server}|${o.port}|${o.protocol}|${o.clientPod?.uid ?? ''}|${o.side ?? ''}`
     const rec = this.sockets.get(key)
     if (rec) {
       rec.count++
@@ -62,6 +65,7 @@ export class Collector {
     if (this.size >= this.maxRecords) { this.onDrop('collector-full', 1); return }
     const created: SocketRecord = { client: o.client, server: o.server, port: o.port, protocol: o.protocol, firstSeen: at, lastSeen: at, count: 1 }
     if (o.clientPod !== undefined) created.clientPod = o.clientPod.containerId === undefined ? { uid: o.clientPod.uid } : { uid: o.clientPod.uid, containerId: o.clientPod.containerId }
+    if (o.side !== undefined) created.side = o.side
     this.sockets.set(key, created)
   }
 

@@ -5,13 +5,25 @@
  * attributed to a pod is covered by that record; any other (a node daemon's connection, or one
  * that closed before the scan) is collected as the node's. Bounded: past `max` held SYNs, new ones
  * are collected at once (counted by the caller as unattributed).
+ *
+ * Every SYN says which side this node saw it from (report version 3): one from the node's own
+ * addresses, or from an address of a local pod's sockets at the last scan (`localAddresses`), is
+ * the client side; any other arrived from elsewhere: the server side (the mapper leaves out a
+ * server-side observation whose client is a node, which that node's own sniffer reports with better
+ * attribution, issue #11). SYNs to port 53 are DNS over TCP: left to the DNS capture, as the /proc
+ * scan leaves port-53 sessions out (procnet/sessions.ts); as sessions they made an External edge to
+ * the DNS server (issue #11).
  */
 import type { SessionObservation } from './collector.js'
 
 export interface HeldSyn { client: string, server: string, port: number, at: number }
 
+const DNS_PORT = 53
+
 export class HostSynHold {
   private held: HeldSyn[] = []
+  /** Addresses of this node's pods (their sockets' local addresses at the last scan). */
+  private localAddresses: ReadonlySet<string> = new Set()
 
   constructor (
     private readonly hostIps: ReadonlySet<string>,
@@ -21,13 +33,22 @@ export class HostSynHold {
 
   get size (): number { return this.held.length }
 
-  /** Collects `o` now, or holds it if it left from one of the node's own addresses. */
+  /** Collects `o` now, or holds it if it left from one of the node's own addresses; skips DNS. */
   offer (o: HeldSyn): void {
+    if (o.port === DNS_PORT) return
     if (!this.hostIps.has(o.client) || this.held.length >= this.max) {
-      this.collect({ client: o.client, server: o.server, port: o.port, protocol: 'TCP' }, o.at)
+      this.collectSyn(o)
       return
     }
     this.held.push(o)
+  }
+
+  /** After each scan: the addresses of this node's pods' sockets. */
+  setLocalAddresses (addresses: ReadonlySet<string>): void { this.localAddresses = addresses }
+
+  private collectSyn (o: HeldSyn): void {
+    const side = this.hostIps.has(o.client) || this.localAddresses.has(o.client) ? 'client' : 'server'
+    this.collect({ client: o.client, server: o.server, port: o.port, protocol: 'TCP', side }, o.at)
   }
 
   /**
@@ -42,14 +63,14 @@ export class HostSynHold {
     for (const o of this.held) {
       if (o.at >= scanStartedAt) { keep.push(o); continue }
       if (attributed.has(`${o.client} ${o.server} ${o.port}`)) continue
-      this.collect({ client: o.client, server: o.server, port: o.port, protocol: 'TCP' }, o.at)
+      this.collectSyn(o)
     }
     this.held = keep
   }
 
   /** At shutdown: everything held is collected as is. */
   flush (): void {
-    for (const o of this.held) this.collect({ client: o.client, server: o.server, port: o.port, protocol: 'TCP' }, o.at)
+    for (const o of this.held) this.collectSyn(o)
     this.held = []
   }
 }

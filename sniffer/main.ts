@@ -73,6 +73,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
       const at = Date.now()
       const result = await scanner.scan()
       for (const s of result.sessions) collector.addSession(s, at)
+      hostSyns.setLocalAddresses(result.localAddresses)
       hostSyns.settle(at, result.sessions)
       log.debug({ sessions: result.sessions.length, namespaces: result.namespaces, ms: result.durationMs }, 'scan done')
     } catch (err) {

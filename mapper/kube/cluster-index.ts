@@ -8,6 +8,7 @@
 import { BlockList } from 'node:net'
 import { IpHistory } from './ip-history.js'
 import { addCidr, normalizeAddress } from '../policy/cidr.js'
+import { podCidrGateway } from './pod-cidr-gateway.js'
 import type { OwnerInfo } from './workload.js'
 import { matchLabels } from './label-selector.js'
 import { WorkloadQueries, ownerKey } from './workload-queries.js'
@@ -55,6 +56,8 @@ export class ClusterIndex {
   private readonly serviceIps = new Map<string, ServiceInfo>()
   private readonly nodeIps = new Map<string, string>()
   private readonly nodeAddresses = new Map<string, string[]>()
+  /** Each node's podCIDR gateway addresses (also in nodeIps). */
+  private readonly nodeGateways = new Map<string, string[]>()
   /** node name -> its podCIDRs (spec.podCIDRs), and all of them as one list, rebuilt when they change */
   private readonly nodePodCidrs = new Map<string, string[]>()
   private podCidrList?: BlockList
@@ -115,8 +118,9 @@ export class ClusterIndex {
       }
       case 'EndpointSlice': if (m.uid) this.dropSlice(m.uid); break
       case 'Node': {
-        for (const ip of this.nodeAddresses.get(m.name) ?? []) this.nodeIps.delete(ip)
+        for (const ip of [...this.nodeAddresses.get(m.name) ?? [], ...this.nodeGateways.get(m.name) ?? []]) this.nodeIps.delete(ip)
         this.nodeAddresses.delete(m.name)
+        this.nodeGateways.delete(m.name)
         if (this.nodePodCidrs.delete(m.name)) this.podCidrList = undefined
         break
       }
@@ -251,11 +255,14 @@ export class ClusterIndex {
   private upsertNode (obj: NodeObject): void {
     const name = obj.metadata?.name
     if (!name) return
-    for (const ip of this.nodeAddresses.get(name) ?? []) this.nodeIps.delete(ip)
+    for (const ip of [...this.nodeAddresses.get(name) ?? [], ...this.nodeGateways.get(name) ?? []]) this.nodeIps.delete(ip)
     const ips = (obj.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address)
     this.nodeAddresses.set(name, ips)
-    for (const ip of ips) this.nodeIps.set(ip, name)
     const cidrs = obj.spec?.podCIDRs ?? (obj.spec?.podCIDR ? [obj.spec.podCIDR] : [])
+    // The node's address on its pod bridge, where its probes come from (pod-cidr-gateway.ts).
+    const gateways = cidrs.map(podCidrGateway).filter((g): g is string => g !== undefined)
+    this.nodeGateways.set(name, gateways)
+    for (const ip of [...gateways, ...ips]) this.nodeIps.set(ip, name)
     if ((this.nodePodCidrs.get(name) ?? []).join() !== cidrs.join()) {
       this.nodePodCidrs.set(name, cidrs)
       this.podCidrList = undefined

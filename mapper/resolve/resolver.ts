@@ -14,6 +14,13 @@ import type { AddressReason } from '../policy/special-address.js'
 
 export type UnresolvedReason =
   | 'unknown-client' | 'unknown-endpoints' | 'unknown-cluster-name' | 'excluded-namespace' | 'hostnetwork-ambiguous'
+  /** The server's side of a call from another node's own address: that node's sniffer reports the client's side. */
+  | 'client-node-reports'
+  /** A DNS answer to the cluster DNS server itself: a lookup it forwarded for a client, not a call of its own. */
+  | 'resolver-lookup'
+
+/** How recently a node must have reported for its sniffer to count as running (client-node-reports). */
+const REPORTING_WITHIN_MS = 10 * 60_000
 
 export interface ResolverOptions {
   clusterDomain: string
@@ -81,6 +88,7 @@ export class Resolver {
    */
   socket (rec: SocketRecord, out: Call[], node?: string): void {
     const at = rec.lastSeen
+    if (node !== undefined) this.noteReporting(node, at)
     const server = this.server(rec.server, rec.port, rec.protocol, at)
     const hostPod = this.hostNetworkPod(rec.clientPod?.uid)
     if (node !== undefined && rec.clientPod !== undefined && hostPod !== undefined && !(hostPod.pod?.hostNetwork === true && hostPod.pod.nodeName === node)) {
@@ -89,6 +97,12 @@ export class Resolver {
     const client = hostPod ?? this.endpoint(rec.client, at)
     if (node !== undefined && !this.seenOn(node, client, server, this.index.serviceByIp(rec.server) === undefined)) {
       return this.opts.onRefused?.('other-node', rec.count)
+    }
+    // Only the server's end was seen here (report version 3) and the client is another node's own
+    // address: that node's sniffer saw the client's end and names it better (a hostNetwork pod by
+    // its cgroup, not the node). One call, one edge (issue #11).
+    if (rec.side === 'server' && hostPod === undefined && client?.identity.kind === 'Node' && client.identity.name !== node && this.isReporting(client.identity.name, at)) {
+      return this.unresolved('client-node-reports', rec.count)
     }
     if (!client && !server.inCluster) return this.unresolved('unknown-endpoints', rec.count)
     const clientId = client?.identity ?? this.named('External', rec.client)
@@ -115,6 +129,9 @@ export class Resolver {
     const client = this.endpoint(rec.client, at)
     if (!client) return this.unresolved('unknown-client', rec.count)
     if (node !== undefined && !isOn(node, client)) return this.opts.onRefused?.('other-node', rec.count)
+    if (node !== undefined) this.noteReporting(node, at)
+    // CoreDNS forwarding a name upstream receives the answer too; the client it asked for has its own.
+    if (this.isClusterDns(client.identity)) return this.unresolved('resolver-lookup', rec.count)
     const resolved = this.resolveName(rec.name, at)
     let server: Identity
     let answers: string[] | undefined
@@ -173,6 +190,26 @@ export class Resolver {
   private seenOn (node: string, client: Endpoint | undefined, server: Endpoint, serverDirect: boolean): boolean {
     if (client !== undefined && isOn(node, client)) return true
     return serverDirect && isOn(node, server)
+  }
+
+  /** Nodes whose sniffers report (known nodes only, so bounded by the cluster): node -> latest record time. */
+  private readonly reporting = new Map<string, number>()
+  private noteReporting (node: string, at: number): void {
+    const last = this.reporting.get(node)
+    if (last !== undefined ? at > last : this.index.hasNode(node)) this.reporting.set(node, at)
+  }
+
+  private isReporting (node: string, at: number): boolean {
+    const last = this.reporting.get(node)
+    return last !== undefined && Math.abs(at - last) <= REPORTING_WITHIN_MS
+  }
+
+  /** The workload behind the cluster DNS Service (kube-system/kube-dns), as exports find it. */
+  private isClusterDns (id: Identity): boolean {
+    if (id.namespace !== 'kube-system' || id.kind === 'Node' || id.kind === 'External') return false
+    const svc = this.index.service('kube-system', 'kube-dns')
+    if (svc === undefined) return false
+    return identityKey(this.index.workloads.serviceWorkload(svc).workload) === identityKey(id)
   }
 
   private unresolved (reason: UnresolvedReason, count: number): void {

@@ -34,6 +34,8 @@ export interface ScanResult {
   sessions: ScannedSession[]
   /** Network namespaces read. */
   namespaces: number
+  /** This node's pods' addresses: the local ends of the sessions found outside the node's own namespace. */
+  localAddresses: Set<string>
   durationMs: number
 }
 
@@ -151,13 +153,14 @@ export function createScanner (deps: ScannerDeps): Scanner {
         else list.push(pids[i]!)
       })
       let read = 0
-      const seen = new Set<string>()
+      const seen = new Map<string, ScannedSession>()
       const sessions: ScannedSession[] = []
       const add = (session: ScannedSession): void => {
         const key = `${session.client} ${session.server} ${session.port} ${session.protocol} ${session.clientPod?.uid ?? ''}`
-        if (seen.has(key)) return
-        seen.add(key)
-        sessions.push(session)
+        const known = seen.get(key)
+        if (known === undefined) { seen.set(key, session); sessions.push(session); return }
+        // Both ends on this node (a same-node call): no one side.
+        if (known.side !== session.side) delete known.side
       }
       const perNamespace: Array<{ host: boolean, nsPids: readonly string[], netns: string, found: Session[] }> = []
       await mapLimit([...namespaces], concurrency, async ([netns, nsPids]) => {
@@ -192,6 +195,10 @@ export function createScanner (deps: ScannerDeps): Scanner {
       }
       // Every namespace: a session whose client address:port is a hostNetwork pod's socket is that
       // pod's, also seen from the server's end (where DNAT may have changed the server address).
+      const localAddresses = new Set<string>()
+      for (const { host, found } of perNamespace) {
+        if (!host) for (const s of found) localAddresses.add(s.side === 'server' ? s.server : s.client)
+      }
       for (const { found } of perNamespace) {
         for (const { inodes: _inodes, clientPorts, ...s } of found) {
           if (podByEndpoint.size === 0 || clientPorts === undefined) { add(s); continue }
@@ -218,7 +225,7 @@ export function createScanner (deps: ScannerDeps): Scanner {
       metrics.sockets.set({ protocol: 'TCP' }, sessions.length - udpCount)
       metrics.sockets.set({ protocol: 'UDP' }, udpCount)
       metrics.scanNamespaces.set(read)
-      return { sessions, namespaces: read, durationMs }
+      return { sessions, namespaces: read, durationMs, localAddresses }
     }
   }
 }

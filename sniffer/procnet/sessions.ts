@@ -14,6 +14,8 @@ export interface Session {
   /** The server's port. */
   port: number
   protocol: 'TCP' | 'UDP'
+  /** Which end this namespace holds: the listening one (server) or the other (client). */
+  side?: 'client' | 'server'
   /** With `inodes: true`: the inodes of this namespace's client-side sockets of the session. */
   inodes?: number[]
   /** With `inodes: true`: the client's ports, one per connection (local ports on the client side, remote on the server side). */
@@ -61,14 +63,16 @@ export function classifySessions (rows: readonly ProcNetRow[], options: Classify
       (any4.has(row.localPort) && !row.localIp.includes(':')) ||
       specific.has(`${row.localIp} ${row.localPort}`)
     const session: Session = listening
-      ? { client: row.remoteIp, server: row.localIp, port: row.localPort, protocol }
-      : { client: row.localIp, server: row.remoteIp, port: row.remotePort, protocol }
+      ? { client: row.remoteIp, server: row.localIp, port: row.localPort, protocol, side: 'server' }
+      : { client: row.localIp, server: row.remoteIp, port: row.remotePort, protocol, side: 'client' }
     // A session to port 53 is a name lookup: the capture already turns its answer into 'dns'
     // evidence; as a session it would add an edge to the cluster DNS from every pod.
     if (session.port === DNS_PORT) continue
     const key = `${session.client} ${session.server} ${session.port}`
     const known = seen.get(key)
     if (known !== undefined) {
+      // Both ends in this namespace (a call to the pod's own address): no one side.
+      if (known.side !== session.side) delete known.side
       if (options.inodes === true) {
         if (!listening) known.inodes!.push(row.inode)
         known.clientPorts!.push(listening ? row.remotePort : row.localPort)

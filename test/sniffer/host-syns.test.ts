@@ -44,3 +44,23 @@ test('bounded: past max, node SYNs are collected at once', () => {
   assert.equal(hold.size, 1)
   assert.deepEqual(collected, [`${NODE}>10.0.0.2:2@2`])
 })
+
+test('a SYN to port 53 is DNS over TCP, left to the DNS capture: no session to the DNS server (issue #11)', () => {
+  const { hold, collected } = setup()
+  hold.offer({ client: '10.244.0.5', server: '10.96.0.10', port: 53, at: 1 })
+  hold.offer({ client: NODE, server: '10.96.0.10', port: 53, at: 2 })
+  hold.flush()
+  assert.deepEqual(collected, [])
+  assert.equal(hold.size, 0)
+})
+
+test('each SYN says which side this node saw: from the node or a local pod the client\'s, from elsewhere the server\'s (report version 3)', () => {
+  const sides: string[] = []
+  const hold = new HostSynHold(new Set([NODE]), (o) => sides.push(`${o.client}:${o.side ?? '-'}`))
+  hold.setLocalAddresses(new Set(['10.244.0.5']))
+  hold.offer({ client: '10.244.0.5', server: '10.244.1.9', port: 80, at: 1 }) // a pod of this node calling out
+  hold.offer({ client: '192.168.1.11', server: '10.244.0.6', port: 80, at: 2 }) // another node calling in
+  hold.offer({ client: NODE, server: '10.244.1.9', port: 80, at: 3 }) // this node calling out: held, then settled
+  hold.settle(10, [])
+  assert.deepEqual(sides, ['10.244.0.5:client', '192.168.1.11:server', `${NODE}:client`])
+})

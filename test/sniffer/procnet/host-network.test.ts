@@ -117,9 +117,10 @@ test('connected UDP (IPv4 and IPv6) and TCP from hostNetwork processes: the righ
   const mine = (s: ScannedSession): boolean => [ip.s4, ip.s6].includes(s.server)
   const found = result.sessions.filter(mine).sort((a, b) => `${a.protocol}${a.server}`.localeCompare(`${b.protocol}${b.server}`))
   assert.deepEqual(found, [
-    { client: ip.n4, server: ip.s4, port: tcpPort, protocol: 'TCP', clientPod: pod1 },
-    { client: ip.n4, server: ip.s4, port: udpPort, protocol: 'UDP', clientPod: pod2 },
-    { client: ip.n6, server: ip.s6, port: udpPort, protocol: 'UDP' }
+    { client: ip.n4, server: ip.s4, port: tcpPort, protocol: 'TCP', clientPod: pod1 }, // both ends on this machine: no side
+    // The UDP servers' sockets are unconnected: only the client's end is a session.
+    { client: ip.n4, server: ip.s4, port: udpPort, protocol: 'UDP', side: 'client', clientPod: pod2 },
+    { client: ip.n6, server: ip.s6, port: udpPort, protocol: 'UDP', side: 'client' }
   ])
   const udp = (await metrics.sockets.get()).values.find((v) => v.labels.protocol === 'UDP')
   assert.ok((udp?.value ?? 0) >= 2)

@@ -96,7 +96,7 @@ test('server side alone: sessions classified from the listener (IPv4 via ::ffff:
   const { scanner, metrics } = setup(procWith('server', [serverPid, sleeperPid]))
   const result = await scanner.scan()
   assert.equal(result.namespaces, 1) // two processes, one namespace, read once
-  assert.deepEqual(sorted(result.sessions), sorted(expected))
+  assert.deepEqual(sorted(result.sessions), sorted(expected.map((s) => ({ ...s, side: 'server' as const }))), 'only the server\'s end is here')
   assert.equal((await metrics.scanErrors.get()).values.length, 0) // the vanished pid is not an error
   assert.equal((await metrics.scanNamespaces.get()).values[0]?.value, 1)
   assert.equal((await metrics.sockets.get()).values.find((v) => v.labels.protocol === 'TCP')?.value, 2)
@@ -106,10 +106,10 @@ test('client side alone: the same sessions, classified from the connecting end',
   const { scanner } = setup(procWith('client', [clientPid]))
   const result = await scanner.scan()
   assert.equal(result.namespaces, 1)
-  assert.deepEqual(sorted(result.sessions), sorted(expected))
+  assert.deepEqual(sorted(result.sessions), sorted(expected.map((s) => ({ ...s, side: 'client' as const }))), 'only the client\'s end is here')
 })
 
-test('the whole /proc: each session once, though both ends are on this machine', async () => {
+test('the whole /proc: each session once, though both ends are on this machine (so with no side)', async () => {
   const { scanner, metrics } = setup('/proc')
   const result = await scanner.scan()
   assert.deepEqual(sorted(mine(result.sessions)), sorted(expected))

@@ -13,12 +13,12 @@ const listen = (ip: string, port: number): ProcNetRow => row(ip, port, ip.includ
 test('fixture namespace: server sides, client sides, dual-stack listener, loopback and non-established skipped', () => {
   const sessions = classifySessions([...fixture('tcp'), ...fixture('tcp6')])
   assert.deepEqual(sessions, [
-    { client: '10.244.2.7', server: '10.244.1.5', port: 8080, protocol: 'TCP' }, // two connections, one session
-    { client: '10.244.1.5', server: '10.96.0.10', port: 443, protocol: 'TCP' },
-    { client: '10.244.3.9', server: '10.244.1.5', port: 9090, protocol: 'TCP' },
-    { client: '10.244.2.8', server: '10.244.1.5', port: 80, protocol: 'TCP' }, // v4 via ::ffff: on :::80
-    { client: 'fd00:10::5', server: 'fd00:96::a', port: 443, protocol: 'TCP' },
-    { client: 'fd00:10::9', server: 'fd00:10::5', port: 80, protocol: 'TCP' }
+    { client: '10.244.2.7', server: '10.244.1.5', port: 8080, protocol: 'TCP', side: 'server' }, // two connections, one session
+    { client: '10.244.1.5', server: '10.96.0.10', port: 443, protocol: 'TCP', side: 'client' },
+    { client: '10.244.3.9', server: '10.244.1.5', port: 9090, protocol: 'TCP', side: 'server' },
+    { client: '10.244.2.8', server: '10.244.1.5', port: 80, protocol: 'TCP', side: 'server' }, // v4 via ::ffff: on :::80
+    { client: 'fd00:10::5', server: 'fd00:96::a', port: 443, protocol: 'TCP', side: 'client' },
+    { client: 'fd00:10::9', server: 'fd00:10::5', port: 80, protocol: 'TCP', side: 'server' }
   ])
 })
 
@@ -27,14 +27,14 @@ test('a listener on one address does not make the same port on another address a
     listen('10.0.0.1', 5000),
     row('10.0.0.2', 5000, '10.9.9.9', 443) // outgoing from another local address that happens to use port 5000
   ])
-  assert.deepEqual(sessions, [{ client: '10.0.0.2', server: '10.9.9.9', port: 443, protocol: 'TCP' }])
+  assert.deepEqual(sessions, [{ client: '10.0.0.2', server: '10.9.9.9', port: 443, protocol: 'TCP', side: 'client' }])
 })
 
 test('0.0.0.0 listeners cover IPv4 only; :: listeners cover both families', () => {
   assert.deepEqual(classifySessions([listen('0.0.0.0', 80), row('fd00::1', 80, 'fd00::2', 443)]),
-    [{ client: 'fd00::1', server: 'fd00::2', port: 443, protocol: 'TCP' }])
+    [{ client: 'fd00::1', server: 'fd00::2', port: 443, protocol: 'TCP', side: 'client' }])
   assert.deepEqual(classifySessions([listen('::', 80), row('10.0.0.1', 80, '10.0.0.2', 33000)]),
-    [{ client: '10.0.0.2', server: '10.0.0.1', port: 80, protocol: 'TCP' }])
+    [{ client: '10.0.0.2', server: '10.0.0.1', port: 80, protocol: 'TCP', side: 'server' }])
 })
 
 test('loopback on either end is skipped; a call to the pod\'s own IP is one session', () => {
@@ -58,8 +58,8 @@ test('UDP: connected sockets are sessions, the right way round; unconnected ones
     udp('10.0.0.1', 41002, '127.0.0.1', 53, 0x01) // loopback
   ]
   assert.deepEqual(classifySessions(rows, { protocol: 'UDP' }), [
-    { client: '10.0.0.1', server: '10.0.0.9', port: 8125, protocol: 'UDP' },
-    { client: '10.0.0.7', server: '10.0.0.1', port: 5353, protocol: 'UDP' }
+    { client: '10.0.0.1', server: '10.0.0.9', port: 8125, protocol: 'UDP', side: 'client' },
+    { client: '10.0.0.7', server: '10.0.0.1', port: 5353, protocol: 'UDP', side: 'server' }
   ])
   assert.deepEqual(classifySessions(rows, { protocol: 'UDP', inodes: true }).map((s) => s.inodes), [[11, 12], []])
   // The fixture: one unconnected listener on :53, one connected resolver socket to a DNS server's
