@@ -16,7 +16,8 @@ const exportOptions = {
   'label-selector': { schema: z.string().optional(), help: 'only calls whose client or server pods match', short: 'l' },
   since: { schema: z.string().optional(), help: 'calls seen since an RFC 3339 time or a duration ago (24h)' },
   until: { schema: z.string().optional(), help: 'calls seen until an RFC 3339 time or a duration ago' },
-  output: { schema: z.string().optional(), help: 'a file (YAML, or JSON if it ends in .json), or a directory (ending in / or existing): one file per object', short: 'o' }
+  output: { schema: z.string().optional(), help: 'a file (YAML, or JSON if it ends in .json), or a directory (ending in / or existing): one file per object', short: 'o' },
+  'include-nodes': { schema: z.boolean().default(false), help: 'allow calls made by nodes (kubelet probes, node daemons) in the policies; left out by default, as CNIs let a node reach its pods anyway', flag: true }
 }
 
 const yamlDocs = (objects: unknown[]): string => objects.map(yamlOut).join('---\n')
@@ -37,7 +38,7 @@ export const exportCommand: Command = {
     const config = parseClientArgs('export', exportOptions, argv)
     if (!config) return 0
     const client = await connect(config)
-    const query = { format: config.format, output: 'json', namespace: config.namespace, labelSelector: config.labelSelector, since: config.since, until: config.until }
+    const query = { format: config.format, output: 'json', nodes: config.includeNodes ? 'include' : 'omit', namespace: config.namespace, labelSelector: config.labelSelector, since: config.since, until: config.until }
     let objects: KubeObjectOut[] | undefined
     let map: unknown
     if (config.format === 'json') map = await client.get('/api/v1/export', mapResponseSchema, query)

@@ -24,7 +24,8 @@ export interface ExportRouteDeps {
 
 export const exportQuerySchema = filterQuerySchema.extend({
   format: exportFormatSchema.describe('intents (Otterize ClientIntents), networkpolicy, cilium, or json (the map)'),
-  output: exportOutputSchema.default('yaml').describe('yaml (multi-document, default) or json (a List)')
+  output: exportOutputSchema.default('yaml').describe('yaml (multi-document, default) or json (a List)'),
+  nodes: z.enum(['omit', 'include']).default('omit').describe('calls made by nodes (kubelet probes from the podCIDR gateway, node daemons): left out of generated policies, which CNIs let a node make to its pods anyway (omit, default), or allowed from the node\'s addresses (include)')
 })
 
 export const graphQuerySchema = filterQuerySchema.extend({
@@ -59,7 +60,8 @@ export function exportRoutes (deps: ExportRouteDeps): FastifyPluginAsyncZod {
         const map = { edges }
         return q.output === 'json' ? reply.type('application/json; charset=utf-8').send(map) : reply.type(YAML).send(stringify(map))
       }
-      const objects = exportObjects(q.format, edges, deps.lookup)
+      // Calls made by nodes (kubelet probes above all) are left out of policies unless asked for.
+      const objects = exportObjects(q.format, q.nodes === 'include' ? edges : edges.filter((e) => e.client.kind !== 'Node'), deps.lookup)
       if (q.output === 'json') return reply.type('application/json; charset=utf-8').send(toList(objects))
       return reply.type(YAML).send(toYamlDocuments(objects))
     })

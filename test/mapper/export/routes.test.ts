@@ -51,6 +51,28 @@ test('export intents, cilium and json; the namespace filter applies', async () =
   assert.deepEqual(none.items, [])
 })
 
+test('calls made by nodes (kubelet probes) stay in the map but out of policies unless nodes=include', async () => {
+  const { app } = await setup()
+  const now = Date.now()
+  const probe = await app.inject({
+    method: 'POST',
+    url: '/api/v1/reports',
+    headers: { authorization: `Bearer ${TOKEN}` },
+    payload: { version: 1, node: 'node-a', sentAt: now, dns: [], sockets: [{ client: IP.node, server: IP.orders, port: 8080, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }] }
+  })
+  assert.equal(probe.statusCode, 200, probe.body)
+  const map = (await app.inject({ url: '/api/v1/export?format=json&output=json' })).json() as { edges: Array<{ client: { kind: string } }> }
+  assert.ok(map.edges.some((e) => e.client.kind === 'Node'), 'the node\'s call is in the map')
+  const ingressCidrs = async (query: string): Promise<string[]> => {
+    const list = kubeListSchema.parse((await app.inject({ url: `/api/v1/export?format=networkpolicy&output=json${query}` })).json())
+    const ingress = list.items.find((i) => i.metadata.name === 'podmap-orders-ingress') as unknown as { spec: { ingress: Array<{ from: Array<{ ipBlock?: { cidr: string } }> }> } }
+    return ingress.spec.ingress.flatMap((r) => r.from.flatMap((f) => f.ipBlock ? [f.ipBlock.cidr] : []))
+  }
+  assert.deepEqual(await ingressCidrs(''), [], 'left out by default')
+  assert.deepEqual(await ingressCidrs('&nodes=include'), [`${IP.node}/32`])
+  assert.equal((await app.inject({ url: '/api/v1/export?format=networkpolicy&nodes=all' })).statusCode, 400)
+})
+
 test('bad parameters are a 400 naming the parameter', async () => {
   const { app } = await setup()
   for (const [url, name] of [
