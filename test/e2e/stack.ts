@@ -10,8 +10,9 @@
  *    server is reachable), authenticating with the chart's own ServiceAccount token from the
  *    TokenRequest API, so the real RBAC authorizer enforces the chart's ClusterRole; the chart's
  *    mapper pod runs a relay to it, so its Service, probes and port-forward reach the real mapper.
- * podmap's own namespace is left out of the map, as an installation would. Used by the e2e tests
- * and by `npm run demo`.
+ * podmap's own namespace is left out of the map, as an installation would. The application is the
+ * shop (shop-manifests.ts) for the e2e tests (startStack), or another one (startAppStack: the demo's,
+ * demo-app.ts).
  */
 import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -23,6 +24,7 @@ import { HELM } from '../testbed/cluster/cluster-exec.js'
 import { waitFor } from '../testbed/wait-for.js'
 import { namespace, toYaml } from '../testbed/cluster/manifests.js'
 import { shopYaml, SHOP_CNAMES, SHOP_EXTERNALS } from './shop-manifests.js'
+import type { CnameSpec, ExternalSpec } from '../testbed/scenario.js'
 
 export { waitFor }
 
@@ -32,7 +34,18 @@ const RELAY = fileURLToPath(new URL('../testbed/programs/tcp-relay.mjs', import.
 
 export interface ShopPods { checkout: string, orders: string, nightly: string, ledger: string }
 
-export interface Stack {
+/** An application for the cluster: its manifests, the external hosts it calls, and when it is ready. */
+export interface StackApp<T> {
+  yaml: string
+  externals: ExternalSpec[]
+  cnames?: CnameSpec[]
+  /** Runs once the manifests are applied, before podmap is installed (e.g. a Job made from a CronJob). */
+  afterApply?: (c: Cluster) => Promise<void>
+  /** Resolves once the application is ready, with what the caller needs to know about it. */
+  ready: (c: Cluster) => Promise<T>
+}
+
+export interface AppStack<T> {
   cluster: Cluster
   mapperUrl: string
   /** The first node's sniffer (metrics and health, on the node's management address); every node's in `snifferUrls`. */
@@ -47,8 +60,8 @@ export interface Stack {
   /** Kubeconfig of the chart's mapper ServiceAccount (a TokenRequest token). */
   mapperKubeconfig: string
   mapper: ChildProcess
-  /** Pod keys ("<namespace>/<name>") of the shop's workloads, as the controllers named them. */
-  shop: ShopPods
+  /** What the application's `ready` found. */
+  app: T
   logs: { mapper: string[] }
   /** Starts the mapper again (same state dir and port); `kill` says how the running one ends; `until` what to wait for (default ready). */
   restartMapper: (kill?: 'SIGTERM' | 'SIGKILL', until?: 'ready' | 'healthy') => Promise<void>
@@ -57,14 +70,21 @@ export interface Stack {
   stop: () => Promise<void>
 }
 
+export interface Stack extends AppStack<ShopPods> {
+  /** Pod keys ("<namespace>/<name>") of the shop's workloads, as the controllers named them. */
+  shop: ShopPods
+}
+
 export interface StackOptions {
   mapperArgs?: string[]
   /** The chart's sniffer.scanInterval and sniffer.reportInterval (default 500ms and 1s). */
   sniffer?: { scanInterval?: string, reportInterval?: string }
-  /** Also the hostNetwork DaemonSet kube-system/agent. */
+  /** Also the hostNetwork DaemonSet kube-system/agent (the shop only). */
   agent?: boolean
   /** Extra `helm install` flags (e.g. --set ...). */
   helmArgs?: string[]
+  /** The mapper's port on the host (default: a free one). */
+  mapperPort?: number
 }
 
 export function capture (child: ChildProcess, into: string[]): void {
@@ -113,8 +133,27 @@ export async function shopPods (c: Cluster): Promise<ShopPods> {
   }, 90_000, 250)
 }
 
+/** The shop, with a Job made from its CronJob at once. */
+export function shopApp (opts: { agent?: boolean } = {}): StackApp<ShopPods> {
+  return {
+    yaml: shopYaml({ agent: opts.agent }),
+    externals: SHOP_EXTERNALS,
+    cnames: SHOP_CNAMES,
+    afterApply: async (c) => {
+      const job = await c.kubectl(['create', 'job', '-n', 'batch', 'nightly-manual', '--from=cronjob/nightly'])
+      if (job.code !== 0) throw new Error(`kubectl create job --from=cronjob/nightly: ${job.stderr}`)
+    },
+    ready: shopPods
+  }
+}
+
 export async function startStack (opts: StackOptions = {}): Promise<Stack> {
-  const cluster = await startCluster({ externals: SHOP_EXTERNALS, cnames: SHOP_CNAMES })
+  const stack = await startAppStack(shopApp(opts), opts)
+  return Object.assign(stack, { shop: stack.app })
+}
+
+export async function startAppStack<T> (application: StackApp<T>, opts: StackOptions = {}): Promise<AppStack<T>> {
+  const cluster = await startCluster({ externals: application.externals, cnames: application.cnames ?? [] })
   const dir = join(cluster.run.dir, 'stack')
   mkdirSync(dir, { recursive: true })
   const logs = { mapper: [] as string[] }
@@ -150,7 +189,7 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
     await cluster.stop()
   }
   try {
-    const mapperPort = await freePort(cluster.hostIP)
+    const mapperPort = opts.mapperPort ?? await freePort(cluster.hostIP)
     const mapperUrl = `http://${cluster.hostIP}:${mapperPort}`
     // The chart's token Secret, made first (auth.existingSecret) so the sniffers can read it at start.
     const token = `tok-${Math.random().toString(36).slice(2)}`
@@ -161,9 +200,8 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
       'podmap/podmap-mapper': [process.execPath, RELAY, '--listen', '9090', '--to', `${cluster.hostIP}:${mapperPort}`],
       'podmap/podmap-sniffer': ['sh', '-c', `exec '${process.execPath}' '${BIN}' "$@" --token-file '${tokenFile}' --proc-root /proc`, 'sh']
     })
-    await cluster.apply(shopYaml({ agent: opts.agent }))
-    const job = await cluster.kubectl(['create', 'job', '-n', 'batch', 'nightly-manual', '--from=cronjob/nightly'])
-    if (job.code !== 0) throw new Error(`kubectl create job --from=cronjob/nightly: ${job.stderr}`)
+    await cluster.apply(application.yaml)
+    await application.afterApply?.(cluster)
     const helm = cluster.run.spawnOwned('helm', [HELM, 'install', 'podmap', CHART, '--namespace', 'podmap', '--kubeconfig', cluster.kubeconfig,
       '--set', 'auth.existingSecret=podmap-token',
       // The node agents do not project ServiceAccount tokens into pods, so the sniffers here use the
@@ -199,9 +237,9 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
       }, 60_000, 250)
     }
     await sniffersHealthy()
-    const shop = await shopPods(cluster)
+    const app = await application.ready(cluster)
 
-    const stack: Stack = {
+    const stack: AppStack<T> = {
       cluster,
       mapperUrl,
       snifferUrl: snifferUrls.get(cluster.nodes[0]?.name ?? '') ?? '',
@@ -212,7 +250,7 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
       dir,
       mapperKubeconfig,
       mapper: mapper as ChildProcess,
-      shop,
+      app,
       logs,
       stop,
       restartMapper: async (kill = 'SIGTERM', until = 'ready') => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 export const PROGRAM = {
   tcpServer: fileURLToPath(new URL('../programs/tcp-server.mjs', import.meta.url)),
   client: fileURLToPath(new URL('../programs/client.mjs', import.meta.url)),
+  shopService: fileURLToPath(new URL('../programs/shop-service.mjs', import.meta.url)),
   dnsQuery: fileURLToPath(new URL('../programs/dns-query.mjs', import.meta.url))
 }
 
