@@ -15,8 +15,9 @@ import { cases as table, np, pod, ext, tcp, denyAll, docsExample, frontend, db }
 import { recordFigure, RELIABILITY_RUN, SOAK, seed, fmt } from '../reliability/figures.js'
 import { startJudgeApiServer, type JudgeApiServer } from './api-server.js'
 import { ncaConnectivity, requireNca } from './nca.js'
-import { caseArb } from './policy-arbitraries.js'
-import { judgeCase, judgeCases, storedForms, topology, type Disagreement } from './shadow-judge.js'
+import { caseArb, type GenCase } from './policy-arbitraries.js'
+import { endpointOf, judgeCase, judgeCases, storedForms, topology, type Disagreement } from './shadow-judge.js'
+import type { LabelSelector } from '../../src/contract/shadow.js'
 import { tableCase } from './table-as-cases.js'
 
 const FILE = 'test/judges/shadow-judge.test.ts'
@@ -131,4 +132,27 @@ test('podmap\'s fault (fixed): a named port was resolved by name alone; it names
   const answers = await ncaConnectivity(judgeCase(c, 0).configs)
   assert.equal(answers.get('0/all')?.allows('alpha/c0-client', 'alpha/c0-server', 'UDP', 8080), false)
   finding('podmap resolved a named port by name alone, so `UDP http` matched a TCP `http` container port and podmap named that rule as the one allowing the call; nca resolves a named port on its own protocol ("the port on the given protocol"): podmap was wrong, fixed (PodInfo.namedPortProtocols).')
+})
+
+test('analyzer\'s fault: nca selects no pod of another namespace through a podSelector with Exists or DoesNotExist beside a namespaceSelector; Kubernetes (and podmap) select it', async () => {
+  type Expr = NonNullable<LabelSelector['matchExpressions']>[number]
+  const exprs: Record<string, Expr> = { Exists: { key: 'x', operator: 'Exists' }, DoesNotExist: { key: 'z', operator: 'DoesNotExist' }, In: { key: 'x', operator: 'In', values: ['y'] } }
+  const cluster = (e: Expr): GenCase => ({
+    namespaces: [{ name: 'alpha', labels: {} }, { name: 'gamma', labels: { env: 'prod' } }],
+    pods: [{ name: 'a', namespace: 'gamma', labels: { x: 'y' }, ports: [] }, { name: 'b', namespace: 'alpha', labels: { app: 'b' }, ports: [] }],
+    policies: [np('alpha', 'from-gamma', { podSelector: { matchLabels: { app: 'b' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchExpressions: [e] } }], ports: [{ protocol: 'TCP', port: 80 }] }] })],
+    calls: [{ client: 'gamma/a', server: 'alpha/b', port: 80, protocol: 'TCP' as const }]
+  })
+  const answers = await ncaConnectivity(Object.entries(exprs).map(([name, e]) => ({ name, resources: [...topology(cluster(e)), ...cluster(e).policies] })))
+  for (const [name, e] of Object.entries(exprs)) {
+    const k = cluster(e)
+    assert.equal(evaluateCall(k.policies, endpointOf(k, 'gamma/a'), endpointOf(k, 'alpha/b'), tcp(80)).allowed, true, `podmap: ${name} selects gamma/a`)
+    assert.equal(answers.get(name)?.allows('gamma/a', 'alpha/b', 'TCP', 80), name === 'In', `nca (2.1.0) with ${name}: if Exists or DoesNotExist now allows, nca was fixed`)
+  }
+  // The judge writes such a selection as In / NotIn over the values the case's pods carry: nca then agrees with podmap.
+  for (const name of ['Exists', 'DoesNotExist']) {
+    const judged = judgeCase(cluster(exprs[name] as Expr), 0)
+    assert.deepEqual(judged.compare(await ncaConnectivity(judged.configs)).map((d) => d.what), [], name)
+  }
+  finding('nca 2.1.0 selects no pod of another namespace through a peer whose podSelector uses Exists or DoesNotExist beside a namespaceSelector (In and NotIn work); Kubernetes selects it and so does podmap: the analyzer is wrong. Found by the 600-cluster property run (case 340, seed 24301: 3 disagreements in 10,958 calls); the judge now writes such selections as In / NotIn over the case\'s label values.')
 })

@@ -17,7 +17,7 @@
  * are built the same way here (pods have no addresses), and the difference is kept as a
  * regression case of its own (shadow-regressions.test.ts).
  */
-import type { NetworkPolicy } from '../../src/contract/shadow.js'
+import type { NetworkPolicy, PolicyPeer } from '../../src/contract/shadow.js'
 import type { Port } from '../../src/contract/map.js'
 import type { Endpoint } from '../../mapper/policy/endpoint.js'
 import { evaluateCall, type Verdict } from '../../mapper/policy/evaluate.js'
@@ -89,6 +89,30 @@ export function forAnalyzer (p: NetworkPolicy): NetworkPolicy {
   return { ...p, spec }
 }
 
+/**
+ * nca 2.1.0 selects no pod of another namespace through a peer whose podSelector uses Exists or
+ * DoesNotExist beside a namespaceSelector (In and NotIn work there; the analyzer's fault, kept as a
+ * regression case in shadow-judge.test.ts). On a case's finite set of pods the same selection is
+ * written with In / NotIn over the values those pods carry for the key, which nca reads right.
+ */
+export function withoutExists (p: NetworkPolicy, values: (key: string) => string[]): NetworkPolicy {
+  const peer = (x: PolicyPeer): PolicyPeer => {
+    const exprs = x.namespaceSelector ? x.podSelector?.matchExpressions : undefined
+    if (!exprs?.some((e) => e.operator === 'Exists' || e.operator === 'DoesNotExist')) return x
+    const matchExpressions = exprs.flatMap((e) => {
+      const v = values(e.key)
+      if (e.operator === 'Exists') return [{ key: e.key, operator: 'In' as const, values: v.length > 0 ? v : ['judge-no-pod-has-it'] }]
+      if (e.operator === 'DoesNotExist') return v.length > 0 ? [{ key: e.key, operator: 'NotIn' as const, values: v }] : []
+      return [e]
+    })
+    return { ...x, podSelector: { ...x.podSelector, matchExpressions } }
+  }
+  const spec = { ...p.spec }
+  if (spec.ingress) spec.ingress = spec.ingress.map((r) => r.from ? { ...r, from: r.from.map(peer) } : r)
+  if (spec.egress) spec.egress = spec.egress.map((r) => r.to ? { ...r, to: r.to.map(peer) } : r)
+  return { ...p, spec }
+}
+
 export interface JudgedCase { configs: NcaConfig[], compare: (answers: Map<string, Connectivity>) => Disagreement[], calls: number }
 
 /**
@@ -105,10 +129,11 @@ function unique (c: GenCase, id: number): GenCase {
 export function judgeCase (original: GenCase, id: number, stored: (p: NetworkPolicy) => NetworkPolicy = (p) => p): JudgedCase {
   const c = unique(original, id)
   const topo = topology(c)
+  const values = (key: string): string[] => [...new Set(c.pods.flatMap((p) => p.labels[key] === undefined ? [] : [p.labels[key] as string]))].sort()
   const configs = new Map<string, NcaConfig>()
   const config = (name: string, policies: NetworkPolicy[]): string => {
     const full = `${id}/${name}`
-    if (!configs.has(full)) configs.set(full, { name: full, resources: [...topo, ...policies.map((p) => forAnalyzer(stored(p)))] })
+    if (!configs.has(full)) configs.set(full, { name: full, resources: [...topo, ...policies.map((p) => withoutExists(forAnalyzer(stored(p)), values))] })
     return full
   }
   const all = config('all', c.policies)
