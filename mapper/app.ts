@@ -31,6 +31,7 @@ import { webRoutes } from './routes/web.js'
 import { exportRoutes } from './routes/export.js'
 import { shadowRoutes } from './routes/shadow.js'
 import { explainRoutes } from './routes/explain.js'
+import { clusterRoutes } from './routes/clusters.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -123,6 +124,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(mapRoutes({ store, labelsOf: deps.labelsOf }))
   await app.register(snapshotRoutes({ map: deps.map, metrics: deps.metrics, maxSnapshots: deps.maxSnapshots }))
   await app.register(explainRoutes({ store }))
+  await app.register(clusterRoutes({ store }))
   await app.register(exportRoutes({ store, labelsOf: deps.labelsOf, lookup: deps.exportLookup, images: createImageRenderer() }))
   await app.register(shadowRoutes({ store, labelsOf: deps.labelsOf, shadow: deps.shadow }))
   await app.register(webRoutes({ dir: deps.webDir }))

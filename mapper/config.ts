@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { duration, port, stringList, type OptionSpecs } from '../src/config/options.js'
+import { CLUSTER_NAME } from '../src/contract/map.js'
 import { parseCidr } from './policy/cidr.js'
 
 /** Comma-separated CIDRs, each checked. */
@@ -26,7 +27,7 @@ export const mapperOptions = {
   store: { schema: z.enum(['embedded', 'postgres']).default('embedded'), help: 'where the map is kept: embedded (memory + --state-dir, one replica) or postgres (a PostgreSQL database several replicas and clusters share; --store-dsn-file) (default embedded)' },
   'store-dsn-file': { schema: z.string().min(1).optional(), help: 'file holding the PostgreSQL connection string (postgresql://user:password@host:port/db?sslmode=...) for --store postgres; never given on the command line, never logged' },
   'store-pool-size': { schema: z.coerce.number().int().min(1).max(100).default(8), help: 'connections each mapper keeps to PostgreSQL with --store postgres (default 8)' },
-  'cluster-name': { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, 'a DNS label or name, e.g. prod-eu-1').default('default'), help: 'the name this cluster\'s edges carry in a store several clusters share (--store postgres) (default default)' },
+  'cluster-name': { schema: z.string().regex(CLUSTER_NAME, 'a DNS label or name, e.g. prod-eu-1').default('default'), help: 'the name this cluster\'s edges carry in a store several clusters share (--store postgres) (default default)' },
   'state-dir': { schema: z.string().min(1).optional(), help: 'directory for the durable map (checkpoint + write-ahead log); without it the map is in memory only' },
   'max-clock-skew': { schema: duration('5m'), help: 'how far ahead of the mapper\'s clock a reported time may be; later records are refused and counted in podmap_mapper_records_refused_total (default 5m)' },
   'ip-history-grace': { schema: duration('2h'), help: 'how long the IP addresses of deleted pods are remembered, so late reports still resolve to the pod that held them (default 2h; longer than any report can be late)' },

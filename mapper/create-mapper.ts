@@ -45,6 +45,8 @@ export interface MapperOptions {
   hourlyHistoryMs?: number
   /** Most snapshots kept (default 16). */
   maxSnapshots?: number
+  /** The cluster this mapper writes for (--cluster-name; default "default"). */
+  clusterName?: string
   /** A store to use instead of the embedded one (e.g. PostgreSQL); opened here. */
   store?: MapStore
   clusterDomain: string
@@ -92,7 +94,7 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
   const registry = o.registry ?? createRegistry('mapper')
   const metrics = createMapperMetrics(registry)
   const index = o.index ?? new ClusterIndex()
-  const map = o.store ?? new EmbeddedStore({ stateDir: o.stateDir, log: o.log, checkpointBytes: o.checkpointBytes, onCheckpoint: () => metrics.checkpoints.inc(), hourlyHistoryMs: o.hourlyHistoryMs, maxSnapshots: o.maxSnapshots, now: o.now })
+  const map = o.store ?? new EmbeddedStore({ cluster: o.clusterName, stateDir: o.stateDir, log: o.log, checkpointBytes: o.checkpointBytes, onCheckpoint: () => metrics.checkpoints.inc(), hourlyHistoryMs: o.hourlyHistoryMs, maxSnapshots: o.maxSnapshots, now: o.now })
   await map.open()
   mapBytesGauge(registry, () => map.memoryBytes?.())
   metrics.edges.set(await map.edgeCount())

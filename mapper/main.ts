@@ -49,6 +49,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     stateDir: config.stateDir,
     checkpointBytes: config.checkpointBytes,
     store,
+    clusterName: config.clusterName,
     hourlyHistoryMs: config.hourlyHistory,
     maxSnapshots: config.maxSnapshots,
     clusterDomain: config.clusterDomain,

@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import { parseDuration } from '../../src/config/duration.js'
 import { BadRequest } from '../../src/errors/catalogue.js'
-import type { Identity } from '../../src/contract/map.js'
+import { CLUSTER_NAME, type Identity } from '../../src/contract/map.js'
 import { parseLabelSelector } from '../kube/label-selector.js'
 import type { EdgeFilter } from '../store/edge-store.js'
 import { isDateTime } from '../resolve/record-times.js'
@@ -28,7 +28,9 @@ export const filterQuerySchema = z.object({
   namespace: namespacesQuerySchema,
   labelSelector: z.string().max(1024).optional().describe('Kubernetes label selector on the client or server workload\'s pods'),
   since: z.string().max(64).optional().describe('RFC 3339 time or a duration before now (24h); windows are precise to the hour within --hourly-history (48 h) and to the day before'),
-  until: z.string().max(64).optional().describe('RFC 3339 time or a duration before now; same precision as since')
+  until: z.string().max(64).optional().describe('RFC 3339 time or a duration before now; same precision as since'),
+  cluster: z.union([z.string(), z.array(z.string())]).optional()
+    .describe('cluster(s), repeated or comma-separated: read these clusters\' maps from a store they share (GET /api/v1/clusters lists them); each edge then carries its cluster. Default: this mapper\'s own')
 })
 export type FilterQuery = z.infer<typeof filterQuerySchema>
 
@@ -40,6 +42,12 @@ export function toEdgeFilter (q: FilterQuery, labelsOf: (id: Identity) => Array<
   }
   const filter: EdgeFilter = {}
   if (namespaces.length > 0) filter.namespaces = namespaces
+  const clusters = (Array.isArray(q.cluster) ? q.cluster : q.cluster !== undefined ? [q.cluster] : [])
+    .flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n.length > 0)
+  for (const c of clusters) {
+    if (!CLUSTER_NAME.test(c)) throw BadRequest(`query.cluster: "${c.slice(0, 70)}" is not a cluster name`)
+  }
+  if (clusters.length > 0) filter.clusters = clusters
   if (q.since !== undefined) filter.since = parseTime('since', q.since, now)
   if (q.until !== undefined) filter.until = parseTime('until', q.until, now)
   if (filter.since !== undefined && filter.until !== undefined && filter.since > filter.until) {

@@ -34,6 +34,8 @@ export interface EdgeFilter {
   labelSelector?: (id: Identity) => boolean
   since?: number
   until?: number
+  /** Read these clusters' maps (a store clusters share), each edge tagged with its cluster; default: this mapper's own, untagged. */
+  clusters?: string[]
 }
 
 export interface PortCount { client: Identity, server: Identity, port: number, protocol: 'TCP' | 'UDP', count: number, lastSeen: number }

@@ -21,6 +21,7 @@ import { HOUR_MS, type Call } from './call.js'
 import { EdgeStore, edgeKey, type EdgeFilter, type PortCount } from './edge-store.js'
 import type { MapStore } from './map-store.js'
 import { WriteAheadLog } from './wal.js'
+import { readClusters } from './cluster-reads.js'
 import { isDateTime } from '../resolve/record-times.js'
 import {
   InternTable, STATE_FORMAT, decodeCall, encodeCall, loadEdge, saveEdge,
@@ -40,6 +41,8 @@ export interface EmbeddedStoreOptions {
   now?: () => number
   /** Called once each checkpoint is durable (and the logs it covers removed). */
   onCheckpoint?: () => void
+  /** The cluster this mapper writes for (default "default"); the embedded store holds no other. */
+  cluster?: string
   /** Awaited before each log file is opened: a test hook that holds a checkpoint's switch-over open. */
   beforeWalOpen?: (path: string) => Promise<void>
 }
@@ -74,6 +77,7 @@ export class EmbeddedStore implements MapStore {
   }
 
   get durable (): boolean { return this.opts.stateDir !== undefined }
+  get cluster (): string { return this.opts.cluster ?? 'default' }
 
   /** Calls that ended before this are kept in daily buckets. */
   private hourlyFrom (): number { return this.now() - this.hourlyMs }
@@ -299,8 +303,17 @@ export class EmbeddedStore implements MapStore {
   async rollUp (): Promise<number> { return this.edges.rollUp(this.hourlyFrom()) }
   async leadsJobs (): Promise<boolean> { return true }
 
-  async list (filter?: EdgeFilter): Promise<Edge[]> { return this.edges.list(filter) }
-  async listJson (filter?: EdgeFilter): Promise<string> { return this.edges.listJson(filter) }
+  async list (filter?: EdgeFilter): Promise<Edge[]> { return (await this.named(filter)) ?? this.edges.list(filter) }
+  async listJson (filter?: EdgeFilter): Promise<string> {
+    const named = await this.named(filter)
+    return named ? JSON.stringify({ edges: named }) : this.edges.listJson(filter)
+  }
+
+  private async named (filter?: EdgeFilter): Promise<Edge[] | undefined> {
+    return await readClusters(filter, async (c) => c === this.cluster ? this.edges.list(filter) : [])
+  }
+
+  async clusters (): Promise<Array<{ name: string, edges: number }>> { return [{ name: this.cluster, edges: this.edges.size }] }
   async explain (clientKey: string, serverKey: string, since?: number, until?: number): Promise<ExplainResponse | undefined> {
     return this.edges.explain(clientKey, serverKey, since, until)
   }

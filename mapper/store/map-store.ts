@@ -15,6 +15,8 @@ export type { HeldReport, Pin } from './state-codec.js'
 
 export interface MapStore {
   readonly kind: 'embedded' | 'postgres'
+  /** The cluster this mapper writes for (--cluster-name). */
+  readonly cluster: string
   /** Whether what is recorded survives a restart. */
   readonly durable: boolean
   open: () => Promise<void>
@@ -61,4 +63,6 @@ export interface MapStore {
   edgeCount: () => Promise<number>
   /** Estimated bytes the map holds in this process's memory, where it holds it there. */
   memoryBytes?: () => number
+  /** Every cluster in the store with its edge count, by name (this mapper's own always among them). */
+  clusters: () => Promise<Array<{ name: string, edges: number }>>
 }

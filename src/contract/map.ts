@@ -24,10 +24,21 @@ export const edgeSchema = z.object({
   /** For an External server: the IP addresses it was seen at (DNS answers, session peers). */
   addresses: z.array(z.string()).optional(),
   firstSeen: z.string(),
-  lastSeen: z.string()
+  lastSeen: z.string(),
+  /** The cluster the edge belongs to: set on reads that name clusters (`cluster=`), in a store clusters share. */
+  cluster: z.string().optional()
 })
 
+/** A cluster's name (--cluster-name, `cluster=`): a DNS name of at most 63 characters. */
+export const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/
+
 export const mapResponseSchema = z.object({ edges: z.array(edgeSchema) })
+
+/** GET /api/v1/clusters: the cluster this mapper writes, and every cluster in its store with its edges. */
+export const clustersResponseSchema = z.object({
+  cluster: z.string(),
+  clusters: z.array(z.object({ name: z.string(), edges: z.number().int().nonnegative() }))
+})
 
 
 export type Identity = z.infer<typeof identitySchema>

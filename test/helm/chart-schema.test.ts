@@ -4,7 +4,9 @@ import { CHART, helm } from './helm-cli.js'
 
 /** Each bad value, and the path and message helm must print for it. */
 const cases: Array<{ set: string, where: string, says: RegExp }> = [
-  { set: 'mapper.replicas=2', where: '/mapper/replicas', says: /maximum/ },
+  { set: 'mapper.replicas=-1', where: '/mapper/replicas', says: /minimum/ },
+  { set: 'store.type=sqlite', where: '/store/type', says: /must be one of/ },
+  { set: 'store.clusterName=Prod_EU', where: '/store/clusterName', says: /does not match pattern/ },
   { set: 'sniffer.image.pullPolicy=Sometimes', where: '/sniffer/image/pullPolicy', says: /must be one of/ },
   { set: 'sniffer.capabilities[0]=SYS_ADMIN', where: '/sniffer/capabilities/0', says: /must be one of/ },
   { set: 'sniffer.metricsPort=70000', where: '/sniffer/metricsPort', says: /maximum/ },

@@ -10,7 +10,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../testbed/fake-apiserver.js'
-import { shopObjects, IP } from '../mapper/fixtures.js'
+import { shopObjects } from '../mapper/fixtures.js'
+import { extName, uniqueReport } from './unique-reports.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
 import { startMapperProcess, type MapperProcess } from './mapper-process.js'
 import { SOAK, fmt, recordFigure } from './figures.js'
@@ -37,20 +38,6 @@ async function checkpointsSinceStart (m: MapperProcess): Promise<number> {
   return Number(/^podmap_mapper_checkpoints_total (\S+)$/m.exec(text)?.[1] ?? NaN)
 }
 
-const extName = (s: number, i: number): string => `ext-${s}-${i}.example`
-
-function report (s: number, i: number) {
-  const now = Date.now()
-  // 198.18.0.0/15 (benchmarking range): room for 512 reports per sniffer.
-  const server = `198.${18 + Math.floor(i / 256)}.${s}.${i % 256}`
-  return {
-    // The fixture's pods all run on node-a: every simulated sniffer speaks for it.
-    version: 1, node: 'node-a', sentAt: now,
-    dns: [{ client: IP.checkout, name: extName(s, i), answers: [server], ttl: 30, firstSeen: now, lastSeen: now, count: 1 }],
-    sockets: [{ client: IP.checkout, server, port: 443, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }]
-  }
-}
-
 async function mapNames (m: MapperProcess): Promise<Set<string>> {
   const res = await fetch(`${m.url}/api/v1/map`, { signal: AbortSignal.timeout(5000) })
   const map = mapResponseSchema.parse(await res.json())
@@ -70,7 +57,7 @@ for (const checkpointBytes of [undefined, 4096]) {
     let killing = false
     const sniffer = async (s: number): Promise<void> => {
       for (let i = 0; i < REPORTS_PER_SNIFFER; i++) {
-        const body = JSON.stringify(report(s, i))
+        const body = JSON.stringify(uniqueReport(s, i))
         for (let attempt = 0; ; attempt++) {
           assert.ok(attempt < 600, `report ${s}/${i} delivered within 600 attempts`)
           sent++

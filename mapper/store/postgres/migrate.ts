@@ -7,13 +7,12 @@
 import type { Pool } from 'pg'
 import { MIGRATIONS, type Migration } from './migrations.js'
 import { LOCK_CLASS, LOCK_MIGRATIONS } from './advisory-locks.js'
+import { withClient } from './pg-client.js'
 
 export interface MigrateResult { applied: number[], current: number }
 
 export async function migrate (pool: Pool, migrations: Migration[] = MIGRATIONS): Promise<MigrateResult> {
-  const client = await pool.connect()
-  let broken: Error | undefined
-  try {
+  return await withClient(pool, async (client) => {
     await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, LOCK_MIGRATIONS])
     try {
       await client.query('CREATE TABLE IF NOT EXISTS podmap_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())')
@@ -39,9 +38,8 @@ export async function migrate (pool: Pool, migrations: Migration[] = MIGRATIONS)
       }
       return { applied, current: Math.max(0, ...done, ...applied) }
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_MIGRATIONS]).catch((err: Error) => { broken = err })
+      // A failed unlock means a failed connection: withClient destroys it, and the lock goes with it.
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_MIGRATIONS]).catch(() => {})
     }
-  } finally {
-    client.release(broken)
-  }
+  })
 }

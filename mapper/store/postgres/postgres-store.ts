@@ -27,6 +27,8 @@ import { migrate } from './migrate.js'
 import { isRetryable, isUnavailable } from './pg-errors.js'
 import { jobRunLock, jobsLock, LOCK_CLASS } from './advisory-locks.js'
 import { saveRecords } from './save-records.js'
+import { withClient } from './pg-client.js'
+import { readClusters } from '../cluster-reads.js'
 
 export interface PostgresStoreOptions {
   /** The connection string (read from --store-dsn-file; never logged). */
@@ -42,6 +44,9 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number
   now?: () => number
 }
+
+/** Most calls written in one group-commit transaction. */
+const MAX_GROUP_CALLS = 50_000
 
 /** bigint (int8) columns as numbers: counts and epoch milliseconds stay far below 2^53. */
 const types = {
@@ -61,6 +66,8 @@ export class PostgresStore implements MapStore {
   private readonly now: () => number
   private readonly jobsKey: number
   private readonly runKey: number
+  private pending: Array<{ calls: Call[], resolve: () => void, reject: (err: unknown) => void }> = []
+  private flushing?: Promise<void>
   /** The edge count as last read, until a local write may have changed it (or 5 s pass). */
   private counted?: { n: number, at: number }
 
@@ -86,6 +93,7 @@ export class PostgresStore implements MapStore {
   }
 
   async close (): Promise<void> {
+    while (this.flushing) await this.flushing.catch(() => {})
     const leader = this.leader
     this.leader = undefined
     await leader?.end().catch(() => {})
@@ -117,28 +125,53 @@ export class PostgresStore implements MapStore {
   /** Runs `fn` in a transaction, again on a deadlock or a concurrent insert (at most 8 tries). */
   private async tx<T> (fn: (c: PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      let client: PoolClient
-      try { client = await this.db.connect() } catch (err) { throw this.translate(err) }
-      let broken: Error | undefined
       try {
-        await client.query('BEGIN')
-        const out = await fn(client)
-        await client.query('COMMIT')
-        return out
+        return await withClient(this.db, async (c) => {
+          await c.query('BEGIN')
+          try {
+            const out = await fn(c)
+            await c.query('COMMIT')
+            return out
+          } catch (err) {
+            await c.query('ROLLBACK').catch(() => {})
+            throw err
+          }
+        })
       } catch (err) {
-        await client.query('ROLLBACK').catch((e: Error) => { broken = e })
-        if (isUnavailable(err)) { broken ??= err as Error; throw this.translate(err) }
         if (isRetryable(err) && attempt < 8) continue
-        throw err
-      } finally {
-        client.release(broken)
+        throw this.translate(err)
       }
     }
   }
 
+  /**
+   * Resolves once the calls are committed. Reports that arrive while a write is under way share the
+   * next transaction (group commit, as the embedded store's log shares an fsync): reports that hit
+   * the same edges would otherwise queue on the same row locks, one commit each.
+   */
   async record (calls: Call[]): Promise<void> {
     if (calls.length === 0) return
-    await this.tx(async (c) => { await this.write(c, calls) })
+    await new Promise<void>((resolve, reject) => {
+      this.pending.push({ calls, resolve, reject })
+      this.flushing ??= this.flush()
+    })
+  }
+
+  private async flush (): Promise<void> {
+    while (this.pending.length > 0) {
+      // At most MAX_GROUP_CALLS calls in one transaction (a single bigger report goes alone).
+      let n = 0
+      let take = 0
+      while (take < this.pending.length && (take === 0 || n + (this.pending[take]?.calls.length ?? 0) <= MAX_GROUP_CALLS)) n += this.pending[take++]?.calls.length ?? 0
+      const group = this.pending.splice(0, take)
+      try {
+        await this.tx(async (c) => { await this.write(c, group.length === 1 ? group[0]?.calls ?? [] : group.flatMap((g) => g.calls)) })
+        for (const g of group) g.resolve()
+      } catch (err) {
+        for (const g of group) g.reject(err)
+      }
+    }
+    this.flushing = undefined
   }
 
   /** Adds calls inside a transaction: edges upserted in key order, then their buckets and facet totals. */
@@ -340,39 +373,54 @@ export class PostgresStore implements MapStore {
   }
 
   /** Edge records for a read: edges (filtered by namespace in SQL), facet totals, and buckets when a window needs them. */
-  private async load (filter: EdgeFilter = {}, where = '', args: unknown[] = []): Promise<EdgeStore> {
+  private async load (filter: EdgeFilter = {}, where = '', args: unknown[] = [], cluster = this.opts.cluster): Promise<EdgeStore> {
     const windowed = filter.since !== undefined || filter.until !== undefined
     const ns = filter.namespaces && filter.namespaces.length > 0 ? filter.namespaces : null
-    const c = await this.db.connect().catch((err: unknown) => { throw this.translate(err) })
-    let broken: Error | undefined
     try {
-      // One snapshot for the three reads.
-      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-      const scope = `e.cluster = $1 AND ($2::text[] IS NULL OR e.client ->> 'namespace' = ANY($2) OR e.server ->> 'namespace' = ANY($2))${where}`
-      const params = [this.opts.cluster, ns, ...args]
-      const edges = (await c.query<EdgeRow>(`SELECT ${EDGE_COLUMNS.split(', ').map((x) => `e.${x}`).join(', ')} FROM podmap_edges e WHERE ${scope}`, params)).rows
-      const facets = (await c.query<FacetRow>(`SELECT f.edge_id, f.facet, f.total FROM podmap_facets f JOIN podmap_edges e ON e.id = f.edge_id WHERE ${scope}`, params)).rows
-      let buckets: BucketRow[] = []
-      if (windowed || where !== '') {
-        const n = params.length
-        buckets = (await c.query<BucketRow>(`SELECT b.edge_id, b.level, b.period, b.facet, b.first_off, b.last_off, b.count FROM podmap_buckets b JOIN podmap_edges e ON e.id = b.edge_id
-          WHERE ${scope} AND ($${n + 1}::bigint IS NULL OR ${periodEndSql('b')} > $${n + 1}) AND ($${n + 2}::bigint IS NULL OR ${periodStartSql('b')} <= $${n + 2})`, [...params, filter.since ?? null, filter.until ?? null])).rows
-      }
-      await c.query('COMMIT')
-      const mem = new EdgeStore()
-      for (const r of toRecords(edges, facets, buckets)) mem.restore(r)
-      return mem
+      return await withClient(this.db, async (c) => {
+        // One snapshot for the three reads.
+        await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+        try {
+          const scope = `e.cluster = $1 AND ($2::text[] IS NULL OR e.client ->> 'namespace' = ANY($2) OR e.server ->> 'namespace' = ANY($2))${where}`
+          const params = [cluster, ns, ...args]
+          const edges = (await c.query<EdgeRow>(`SELECT ${EDGE_COLUMNS.split(', ').map((x) => `e.${x}`).join(', ')} FROM podmap_edges e WHERE ${scope}`, params)).rows
+          const facets = (await c.query<FacetRow>(`SELECT f.edge_id, f.facet, f.total FROM podmap_facets f JOIN podmap_edges e ON e.id = f.edge_id WHERE ${scope}`, params)).rows
+          let buckets: BucketRow[] = []
+          if (windowed || where !== '') {
+            const n = params.length
+            buckets = (await c.query<BucketRow>(`SELECT b.edge_id, b.level, b.period, b.facet, b.first_off, b.last_off, b.count FROM podmap_buckets b JOIN podmap_edges e ON e.id = b.edge_id
+              WHERE ${scope} AND ($${n + 1}::bigint IS NULL OR ${periodEndSql('b')} > $${n + 1}) AND ($${n + 2}::bigint IS NULL OR ${periodStartSql('b')} <= $${n + 2})`, [...params, filter.since ?? null, filter.until ?? null])).rows
+          }
+          await c.query('COMMIT')
+          const mem = new EdgeStore()
+          for (const r of toRecords(edges, facets, buckets)) mem.restore(r)
+          return mem
+        } catch (err) {
+          await c.query('ROLLBACK').catch(() => {})
+          throw err
+        }
+      })
     } catch (err) {
-      await c.query('ROLLBACK').catch((e: Error) => { broken = e })
-      if (isUnavailable(err)) broken ??= err as Error
       throw this.translate(err)
-    } finally {
-      c.release(broken)
     }
   }
 
-  async list (filter?: EdgeFilter): Promise<Edge[]> { return (await this.load(filter)).list(filter) }
-  async listJson (filter?: EdgeFilter): Promise<string> { return (await this.load(filter)).listJson(filter) }
+  async list (filter?: EdgeFilter): Promise<Edge[]> { return (await this.named(filter)) ?? (await this.load(filter)).list(filter) }
+  async listJson (filter?: EdgeFilter): Promise<string> {
+    const named = await this.named(filter)
+    return named ? JSON.stringify({ edges: named }) : (await this.load(filter)).listJson(filter)
+  }
+
+  private async named (filter?: EdgeFilter): Promise<Edge[] | undefined> {
+    return await readClusters(filter, async (c) => (await this.load(filter, '', [], c)).list(filter))
+  }
+
+  async clusters (): Promise<Array<{ name: string, edges: number }>> {
+    const r = await this.q<{ name: string, edges: number }>('SELECT cluster AS name, count(*)::bigint AS edges FROM podmap_edges GROUP BY cluster')
+    const out = r.rows
+    if (!out.some((c) => c.name === this.opts.cluster)) out.push({ name: this.opts.cluster, edges: 0 })
+    return out.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  }
 
   async explain (clientKey: string, serverKey: string, since?: number, until?: number): Promise<ExplainResponse | undefined> {
     const mem = await this.load({}, ' AND e.client_key = $3 AND e.server_key = $4', [clientKey, serverKey])

@@ -167,6 +167,17 @@ export function mapStoreSuite (name: string, backend: Backend): void {
       assert.deepEqual(new Set(p?.addresses), new Set(many.slice(0, 64)))
     }))
 
+    test('the store lists its cluster; a read naming clusters tags each edge with its cluster', withStore(async (b, clock) => {
+      const m = await opened(b, clock)
+      await m.record([call(), call({ server: partner })])
+      assert.deepEqual(await m.clusters(), [{ name: m.cluster, edges: 2 }])
+      assert.equal((await m.list())[0]?.cluster, undefined, 'a plain read is this cluster\'s map, untagged')
+      const named = await m.list({ clusters: [m.cluster, 'elsewhere'] })
+      assert.deepEqual(named.map((e) => [e.cluster, e.server.name]), [[m.cluster, 'orders'], [m.cluster, 'api.partner.example']])
+      assert.deepEqual(JSON.parse(await m.listJson({ clusters: ['elsewhere'] })), { edges: [] })
+      assert.deepEqual(JSON.parse(await m.listJson({ clusters: [m.cluster], since: T + H })), { edges: [] }, 'windows apply')
+    }))
+
     test('a server first seen without its Service takes the Service name when a call names it', withStore(async (b, clock) => {
       const m = await opened(b, clock)
       const bare = { kind: 'Deployment', namespace: 'shop', name: 'orders' }

@@ -165,8 +165,12 @@ test('clusters sharing a database keep their own maps', async () => {
     await west.record([call({ server: partner }), call()])
     assert.equal(await east.edgeCount(), 1)
     assert.equal(await west.edgeCount(), 2)
+    const fleet = await east.list({ clusters: ['east', 'west'] })
+    assert.deepEqual(fleet.map((e) => [e.cluster, e.server.name]), [['east', 'orders'], ['west', 'orders'], ['west', 'api.partner.example']], 'a fleet read through either cluster\'s mapper')
+    assert.deepEqual(await west.clusters(), [{ name: 'east', edges: 1 }, { name: 'west', edges: 2 }])
     assert.equal(await east.reset(), 1)
     assert.equal((await west.list()).length, 2)
+    assert.deepEqual(await east.clusters(), [{ name: 'east', edges: 0 }, { name: 'west', edges: 2 }], 'its own cluster is listed even when empty')
   } finally {
     await east.close()
     await west.close()
