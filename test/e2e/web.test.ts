@@ -1,23 +1,23 @@
 /**
  * The web page in a real browser: headless Debian Chromium (playwright-core, no downloaded browser)
- * opens the real mapper's `/` on a network-namespace cluster after the shop calls were made, and
- * the page shows exactly the map's workloads and calls, grouped by namespace, with working edge
- * details (mouse and keyboard) and namespace filter.
+ * opens the real mapper's `/` on the real control plane's cluster (test/e2e/stack.ts: the shop
+ * applied with kubectl, the chart installed with helm) after the shop calls were made, and the page
+ * shows exactly the map's workloads and calls, grouped by namespace, with working edge details
+ * (mouse and keyboard) and namespace filter. A real cluster's map also holds its own calls
+ * (kubelets to the API server, CoreDNS, probes): the page is opened on the shop's namespaces
+ * (`/?namespace=shop,batch,db`, the same filter the map API takes), where the calls are exactly
+ * the shop's.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
-import { shopScenario } from '../testbed/scenarios.js'
-import { startStack, waitFor, type Stack } from './fake-api-stack.js'
-import { runClient, startServer } from './fake-api-traffic.js'
+import { startStack, waitFor, type Stack } from './stack.js'
+import { makeShopCalls } from './traffic.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
 import { shadowResponseSchema } from '../../src/contract/shadow.js'
 import { launchBrowser, type Browser } from './browser.js'
 const SCREENSHOT = 'test-results/web.png'
-const CHECKOUT = 'shop/checkout-7d9f8c6b5d-x2x7k'
-const ORDERS = 'shop/orders-5c4f7b9d8e-k8w2p'
-const NIGHTLY = 'batch/nightly-28000000-7qv4n'
-const LEDGER = 'db/ledger-0'
+const SHOP_NS = 'shop,batch,db'
 
 const NODES = ['CronJob batch/nightly', 'Deployment shop/checkout', 'Deployment shop/orders', 'External api.partner.example', 'StatefulSet db/ledger']
 const EDGES = [
@@ -34,21 +34,14 @@ before(async () => {
   // A mapper without the shadow route answers it 404, which the page handles and says.
   const launching = launchBrowser({ ignore: /\/api\/v1\/shadow/ })
   launching.catch(() => {})
-  stack = await startStack(shopScenario)
-  await startServer(stack.tb, ORDERS, [8080])
-  await startServer(stack.tb, LEDGER, [5432])
-  const tb = stack.tb
-  await Promise.all([
-    runClient(tb, { pod: CHECKOUT, host: 'orders.shop.svc.cluster.local', port: 80 }),
-    runClient(tb, { pod: NIGHTLY, host: 'ledger.db.svc.cluster.local', port: 5432 }),
-    runClient(tb, { pod: CHECKOUT, host: 'api.partner.example', port: 443 })
-  ])
+  stack = await startStack()
+  await makeShopCalls(stack.cluster, stack.shop)
   const url = stack.mapperUrl
-  await waitFor('three edges in the map', async () => {
-    const res = await fetch(`${url}/api/v1/map`)
+  await waitFor('the shop\'s three edges in the map, each with DNS and TCP evidence', async () => {
+    const res = await fetch(`${url}/api/v1/map?namespace=${SHOP_NS}`)
     const edges = mapResponseSchema.parse(await res.json()).edges
-    return edges.length === 3 && edges.every((e) => e.evidence.includes('tcp')) ? edges : undefined
-  }, 20_000, 300)
+    return edges.length === 3 && edges.every((e) => e.evidence.includes('tcp') && e.evidence.includes('dns')) ? edges : undefined
+  }, 30_000, 300)
   browser = await launching
   page = browser.page
 })
@@ -65,7 +58,7 @@ const field = (name: string) => page.locator(`#details-list dd[data-field="${nam
 
 test('the page shows one node per workload and one arrow per call, each workload inside its namespace box', async () => {
   const s = stack as Stack
-  await page.goto(`${s.mapperUrl}/`)
+  await page.goto(`${s.mapperUrl}/?namespace=${SHOP_NS}`)
   await page.locator('body[data-shadow] #graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
   assert.deepEqual(await nodeIds(), NODES)
   assert.deepEqual(await edgeRows(), EDGES)
@@ -160,9 +153,15 @@ test('filtering by namespace batch leaves only its call, and the URL keeps the f
   assert.match(page.url(), /\?namespace=batch$/)
   // The selected call is still in view, so its details stay open.
   assert.equal(await field('ports').textContent(), '5432/TCP')
-  await page.locator('#namespace').selectOption('')
+  await page.locator('#namespace').selectOption(SHOP_NS)
   await page.locator('#graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
-  assert.deepEqual(await page.locator('#namespace option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), ['', 'batch', 'db', 'shop'])
+  assert.match(page.url(), /\?namespace=shop,batch,db$/)
+  assert.deepEqual(await page.locator('#namespace option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), ['', 'batch', 'db', 'shop', SHOP_NS])
+  // All namespaces: the cluster's own calls too, so more than the shop's three.
+  await page.locator('#namespace').selectOption('')
+  await waitFor('all namespaces drawn', async () => Number(await page.locator('#graph').getAttribute('data-edge-count')) > 3 ? true : undefined, 10_000, 200)
+  await page.locator('#namespace').selectOption(SHOP_NS)
+  await page.locator('#graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
 })
 
 test('calls the shadow check would deny are drawn dashed red and explained in the details', async () => {
@@ -182,7 +181,7 @@ test('calls the shadow check would deny are drawn dashed red and explained in th
   })
   await page.route('**/api/v1/shadow*', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) }))
   try {
-    await page.goto(`${(stack as Stack).mapperUrl}/`)
+    await page.goto(`${(stack as Stack).mapperUrl}/?namespace=${SHOP_NS}`)
     await page.locator('body[data-state="ready"][data-shadow] #graph[data-edge-count="3"]').waitFor({ timeout: 10_000 })
     const denied = await page.locator('#graph .edge.denied').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-key')} ${e.getAttribute('data-denied')}`))
     assert.deepEqual(denied, ['CronJob batch/nightly -> StatefulSet db/ledger true'])
