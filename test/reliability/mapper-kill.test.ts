@@ -9,8 +9,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../testbed/fake-apiserver.js'
-import { shopObjects } from '../mapper/fixtures.js'
+import { startShopCluster, type ShopAddresses, type ShopCluster } from './shop-cluster.js'
 import { extName, uniqueReport } from './unique-reports.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
 import { startMapperProcess, type MapperProcess } from './mapper-process.js'
@@ -20,17 +19,18 @@ const SNIFFERS = 5
 const REPORTS_PER_SNIFFER = SOAK ? 400 : 80
 const KILLS = SOAK ? 5 : 2
 
-let api: FakeApiServer
+let shop: ShopCluster
+let IP: ShopAddresses
 let mapper: MapperProcess | undefined
 
 before(async () => {
-  api = await startFakeApiServer()
-  api.load(shopObjects().map(([, o]) => structuredClone(o) as KubeObj))
+  shop = await startShopCluster()
+  IP = shop.ip
 })
 
 after(async () => {
   await mapper?.cleanup()
-  await api?.close()
+  await shop?.stop()
 })
 
 async function checkpointsSinceStart (m: MapperProcess): Promise<number> {
@@ -48,7 +48,7 @@ for (const checkpointBytes of [undefined, 4096]) {
   const during = checkpointBytes === undefined ? '' : ` during checkpoints (--checkpoint-bytes ${checkpointBytes})`
   test(`mapper SIGKILLed ${KILLS} times while ${SNIFFERS} sniffers report${during}: every acknowledged record survives, retries deliver the rest`, async () => {
     await mapper?.cleanup()
-    const m = await startMapperProcess(api, ['--log-level', 'warn', '--state-dir', '{dir}/state', ...(checkpointBytes === undefined ? [] : ['--checkpoint-bytes', String(checkpointBytes)])])
+    const m = await startMapperProcess(shop, ['--log-level', 'warn', '--state-dir', '{dir}/state', ...(checkpointBytes === undefined ? [] : ['--checkpoint-bytes', String(checkpointBytes)])])
     mapper = m
     let checkpoints = 0
     const acked = new Set<string>()
@@ -57,7 +57,7 @@ for (const checkpointBytes of [undefined, 4096]) {
     let killing = false
     const sniffer = async (s: number): Promise<void> => {
       for (let i = 0; i < REPORTS_PER_SNIFFER; i++) {
-        const body = JSON.stringify(uniqueReport(s, i))
+        const body = JSON.stringify(uniqueReport(s, i, { client: IP.checkout, node: IP.nodeName }))
         for (let attempt = 0; ; attempt++) {
           assert.ok(attempt < 600, `report ${s}/${i} delivered within 600 attempts`)
           sent++

@@ -1,4 +1,4 @@
-/** A real `podmap mapper` process on 127.0.0.1 against a fake API server, for fault tests. */
+/** A real `podmap mapper` process on 127.0.0.1, for fault tests: against the real control plane (a kubeconfig), or the fake API server where a test injects API faults (k8s-faults). */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -42,18 +42,19 @@ export async function readyz (url: string): Promise<number> {
 }
 
 /** `extraArgs` are appended to the mapper's command line; `{dir}` in them becomes the process's own temp directory, where `files` are written first. */
-export async function startMapperProcess (api: FakeApiServer, extraArgs: string[] = [], files: Record<string, string> = {}, readyTimeoutMs = 30_000): Promise<MapperProcess> {
+export async function startMapperProcess (api: FakeApiServer | { kubeconfig: string }, extraArgs: string[] = [], files: Record<string, string> = {}, readyTimeoutMs = 30_000): Promise<MapperProcess> {
   const dir = mkdtempSync('/tmp/podmap-rel-')
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, { mode: 0o600 })
   const args = extraArgs.map((a) => a.replaceAll('{dir}', dir))
   const token = `tok-${Math.random().toString(36).slice(2)}`
   writeFileSync(join(dir, 'token'), token + '\n', { mode: 0o600 })
-  await api.writeKubeconfig(join(dir, 'kubeconfig'))
+  const kubeconfig = 'kubeconfig' in api ? api.kubeconfig : join(dir, 'kubeconfig')
+  if (!('kubeconfig' in api)) await api.writeKubeconfig(kubeconfig)
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const logs: string[] = []
   const launch = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, [BIN, 'mapper', '--kubeconfig', join(dir, 'kubeconfig'), '--token-file', join(dir, 'token'),
+    const child = spawn(process.execPath, [BIN, 'mapper', '--kubeconfig', kubeconfig, '--token-file', join(dir, 'token'),
       '--host', '127.0.0.1', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     const push = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(line)

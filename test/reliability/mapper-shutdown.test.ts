@@ -8,8 +8,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../testbed/fake-apiserver.js'
-import { shopObjects, IP } from '../mapper/fixtures.js'
+import { startShopCluster, type ShopAddresses, type ShopCluster } from './shop-cluster.js'
 import { mapResponseSchema, type Edge } from '../../src/contract/map.js'
 import { startMapperProcess, type MapperProcess } from './mapper-process.js'
 import { edgeName, readStateCounts } from './state-counts.js'
@@ -17,18 +16,19 @@ import { recordFigure } from './figures.js'
 
 const REPORTS = 40
 
-let api: FakeApiServer
+let shop: ShopCluster
+let IP: ShopAddresses
 let mapper: MapperProcess
 
 before(async () => {
-  api = await startFakeApiServer()
-  api.load(shopObjects().map(([, o]) => structuredClone(o) as KubeObj))
-  mapper = await startMapperProcess(api, ['--log-level', 'info', '--report-rate', '0', '--state-dir', '{dir}/state'])
+  shop = await startShopCluster()
+  IP = shop.ip
+  mapper = await startMapperProcess(shop, ['--log-level', 'info', '--report-rate', '0', '--state-dir', '{dir}/state'])
 })
 
 after(async () => {
   await mapper?.cleanup()
-  await api?.close()
+  await shop?.stop()
 })
 
 /** Report i: checkout -> orders (via its Service) and the Job -> ledger, plus one external name per report. */
@@ -36,7 +36,7 @@ function report (i: number) {
   const now = Date.now()
   const ext = `198.18.0.${i + 1}`
   return {
-    version: 1, node: 'node-a', sentAt: now,
+    version: 1, node: IP.nodeName, sentAt: now,
     dns: [{ client: IP.checkout, name: `ext-${i}.example`, answers: [ext], ttl: 30, firstSeen: now, lastSeen: now, count: 1 }],
     sockets: [
       { client: IP.checkout, server: IP.ordersSvc, port: 80, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 2 },

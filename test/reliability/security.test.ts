@@ -13,8 +13,9 @@ import { fileURLToPath } from 'node:url'
 import { createLogger, REDACT_PATHS } from '../../src/log/logger.js'
 import { createTokenCheck } from '../../mapper/http/token-check.js'
 import { createRateLimiter } from '../../mapper/http/rate-limit.js'
-import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../testbed/fake-apiserver.js'
-import { shopIndex, shopObjects } from '../mapper/fixtures.js'
+import { shopIndex } from '../mapper/fixtures.js'
+import { claimRun } from '../testbed/owned-run.js'
+import { startControlPlane, type ControlPlane } from '../testbed/control-plane/control-plane.js'
 import { render, type KubeDoc } from '../helm/helm-cli.js'
 import { appFixture, auth, IP, T0, TOKEN, validReport } from './app-fixture.js'
 import { startMapperProcess, type MapperProcess } from './mapper-process.js'
@@ -52,14 +53,14 @@ test('--read-token-file: every read route needs the read token, however its path
   recordFigure({ area: 'security', test: 'read API token (--read-token-file)', figure: `${checked} GETs without the right read token -> 401 (no token echoed); with it 200; report token cannot read, read token cannot write; /healthz, /readyz, /metrics open`, inputs: checked, file: 'test/reliability/security.test.ts' })
 })
 
-let api: FakeApiServer
+let cp: ControlPlane
 let mapper: MapperProcess
 before(async () => {
-  api = await startFakeApiServer()
-  api.load(shopObjects().map(([, o]) => structuredClone(o) as KubeObj))
-  mapper = await startMapperProcess(api, ['--read-token-file', '{dir}/read-token', '--request-timeout', '1s', '--log-level', 'info'], { 'read-token': READ_TOKEN + '\n' })
+  // The real control plane (an empty cluster is enough: these tests are about the mapper's HTTP side).
+  cp = await startControlPlane({ run: claimRun('security') })
+  mapper = await startMapperProcess({ kubeconfig: cp.adminKubeconfig }, ['--read-token-file', '{dir}/read-token', '--request-timeout', '1s', '--log-level', 'info'], { 'read-token': READ_TOKEN + '\n' })
 })
-after(async () => { await mapper?.cleanup(); await api?.close() })
+after(async () => { await mapper?.cleanup(); await cp?.stop() })
 
 function cli (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   return new Promise((resolve) => {
