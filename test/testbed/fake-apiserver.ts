@@ -3,6 +3,24 @@
  * @kubernetes/client-node informers and the real kubectl: legacy discovery, list (with limit/continue),
  * get, label/field selectors, chunked watch with history, bookmarks, timeouts and 410 Gone, plus fault
  * injection for reliability tests. Read-only over HTTP; tests change state through the object API.
+ *
+ * NOT the cluster the product is tested on: that is the real control plane (control-plane/, cluster/,
+ * test/e2e/stack.ts), which every e2e suite and the reliability suite's process tests use. This fake
+ * stays only where a real API server cannot be made to do the job:
+ *  - faults on cue: test/mapper/kube/informers.test.ts and test/reliability/k8s-faults.test.ts cut
+ *    watches mid-stream, answer 500 to the next N requests, stall a watch with its connection open,
+ *    expire history at an exact moment, refuse watches while lists are served (cutWatches, failNext,
+ *    stallWatches, expireHistory, refuseWatches). The real 410 after an etcd compaction and an API
+ *    server restart is in test/e2e/cluster-events.test.ts, real refusals by RBAC in degraded-rbac;
+ *  - test/cli/port-forward.test.ts and port-forward-errors.test.ts: the CLI's discovery and
+ *    port-forward edge cases in one process (an API server that never answers, upgrades refused on
+ *    cue, a mapper Service whose pod is a local port, Services in several namespaces); the real path
+ *    (kubectl, the API server's pods/portforward, the node agent's kubelet port) is
+ *    test/e2e/kubectl-plugin.test.ts;
+ *  - scale: bench/ (cluster, query, soak) hold thousands of nodes' and pods' objects;
+ *  - test/images/images.image-test.ts runs the mapper image against it (not moved yet: the image
+ *    test builds no cluster).
+ * node-agent/kubelet-server.ts shares only its port-forward protocol code (fake-apiserver-portforward.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
