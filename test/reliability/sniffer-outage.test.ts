@@ -1,41 +1,47 @@
 /**
- * Faults with real processes on the network-namespace cluster:
- * - the mapper stopped while traffic flows: the sniffer keeps capturing, holds what it saw (memory
- *   bounded, nothing dropped below its bound), and delivers all of it once the mapper is back;
- * - SIGTERM to the sniffer right after traffic: its last batch (a report interval of 60 s, so only
- *   the shutdown flush can send it) reaches the mapper.
- * The outage lasts 10 s in the default run and 60 s in the soak (PODMAP_SOAK=1).
+ * Faults with real processes on the real control plane's cluster (test/e2e/stack.ts: the sniffers
+ * are the chart's DaemonSet pods, reaching the mapper through its Service):
+ * - the mapper stopped while traffic flows: the sniffers keep capturing, hold what they saw (memory
+ *   bounded, nothing dropped below their bound), and deliver all of it once the mapper is back;
+ * - a sniffer pod deleted right after traffic (the node agent SIGTERMs it, as a kubelet does): its
+ *   last batch (a report interval of 60 s, so only the shutdown flush can send it) reaches the mapper.
+ * The outage lasts 10 s in the default run and 60 s in the soak (PODMAP_SOAK=1). A real cluster's
+ * map also holds its own calls: assertions are on the shop's namespaces.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { shopScenario } from '../testbed/scenarios.js'
-import { startStack, waitFor, type Stack } from '../e2e/fake-api-stack.js'
-import { runClient, startServer } from '../e2e/fake-api-traffic.js'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startStack, waitFor, type Stack } from '../e2e/stack.js'
+import { runClient } from '../e2e/traffic.js'
 import { mapResponseSchema, type Edge } from '../../src/contract/map.js'
 import { metricValue, scrape } from './prom-text.js'
 import { SOAK, fmt, recordFigure } from './figures.js'
 
-const CHECKOUT = 'shop/checkout-7d9f8c6b5d-x2x7k'
-const ORDERS = 'shop/orders-5c4f7b9d8e-k8w2p'
-const NIGHTLY = 'batch/nightly-28000000-7qv4n'
-const LEDGER = 'db/ledger-0'
 const OUTAGE_MS = SOAK ? 60_000 : 10_000
+const SHOP_NS = 'shop,batch,db'
 
 async function edges (stack: Stack): Promise<Edge[]> {
-  const res = await fetch(`${stack.mapperUrl}/api/v1/map`, { signal: AbortSignal.timeout(3000) })
+  const res = await fetch(`${stack.mapperUrl}/api/v1/map?namespace=${SHOP_NS}`, { signal: AbortSignal.timeout(3000) })
   return mapResponseSchema.parse(await res.json()).edges
 }
 const names = (es: Edge[]): string[] => es.map((e) => `${e.client.name}>${e.server.name}`).sort()
 
-test(`mapper unreachable for ${OUTAGE_MS / 1000} s: the sniffer keeps capturing, stays bounded, and delivers everything after`, async () => {
-  const stack = await startStack(shopScenario)
+/** Every node's sniffer metrics, summed per metric by `metricValue` over the concatenated texts. */
+async function scrapeAll (stack: Stack): Promise<string> {
+  return (await Promise.all([...stack.snifferUrls.values()].map(async (u) => await scrape(u)))).join('\n')
+}
+const perNodeMax = async (stack: Stack, name: string): Promise<number> =>
+  Math.max(...await Promise.all([...stack.snifferUrls.values()].map(async (u) => metricValue(await scrape(u), name))))
+
+test(`mapper unreachable for ${OUTAGE_MS / 1000} s: the sniffers keep capturing, stay bounded, and deliver everything after`, async () => {
+  const stack = await startStack()
   try {
-    await startServer(stack.tb, ORDERS, [8080])
-    await startServer(stack.tb, LEDGER, [5432])
-    const before = await scrape(stack.snifferUrl)
+    const { checkout, nightly } = stack.shop
+    const before = await scrapeAll(stack)
     const sentBefore = metricValue(before, 'podmap_sniffer_records_sent_total')
     const packetsBefore = metricValue(before, 'podmap_sniffer_packets_total')
-    const rssBefore = metricValue(before, 'podmap_sniffer_process_resident_memory_bytes')
+    const rssBefore = await perNodeMax(stack, 'podmap_sniffer_process_resident_memory_bytes')
 
     // The mapper goes away (SIGKILL: no goodbye), traffic keeps flowing for the whole outage.
     const mapperPid = stack.mapper.pid
@@ -45,20 +51,19 @@ test(`mapper unreachable for ${OUTAGE_MS / 1000} s: the sniffer keeps capturing,
     let rssMax = rssBefore
     let pendingMax = 0
     const calls = [
-      { pod: CHECKOUT, host: 'orders.shop.svc.cluster.local', port: 80 },
-      { pod: NIGHTLY, host: 'ledger.db.svc.cluster.local', port: 5432 },
-      { pod: CHECKOUT, host: 'api.partner.example', port: 443 }
+      { pod: checkout, host: 'orders.shop.svc.cluster.local', port: 80 },
+      { pod: nightly, host: 'ledger.db.svc.cluster.local', port: 5432 },
+      { pod: checkout, host: 'api.partner.example', port: 443 }
     ]
     while (Date.now() - started < OUTAGE_MS && rounds < 1000) {
-      await Promise.all(calls.map((c) => runClient(stack.tb, { ...c, holdMs: 1200 })))
+      await Promise.all(calls.map(async (c) => await runClient(stack.cluster, { ...c, holdMs: 1200 })))
       rounds++
-      const m = await scrape(stack.snifferUrl)
-      rssMax = Math.max(rssMax, metricValue(m, 'podmap_sniffer_process_resident_memory_bytes'))
-      pendingMax = Math.max(pendingMax, metricValue(m, 'podmap_sniffer_pending_records'))
+      rssMax = Math.max(rssMax, await perNodeMax(stack, 'podmap_sniffer_process_resident_memory_bytes'))
+      pendingMax = Math.max(pendingMax, metricValue(await scrapeAll(stack), 'podmap_sniffer_pending_records'))
     }
-    const during = await scrape(stack.snifferUrl)
+    const during = await scrapeAll(stack)
     const failedSends = metricValue(during, 'podmap_sniffer_reports_total', { outcome: 'retry' })
-    assert.ok(metricValue(during, 'podmap_sniffer_packets_total') > packetsBefore, 'the sniffer kept capturing')
+    assert.ok(metricValue(during, 'podmap_sniffer_packets_total') > packetsBefore, 'the sniffers kept capturing')
     assert.ok(failedSends > 0, 'sends failed while the mapper was down')
     assert.ok(pendingMax > 0, 'records were held for retry')
     assert.equal(metricValue(during, 'podmap_sniffer_records_dropped_total'), 0)
@@ -67,13 +72,13 @@ test(`mapper unreachable for ${OUTAGE_MS / 1000} s: the sniffer keeps capturing,
     await stack.restartMapper()
     assert.notEqual(stack.mapper.pid, mapperPid)
     const expected = ['checkout>api.partner.example', 'checkout>orders', 'nightly>ledger']
-    // The reporter backs off exponentially (capped at 60 s) while the mapper is down.
+    // The reporters back off exponentially (capped at 60 s) while the mapper is down.
     await waitFor('every call made during the outage in the map', async () => {
       const got = names(await edges(stack))
       return JSON.stringify(got) === JSON.stringify(expected) ? got : undefined
     }, 90_000, 500)
-    const after = await waitFor('the retry buffer drained', async () => {
-      const m = await scrape(stack.snifferUrl)
+    const after = await waitFor('the retry buffers drained', async () => {
+      const m = await scrapeAll(stack)
       return metricValue(m, 'podmap_sniffer_pending_records') === 0 ? m : undefined
     }, 30_000, 500)
     const sent = metricValue(after, 'podmap_sniffer_records_sent_total') - sentBefore
@@ -82,7 +87,7 @@ test(`mapper unreachable for ${OUTAGE_MS / 1000} s: the sniffer keeps capturing,
     assert.ok(sent >= pendingMax, `acknowledged after the outage (${sent}) covers what was held (${pendingMax})`)
     recordFigure({
       area: 'faults',
-      test: `mapper unreachable for ${OUTAGE_MS / 1000} s (SIGKILL), sniffer keeps capturing`,
+      test: `mapper unreachable for ${OUTAGE_MS / 1000} s (SIGKILL), sniffers keep capturing`,
       figure: `${rounds * calls.length} calls during the outage, ${fmt(failedSends)} failed sends, up to ${fmt(pendingMax)} records held; after restart ${fmt(sent)} records acknowledged, 0 dropped, all ${expected.length} edges present; sniffer RSS +${((rssMax - rssBefore) / 1048576).toFixed(1)} MB (max ${(rssMax / 1048576).toFixed(0)} MB)`,
       faults: 1,
       lost: 0,
@@ -93,26 +98,47 @@ test(`mapper unreachable for ${OUTAGE_MS / 1000} s: the sniffer keeps capturing,
   }
 })
 
-test('SIGTERM right after traffic: the sniffer\'s last batch arrives', async () => {
-  const stack = await startStack(shopScenario, { snifferArgs: ['--report-interval', '60s'] })
+/** The container logs of every sniffer pod that has existed on the cluster's nodes, by pod folder. */
+function snifferPodLogs (stack: Stack): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const n of stack.cluster.nodes) {
+    const pods = join(stack.cluster.run.dir, 'nodes', n.name, 'pods')
+    for (const d of readdirSync(pods).filter((x) => x.startsWith('podmap_podmap-sniffer-'))) {
+      out.set(d, readdirSync(join(pods, d, 'sniffer')).map((f) => readFileSync(join(pods, d, 'sniffer', f), 'utf8')).join(''))
+    }
+  }
+  return out
+}
+
+test('a sniffer pod deleted right after traffic: its last batch arrives', async () => {
+  const stack = await startStack({ sniffer: { reportInterval: '60s' } })
   try {
-    await startServer(stack.tb, LEDGER, [5432])
+    // Fresh sniffers, so none has reached its first 60 s report yet.
+    const first = new Set(snifferPodLogs(stack).keys())
+    await stack.restartSniffer()
     assert.deepEqual(await edges(stack), [])
-    await runClient(stack.tb, { pod: NIGHTLY, host: 'ledger.db.svc.cluster.local', port: 5432, holdMs: 1500 })
-    const m = await scrape(stack.snifferUrl)
-    assert.equal(metricValue(m, 'podmap_sniffer_records_sent_total'), 0, 'nothing was sent on the 60 s interval yet')
-    const exit = new Promise<number | null>((resolve) => stack.sniffer.once('exit', (code) => resolve(code)))
-    stack.sniffer.kill('SIGTERM')
-    const code = await exit
-    assert.equal(code, 0, stack.logs.sniffer.slice(-10).join('\n'))
-    const got = names(await edges(stack))
-    assert.deepEqual(got, ['nightly>ledger'])
-    const e = (await edges(stack))[0]!
-    assert.deepEqual([...e.evidence].sort(), ['dns', 'tcp'])
+    await runClient(stack.cluster, { pod: stack.shop.nightly, host: 'ledger.db.svc.cluster.local', port: 5432, holdMs: 1500 })
+    assert.equal(metricValue(await scrapeAll(stack), 'podmap_sniffer_records_sent_total'), 0, 'nothing was sent on the 60 s interval yet')
+    const deleted = [...snifferPodLogs(stack).keys()].filter((d) => !first.has(d))
+    assert.equal(deleted.length, stack.cluster.nodes.length, `one fresh sniffer pod a node: ${deleted.join(', ')}`)
+    const r = await stack.cluster.kubectl(['delete', 'pod', '-n', 'podmap', '-l', 'app.kubernetes.io/component=sniffer', '--wait=true', '--timeout=60s'])
+    assert.equal(r.code, 0, r.stderr)
+    const got = await waitFor('the flushed call in the map', async () => {
+      const es = await edges(stack)
+      return es.length > 0 ? es : undefined
+    }, 15_000, 250)
+    assert.deepEqual(names(got), ['nightly>ledger'])
+    assert.deepEqual([...(got[0]?.evidence ?? [])].sort(), ['dns', 'tcp'])
+    // Each deleted sniffer shut down in order: every step done, none failed.
+    for (const [pod, text] of snifferPodLogs(stack)) {
+      if (!deleted.includes(pod)) continue
+      assert.match(text, /"msg":"shutting down"/, pod)
+      assert.doesNotMatch(text, /shutdown step failed/, pod)
+    }
     recordFigure({
       area: 'faults',
-      test: 'graceful shutdown: SIGTERM flushes the sniffer\'s last batch',
-      figure: 'report interval 60 s, SIGTERM right after one call: exit 0, the edge (DNS + TCP evidence) is in the map; 0 records lost',
+      test: 'graceful shutdown: a deleted sniffer pod flushes its last batch',
+      figure: 'report interval 60 s, the sniffer pods deleted right after one call: each shut down in order, the edge (DNS + TCP evidence) is in the map; 0 records lost',
       faults: 1,
       lost: 0,
       file: 'test/reliability/sniffer-outage.test.ts'
