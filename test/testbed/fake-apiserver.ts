@@ -18,8 +18,10 @@
  *    (kubectl, the API server's pods/portforward, the node agent's kubelet port) is
  *    test/e2e/kubectl-plugin.test.ts;
  *  - scale: bench/ (cluster, query, soak) hold thousands of nodes' and pods' objects;
- *  - test/images/images.image-test.ts runs the mapper image against it (not moved yet: the image
- *    test builds no cluster).
+ *  - not moved yet: test/images/images.image-test.ts runs the mapper image against it (the image
+ *    test builds no cluster); test/reliability/sniffer-health-flood.test.ts (through
+ *    test/e2e/fake-api-stack.ts) floods its own bundled sniffer process in the older single-node
+ *    testbed from every pod.
  * node-agent/kubelet-server.ts shares only its port-forward protocol code (fake-apiserver-portforward.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
