@@ -31,19 +31,23 @@ after(async () => {
   await shop?.stop()
 })
 
-/** Report i: checkout -> orders (via its Service) and the Job -> ledger, plus one external name per report. */
-function report (i: number) {
+/**
+ * Reports i: checkout -> orders (via its Service) and the Job -> ledger, plus one external name, each
+ * from the node its client pod runs on (a node reports only its own pods; the scheduler may put the
+ * Job's pod on either node).
+ */
+function reports (i: number) {
   const now = Date.now()
   const ext = `198.18.0.${i + 1}`
-  return {
-    version: 1, node: IP.nodeName, sentAt: now,
+  const checkout = {
     dns: [{ client: IP.checkout, name: `ext-${i}.example`, answers: [ext], ttl: 30, firstSeen: now, lastSeen: now, count: 1 }],
     sockets: [
       { client: IP.checkout, server: IP.ordersSvc, port: 80, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 2 },
-      { client: IP.job, server: IP.ledger0, port: 5432, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 },
       { client: IP.checkout, server: ext, port: 443, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }
     ]
   }
+  const job = { dns: [], sockets: [{ client: IP.job, server: IP.ledger0, port: 5432, protocol: 'TCP', firstSeen: now, lastSeen: now, count: 1 }] }
+  return [{ version: 1, node: IP.nodeName, sentAt: now, ...checkout }, { version: 1, node: IP.jobNodeName, sentAt: now, ...job }]
 }
 
 async function mapEdges (): Promise<Edge[]> {
@@ -57,12 +61,14 @@ const wals = (dir: string): string[] => readdirSync(dir).filter((f) => /^wal-\d+
 test('SIGTERM to the mapper: exit 0, the checkpoint holds the whole map, the log is rotated empty, a restart gives the same map', async () => {
   const stateDir = join(mapper.dir, 'state')
   for (let i = 0; i < REPORTS; i++) {
-    const res = await fetch(`${mapper.url}/api/v1/reports`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${mapper.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(report(i))
-    })
-    assert.equal(res.status, 200, await res.text())
+    for (const body of reports(i)) {
+      const res = await fetch(`${mapper.url}/api/v1/reports`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${mapper.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body)
+      })
+      assert.equal(res.status, 200, await res.text())
+    }
   }
   const before = await mapEdges()
   const names = before.map(edgeName)
@@ -112,7 +118,7 @@ test('SIGTERM to the mapper: exit 0, the checkpoint holds the whole map, the log
   recordFigure({
     area: 'faults',
     test: 'graceful shutdown: SIGTERM checkpoints the mapper\'s store (--state-dir)',
-    figure: `${REPORTS} reports (${before.length} edges, log ${walBytesBefore.toLocaleString('en-US')} bytes in ${walBefore.length} file(s)) then SIGTERM: exit 0; map.ndjson holds all ${cp.edges.length} edges with their counts; log rotated to generation ${cp.walGeneration}, 0 bytes; restart: ${String(loaded.edges)} edges from the checkpoint, 0 log entries replayed, same map and counts`,
+    figure: `${REPORTS} rounds of reports, one from each client pod's node (${before.length} edges, log ${walBytesBefore.toLocaleString('en-US')} bytes in ${walBefore.length} file(s)) then SIGTERM: exit 0; map.ndjson holds all ${cp.edges.length} edges with their counts; log rotated to generation ${cp.walGeneration}, 0 bytes; restart: ${String(loaded.edges)} edges from the checkpoint, 0 log entries replayed, same map and counts`,
     faults: 1,
     lost: 0,
     file: 'test/reliability/mapper-shutdown.test.ts'

@@ -13,8 +13,9 @@ export interface ShopAddresses {
   orders: string
   /** The orders Service's ClusterIP. */
   ordersSvc: string
-  /** The nightly Job's pod (CronJob batch/nightly). */
+  /** The nightly Job's pod (CronJob batch/nightly), and its node's name. */
   job: string
+  jobNodeName: string
   ledger0: string
   /** checkout's node: its InternalIP and name. */
   node: string
@@ -40,7 +41,7 @@ export async function startShopCluster (): Promise<ShopCluster> {
     return {
       cluster,
       kubeconfig: cluster.kubeconfig,
-      ip: { checkout: checkout.ipv4, orders: orders.ipv4, ordersSvc: svc.spec.clusterIP, job: nightly.ipv4, ledger0: ledger.ipv4, node: node.ipv4, nodeName: node.name, partner: partner.ipv4 },
+      ip: { checkout: checkout.ipv4, orders: orders.ipv4, ordersSvc: svc.spec.clusterIP, job: nightly.ipv4, jobNodeName: nightly.nodeName, ledger0: ledger.ipv4, node: node.ipv4, nodeName: node.name, partner: partner.ipv4 },
       stop: async () => { await cluster.stop() }
     }
   } catch (err) {
