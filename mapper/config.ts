@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { duration, port, stringList, type OptionSpecs } from '../src/config/options.js'
+import { boolean, duration, port, stringList, type OptionSpecs } from '../src/config/options.js'
 import { CLUSTER_NAME } from '../src/contract/map.js'
 import { parseCidr } from './policy/cidr.js'
 
@@ -27,7 +27,7 @@ export const mapperOptions = {
   store: { schema: z.enum(['embedded', 'postgres']).default('embedded'), help: 'where the map is kept: embedded (memory + --state-dir, one replica) or postgres (a PostgreSQL database several replicas and clusters share; --store-dsn-file) (default embedded)' },
   'store-dsn-file': { schema: z.string().min(1).optional(), help: 'file holding the PostgreSQL connection string (postgresql://user:password@host:port/db?sslmode=...) for --store postgres; never given on the command line, never logged' },
   'store-pool-size': { schema: z.coerce.number().int().min(1).max(100).default(8), help: 'connections each mapper keeps to PostgreSQL with --store postgres (default 8)' },
-  'cluster-name': { schema: z.string().regex(CLUSTER_NAME, 'a DNS label or name, e.g. prod-eu-1').default('default'), help: 'the name this cluster\'s edges carry in a store several clusters share (--store postgres) (default default)' },
+  'cluster-name': { schema: z.string().regex(CLUSTER_NAME, 'a DNS label or name, e.g. prod-eu-1').default('default'), help: 'the name this cluster\'s edges carry in a store several clusters share (--store postgres), and the `cluster` label of the edge series (--edge-metrics) (default default)' },
   'state-dir': { schema: z.string().min(1).optional(), help: 'directory for the durable map (checkpoint + write-ahead log); without it the map is in memory only' },
   'max-clock-skew': { schema: duration('5m'), help: 'how far ahead of the mapper\'s clock a reported time may be; later records are refused and counted in podmap_mapper_records_refused_total (default 5m)' },
   'ip-history-grace': { schema: duration('2h'), help: 'how long the IP addresses of deleted pods are remembered, so late reports still resolve to the pod that held them (default 2h; longer than any report can be late)' },
@@ -48,5 +48,7 @@ export const mapperOptions = {
   'max-external-names': { schema: z.coerce.number().int().min(1).default(20_000), help: 'most distinct external names and addresses in the map; past it a new one is recorded as its registrable domain (*.example.com) or /24 (/48), counted (default 20000)' },
   'max-external-names-per-node': { schema: z.coerce.number().int().min(1).default(2_000), help: 'most new external names one node\'s reports may bring; past it aggregated as with --max-external-names (default 2000)' },
   'informer-stall-timeout': { schema: duration('180s'), help: 'a watch that delivers nothing (no event, no bookmark, no end) for this long is restarted, and /readyz reports 503 meanwhile (default 180s)' },
+  'edge-metrics': { schema: boolean(false), flag: true, help: 'expose the map on /metrics as podmap_mapper_edge_observations{client_*,server_*,port,protocol,cluster}, one series per edge and server port, computed from the store at each scrape (default off)' },
+  'edge-metrics-max-series': { schema: z.coerce.number().int().min(1).default(10_000), help: 'most edge series exposed at one scrape; the others (store order: the embedded store keeps the oldest edges) are left out and counted in podmap_mapper_edge_series_over_cap (default 10000)' },
   'log-level': { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'), help: 'log level (default info)' }
 } satisfies OptionSpecs

@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from '../src/log/logger.js'
 import { createMapperMetrics, mapBytesGauge, type MapperMetrics } from './metrics.js'
+import { registerEdgeSeries } from './edge-series.js'
 import { ClusterIndex } from './kube/cluster-index.js'
 import { EmbeddedStore } from './store/embedded-store.js'
 import type { MapStore } from './store/map-store.js'
@@ -74,6 +75,8 @@ export interface MapperOptions {
   policiesHidden?: () => string | undefined
   /** A cluster index to use (tests load fixtures into one); a new, empty one when omitted. */
   index?: ClusterIndex
+  /** The map as Prometheus series on /metrics (--edge-metrics), at most `maxSeries`; off when omitted. */
+  edgeSeries?: { maxSeries: number, cluster: string }
   /** The metrics registry (a new one, prefixed podmap_mapper_, when omitted). */
   registry?: Registry
   webDir?: string
@@ -99,6 +102,14 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
   mapBytesGauge(registry, () => map.memoryBytes?.())
   metrics.edges.set(await map.edgeCount())
   const checkAddress = clusterAddressCheck(index, { podCidrs: o.podCidrs, serviceCidrs: o.serviceCidrs })
+  if (o.edgeSeries) {
+    registerEdgeSeries({
+      registry,
+      portCounts: async () => await map.portCounts(),
+      ...o.edgeSeries,
+      onOverCap: (over, max) => o.log.warn({ over, maxSeries: max }, 'the map has more edge series than --edge-metrics-max-series: the rest are left out of /metrics and counted in podmap_mapper_edge_series_over_cap')
+    })
+  }
   const resolver = new Resolver(index, {
     clusterDomain: o.clusterDomain,
     excludeNamespaces: o.excludeNamespaces,

@@ -64,6 +64,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     caughtUp: () => informers.caughtUp(),
     maxHeldRecords: config.maxHeldRecords,
     caps: { maxEdges: config.maxEdges, maxEdgesPerNode: config.maxEdgesPerNode, maxExternalNames: config.maxExternalNames, maxExternalNamesPerNode: config.maxExternalNamesPerNode },
+    edgeSeries: config.edgeMetrics ? { maxSeries: config.edgeMetricsMaxSeries, cluster: config.clusterName } : undefined,
     clusterView: () => informers.synced() ? 'synced' : informers.caughtUp() ? 'degraded' : 'syncing',
     policiesHidden: () => informers.status().NetworkPolicy?.unavailable
   })

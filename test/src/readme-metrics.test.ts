@@ -5,12 +5,18 @@ import { readFileSync } from 'node:fs'
 import { Registry } from 'prom-client'
 import { createSnifferMetrics, createSnifferRegistry } from '../../sniffer/metrics.js'
 import { createMapperMetrics } from '../../mapper/metrics.js'
+import { registerEdgeSeries } from '../../mapper/edge-series.js'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 
 const components = {
   sniffer: async () => { const r = createSnifferRegistry(); createSnifferMetrics(r); return await r.getMetricsAsJSON() },
-  mapper: async () => { const r = new Registry(); createMapperMetrics(r); return await r.getMetricsAsJSON() }
+  mapper: async () => {
+    const r = new Registry()
+    createMapperMetrics(r)
+    registerEdgeSeries({ registry: r, portCounts: () => [], maxSeries: 1, cluster: '' })
+    return await r.getMetricsAsJSON()
+  }
 }
 
 for (const [component, collect] of Object.entries(components)) {
