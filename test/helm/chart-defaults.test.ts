@@ -114,7 +114,9 @@ test('mapper Service selects the mapper pods and exposes the API and metrics por
     { name: 'http', port: 9090, targetPort: 'http', protocol: 'TCP' },
     { name: 'metrics', port: 9091, targetPort: 'http', protocol: 'TCP' }
   ])
-  assert.equal(svc.metadata.annotations?.['prometheus.io/scrape'], 'true')
+  // Scraped through its pod's annotations only (test/prometheus/scrape-config.test.ts says why).
+  assert.equal(svc.metadata.annotations?.['prometheus.io/scrape'], undefined)
+  assert.equal((dep.spec.template.metadata as { annotations?: Record<string, string> }).annotations?.['prometheus.io/scrape'], 'true')
 })
 
 test('the ClusterRole grants get/list/watch on exactly the kinds the mapper reads, and create on tokenreviews', () => {
