@@ -4,7 +4,7 @@
  * the index after a real list/watch sync from the fake API server). Run with --expose-gc for exact
  * memory figures (the npm script does). Ends with one JSON line.
  */
-import { request } from 'node:http'
+import { get, pct } from './lib/http-get.js'
 import { createLogger } from '../src/log/logger.js'
 import { ClusterIndex } from '../mapper/kube/cluster-index.js'
 import { DEFAULT_TIME_BOUNDS } from '../mapper/resolve/ingest.js'
@@ -23,22 +23,6 @@ const QUERIES = Number(process.env.BENCH_QUERIES ?? 30)
 
 const gc = (): void => { (globalThis as { gc?: () => void }).gc?.() }
 const heap = (): number => { gc(); gc(); return process.memoryUsage().heapUsed }
-
-function get (url: string): Promise<{ ms: number, bytes: number, status: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint()
-    request(url, (res) => {
-      let bytes = 0
-      res.on('data', (c: Buffer) => { bytes += c.length })
-      res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes, status: res.statusCode ?? 0 }))
-    }).on('error', reject).end()
-  })
-}
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return Number((s[Math.min(s.length - 1, Math.floor(p / 100 * s.length))] ?? NaN).toFixed(1))
-}
 
 const log = createLogger({ level: 'warn', component: 'mapper' })
 if (!(globalThis as { gc?: unknown }).gc) console.log('note: run with --expose-gc for exact memory figures')

@@ -43,6 +43,8 @@ declare module 'fastify' {
 export interface AppDeps {
   log: Logger
   registry: Registry
+  /** Metric families rendered outside the registry (the edge series), appended to /metrics. */
+  moreMetrics?: () => Promise<string>
   metrics: MapperMetrics
   map: MapStore
   /** Pod label sets of a workload (for labelSelector filters). */
@@ -119,7 +121,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
 
   await registerOpenApi(app, { title: 'podmap mapper API', version: '1' })
   const store = deps.map
-  await app.register(healthRoutes({ readiness: deps.readiness, registry: deps.registry }))
+  await app.register(healthRoutes({ readiness: deps.readiness, registry: deps.registry, moreMetrics: deps.moreMetrics }))
   await app.register(reportsRoutes({ ingestor: deps.ingestor, metrics: deps.metrics, instance: randomUUID() }))
   await app.register(mapRoutes({ store, labelsOf: deps.labelsOf }))
   await app.register(snapshotRoutes({ map: deps.map, metrics: deps.metrics, maxSnapshots: deps.maxSnapshots }))

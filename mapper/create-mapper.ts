@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from '../src/log/logger.js'
 import { createMapperMetrics, mapBytesGauge, type MapperMetrics } from './metrics.js'
-import { registerEdgeSeries } from './edge-series.js'
+import { createEdgeSeries } from './edge-series.js'
 import { ClusterIndex } from './kube/cluster-index.js'
 import { EmbeddedStore } from './store/embedded-store.js'
 import type { MapStore } from './store/map-store.js'
@@ -102,14 +102,12 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
   mapBytesGauge(registry, () => map.memoryBytes?.())
   metrics.edges.set(await map.edgeCount())
   const checkAddress = clusterAddressCheck(index, { podCidrs: o.podCidrs, serviceCidrs: o.serviceCidrs })
-  if (o.edgeSeries) {
-    registerEdgeSeries({
-      registry,
-      portCounts: async () => await map.portCounts(),
-      ...o.edgeSeries,
-      onOverCap: (over, max) => o.log.warn({ over, maxSeries: max }, 'the map has more edge series than --edge-metrics-max-series: the rest are left out of /metrics and counted in podmap_mapper_edge_series_over_cap')
-    })
-  }
+  const edgeSeries = o.edgeSeries && createEdgeSeries({
+    registry,
+    portCounts: async () => await map.portCounts(),
+    ...o.edgeSeries,
+    onOverCap: (over, max) => o.log.warn({ over, maxSeries: max }, 'the map has more edge series than --edge-metrics-max-series: the rest are left out of /metrics and counted in podmap_mapper_edge_series_over_cap')
+  })
   const resolver = new Resolver(index, {
     clusterDomain: o.clusterDomain,
     excludeNamespaces: o.excludeNamespaces,
@@ -130,6 +128,7 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
   const app = await buildApp({
     log: o.log,
     registry,
+    moreMetrics: edgeSeries ? edgeSeries.render : undefined,
     metrics,
     map,
     labelsOf: (id) => index.workloads.workloadPods(id).map((p) => p.labels),

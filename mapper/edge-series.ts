@@ -1,18 +1,24 @@
 /**
  * The map as Prometheus series (--edge-metrics): `podmap_mapper_edge_observations`, one gauge series
- * per client workload, server workload, server port and protocol, computed from the store at each
+ * per client workload, server workload, server port and protocol, rendered from the store at each
  * scrape (nothing is kept between scrapes), at most `maxSeries` of them. Entries past the cap are
- * left out in the store's order and counted in `podmap_mapper_edge_series_over_cap`, never dropped
- * silently.
+ * left out in the store's order and counted in `podmap_mapper_edge_series_over_cap` (a prom-client
+ * gauge on the registry), never dropped silently.
+ *
+ * The family is written in the text exposition format here rather than through prom-client: at
+ * 100,000 series prom-client's per-sample formatting (an object per label set, two regex passes per
+ * label value) cost several times the store's own iteration (BENCHMARKS.md). The escaping is the
+ * format's (and prom-client's): `\` and `"` escaped in label values, `\` and newlines in HELP.
  *
  * Label values come from cluster data (workload names, the podmap.io/workload-name annotation, DNS
- * names of external servers), so each is made safe once here: at most MAX_LABEL_CHARS characters
- * (longer ones keep a prefix plus a hash of the whole, so distinct names stay distinct), control
- * characters and lone surrogates become U+FFFD (the text stays valid UTF-8), and prom-client escapes
- * `\`, `"` and newlines in the exposition. Two entries that end up with the same labels are summed,
- * so a scrape never holds a duplicate series.
+ * names of external servers), so each is made safe once per identity and scrape: at most
+ * MAX_LABEL_CHARS characters (longer ones keep a prefix plus a hash of the whole, so distinct names
+ * stay distinct), control characters and lone surrogates become U+FFFD (so no newline reaches the
+ * text, and it stays valid UTF-8). Two entries that end up with the same labels are summed, so a
+ * scrape never holds a duplicate series. Iteration yields to the event loop every few thousand
+ * entries, so reports keep flowing during a large scrape.
  */
-import { Gauge, type GaugeConfiguration, type LabelValues, type Registry } from 'prom-client'
+import { Gauge, type Registry } from 'prom-client'
 import type { Identity } from '../src/contract/map.js'
 
 /** What the store yields per edge and server port (EdgeStore.portCounts()). */
@@ -23,9 +29,12 @@ export interface PortCount {
   protocol: 'TCP' | 'UDP'
   count: number
   lastSeen: number
+  /** The edge's cluster, when a store shared by clusters knows it; else the mapper's --cluster-name. */
+  cluster?: string
 }
 
 export interface EdgeSeriesOptions {
+  /** Where the over-cap gauge is registered. */
   registry: Registry
   /** The store's counts, read at each scrape. */
   portCounts: () => Iterable<PortCount> | AsyncIterable<PortCount> | Promise<Iterable<PortCount>>
@@ -37,18 +46,27 @@ export interface EdgeSeriesOptions {
   onOverCap?: (over: number, maxSeries: number) => void
 }
 
+export interface EdgeSeries {
+  /** The edge family in the text exposition format (HELP, TYPE, samples), from the store now. */
+  render: () => Promise<string>
+}
+
+export const EDGE_SERIES_NAME = 'podmap_mapper_edge_observations'
 export const EDGE_LABELS = ['client_kind', 'client_namespace', 'client_name', 'server_kind', 'server_namespace', 'server_name', 'port', 'protocol', 'cluster'] as const
-type EdgeLabel = typeof EDGE_LABELS[number]
-type Labels = Partial<Record<EdgeLabel, string>>
 
 /** Kubernetes object names and DNS names are at most 253 characters: only odd values are cut. */
 export const MAX_LABEL_CHARS = 253
+/** Entries handled between two yields to the event loop. */
+const SLICE = 4096
 
+/** The common case (Kubernetes names, DNS names), safe as it is. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
 /** A label value that is valid UTF-8, printable and at most MAX_LABEL_CHARS characters (code points). */
 export function labelValue (raw: string | undefined): string {
   if (raw === undefined) return ''
+  if (raw.length <= MAX_LABEL_CHARS && PRINTABLE_ASCII.test(raw)) return raw
   const safe = raw.replace(UNSAFE, '\ufffd')
   if (safe.length <= MAX_LABEL_CHARS) return safe
   const chars = [...safe]
@@ -66,74 +84,77 @@ function fnv1a (s: string): string {
   return h.toString(16).padStart(8, '0')
 }
 
-interface Scrape { values: Array<{ labels: Labels, value: number }>, over: number }
-
-/** Registers the edge series and the over-cap count on `registry`. */
-export function registerEdgeSeries (o: EdgeSeriesOptions): void {
-  const cluster = labelValue(o.cluster)
-  let wasOver = false
-
-  const collect = async (): Promise<Scrape> => {
-    const series = new Map<string, { labels: Labels, value: number }>()
-    let over = 0
-    const add = (pc: PortCount): void => {
-      const labels: Labels = {
-        client_kind: labelValue(pc.client.kind),
-        client_namespace: labelValue(pc.client.namespace),
-        client_name: labelValue(pc.client.name),
-        server_kind: labelValue(pc.server.kind),
-        server_namespace: labelValue(pc.server.namespace),
-        server_name: labelValue(pc.server.name),
-        port: String(pc.port),
-        protocol: pc.protocol
-      }
-      if (cluster !== '') labels.cluster = cluster
-      // Safe values hold no control character, so NUL separates them unambiguously.
-      const key = `${labels.client_kind}\0${labels.client_namespace}\0${labels.client_name}\0${labels.server_kind}\0${labels.server_namespace}\0${labels.server_name}\0${labels.port}\0${labels.protocol}`
-      const same = series.get(key)
-      if (same) { same.value += pc.count; return }
-      if (series.size >= o.maxSeries) { over++; return }
-      series.set(key, { labels, value: pc.count })
-    }
-    const source = await o.portCounts()
-    if (Symbol.asyncIterator in source) { for await (const pc of source) add(pc) } else { for (const pc of source) add(pc) }
-    if (over > 0 && !wasOver) o.onOverCap?.(over, o.maxSeries)
-    wasOver = over > 0
-    return { values: [...series.values()], over }
-  }
-
-  // One computation serves both families of a scrape: prom-client asks for every metric's values
-  // in registration order before awaiting any, so the over-cap gauge finds the edge series' run.
-  let running: Promise<Scrape> | undefined
-  const scrape = (): Promise<Scrape> => {
-    if (running) return running
-    const run = collect().finally(() => { if (running === run) running = undefined })
-    running = run
-    return run
-  }
-
-  const registers = [o.registry]
-  new ComputedGauge<EdgeLabel>({
-    name: 'podmap_mapper_edge_observations',
-    help: `Calls observed from a client workload to a server workload on a server port (sessions, SYNs and connected sockets reported), counted over --retention: a gauge, since hours older than that leave the count. One series per edge and port (DNS-only evidence has no port and no series), at most --edge-metrics-max-series; label values are cut at ${MAX_LABEL_CHARS} characters`,
-    labelNames: EDGE_LABELS,
-    registers
-  }, async () => (await scrape()).values)
-  new ComputedGauge({
-    name: 'podmap_mapper_edge_series_over_cap',
-    help: 'Edge series left out of podmap_mapper_edge_observations at the last scrape because --edge-metrics-max-series was reached (0: the whole map is exposed)',
-    registers
-  }, async () => [{ labels: {}, value: (await scrape()).over }])
+/** `name="value"` with the value made safe and escaped for the text format. */
+function label (name: string, raw: string | undefined): string {
+  const v = labelValue(raw)
+  return `${name}="${/["\\]/.test(v) ? v.replace(/["\\]/g, '\\$&') : v}"`
 }
 
-/** A gauge whose values are computed when it is scraped; prom-client's own get() supplies the rest. */
-class ComputedGauge<T extends string = string> extends Gauge<T> {
-  constructor (config: GaugeConfiguration<T>, private readonly compute: () => Promise<Array<{ labels: LabelValues<T>, value: number }>>) {
-    super(config)
-  }
+const HELP = `Calls observed from a client workload to a server workload on a server port (sessions, SYNs and connected sockets reported), counted over --retention: a gauge, since hours older than that leave the count. One series per edge and port (DNS-only evidence has no port and no series), at most --edge-metrics-max-series; label values are cut at ${MAX_LABEL_CHARS} characters`
 
-  override async get (): ReturnType<Gauge<T>['get']> {
-    const values = await this.compute()
-    return { ...(await super.get()), values }
+export function createEdgeSeries (o: EdgeSeriesOptions): EdgeSeries {
+  const overCap = new Gauge({
+    name: 'podmap_mapper_edge_series_over_cap',
+    help: 'Edge series left out of podmap_mapper_edge_observations at the last scrape because --edge-metrics-max-series was reached (0: the whole map is exposed)',
+    registers: [o.registry]
+  })
+  let wasOver = false
+
+  const render = async (): Promise<string> => {
+    // Per scrape only: each identity object's label text, interned to a small number so that the
+    // key deduplicating series stays short (a long key costs its hashing on every entry).
+    const texts = new Map<string, number>()
+    const textOf: string[] = []
+    const intern = (text: string): number => {
+      let n = texts.get(text)
+      if (n === undefined) { n = textOf.length; textOf.push(text); texts.set(text, n) }
+      return n
+    }
+    const clients = new Map<Identity, number>()
+    const servers = new Map<Identity, number>()
+    const side = (cache: Map<Identity, number>, prefix: string, id: Identity): number => {
+      let n = cache.get(id)
+      if (n === undefined) {
+        n = intern(`${label(`${prefix}_kind`, id.kind)},${label(`${prefix}_namespace`, id.namespace)},${label(`${prefix}_name`, id.name)}`)
+        cache.set(id, n)
+      }
+      return n
+    }
+    const clusterOf = (name: string): number => intern(name === '' ? '' : `,${label('cluster', name)}`)
+    const defaultCluster = clusterOf(o.cluster)
+    /** series key -> index into lines/values */
+    const index = new Map<string, number>()
+    const lines: string[] = []
+    const values: number[] = []
+    let over = 0
+    const add = (pc: PortCount): void => {
+      const c = side(clients, 'client', pc.client)
+      const s = side(servers, 'server', pc.server)
+      const cl = pc.cluster === undefined ? defaultCluster : clusterOf(pc.cluster)
+      const key = `${c},${s},${pc.port},${pc.protocol},${cl}`
+      const i = index.get(key)
+      if (i !== undefined) { values[i] = (values[i] ?? 0) + pc.count; return }
+      if (lines.length >= o.maxSeries) { over++; return }
+      index.set(key, lines.length)
+      lines.push(`${EDGE_SERIES_NAME}{${textOf[c] ?? ''},${textOf[s] ?? ''},port="${pc.port}",protocol="${pc.protocol}"${textOf[cl] ?? ''}} `)
+      values.push(pc.count)
+    }
+    const source = await o.portCounts()
+    if (Symbol.asyncIterator in source) {
+      for await (const pc of source) add(pc)
+    } else {
+      let n = 0
+      for (const pc of source) {
+        add(pc)
+        if (++n % SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve))
+      }
+    }
+    overCap.set(over)
+    if (over > 0 && !wasOver) o.onOverCap?.(over, o.maxSeries)
+    wasOver = over > 0
+    let out = `# HELP ${EDGE_SERIES_NAME} ${HELP.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${EDGE_SERIES_NAME} gauge\n`
+    for (let i = 0; i < lines.length; i++) out += `${lines[i] ?? ''}${values[i] ?? 0}\n`
+    return out
   }
+  return { render }
 }

@@ -7,7 +7,14 @@ const readySchema = z.object({ status: z.string(), informers: z.record(z.string(
 
 export interface Readiness { ready: () => boolean, detail: () => Record<string, unknown> }
 
-export function healthRoutes (deps: { readiness: Readiness, registry: Registry }): FastifyPluginAsyncZod {
+export interface HealthDeps {
+  readiness: Readiness
+  registry: Registry
+  /** Families rendered outside the registry (the edge series), appended to /metrics; rendered first, so gauges they set are current. */
+  moreMetrics?: () => Promise<string>
+}
+
+export function healthRoutes (deps: HealthDeps): FastifyPluginAsyncZod {
   return async function (app) {
     app.get('/healthz', {
       schema: { summary: 'Liveness', response: { 200: z.object({ status: z.string() }) } },
@@ -29,7 +36,8 @@ export function healthRoutes (deps: { readiness: Readiness, registry: Registry }
       schema: { summary: 'Prometheus metrics (text exposition format)', response: { 200: { content: { 'text/plain': { schema: z.string() } } } } },
       config: { access: 'open' }
     }, async (_req, reply) => {
-      return reply.type(deps.registry.contentType).send(await deps.registry.metrics())
+      const more = deps.moreMetrics ? await deps.moreMetrics() : ''
+      return reply.type(deps.registry.contentType).send(await deps.registry.metrics() + more)
     })
   }
 }

@@ -11,9 +11,9 @@ import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { Registry } from 'prom-client'
 import { createMapperMetrics } from '../../mapper/metrics.js'
-import { registerEdgeSeries } from '../../mapper/edge-series.js'
+import { createEdgeSeries } from '../../mapper/edge-series.js'
 import { createSnifferMetrics, createSnifferRegistry } from '../../sniffer/metrics.js'
-import { dashboardQueries, loadDashboard, metricNames, type DashboardQuery } from './dashboard.js'
+import { dashboardQueries, exposedNames, loadDashboard, metricNames, type DashboardQuery } from './dashboard.js'
 import { promtool } from './promtool.js'
 
 const dir = mkdtempSync('/tmp/podmap-dashboard-')
@@ -44,10 +44,11 @@ test('the parse check can fail: promtool refuses a broken query', async () => {
 test('every metric the dashboard reads is one the mapper or the sniffer defines', async () => {
   const mapper = new Registry()
   createMapperMetrics(mapper)
-  registerEdgeSeries({ registry: mapper, portCounts: () => [], maxSeries: 1, cluster: '' })
+  const edges = await createEdgeSeries({ registry: mapper, portCounts: () => [], maxSeries: 1, cluster: '' }).render()
   const sniffer = createSnifferRegistry()
   createSnifferMetrics(sniffer)
   const defined = new Set([...(await mapper.getMetricsAsJSON()), ...(await sniffer.getMetricsAsJSON())].map((m) => m.name))
+  for (const name of exposedNames(edges)) defined.add(name)
   const used = new Set(queries.flatMap((q) => metricNames(q.expr)))
   // The reader itself is checked against what the panels are about, so it cannot pass by reading nothing.
   for (const name of ['podmap_mapper_edge_observations', 'podmap_sniffer_pcap_dropped_total', 'podmap_sniffer_records_dropped_total', 'podmap_mapper_unresolved_total', 'podmap_mapper_records_ingested_total', 'podmap_mapper_informer_up', 'podmap_mapper_held_records']) {

@@ -1,15 +1,15 @@
 /**
  * The edge series' exposition as the real Prometheus and promtool read it, with label values no
  * cluster should have but DNS names and annotations can carry (quotes, backslashes, newlines, a lone
- * surrogate, non-ASCII, 300 characters) and a cap smaller than the map: the mapper's own registry
- * code (EdgeStore, registerEdgeSeries, prom-client) served on 127.0.0.1 and scraped.
+ * surrogate, non-ASCII, 300 characters) and a cap smaller than the map: the mapper's own code
+ * (EdgeStore, createEdgeSeries, the prom-client registry) served on 127.0.0.1 and scraped.
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import { Registry } from 'prom-client'
 import { EdgeStore } from '../../mapper/store/edge-store.js'
-import { labelValue, registerEdgeSeries, MAX_LABEL_CHARS } from '../../mapper/edge-series.js'
+import { labelValue, createEdgeSeries, MAX_LABEL_CHARS } from '../../mapper/edge-series.js'
 import { startPrometheus, type PrometheusServer } from './prometheus-server.js'
 import { lintMetrics } from './promtool.js'
 
@@ -29,9 +29,11 @@ before(async () => {
   ODD.forEach((name, i) => store.add({ client: checkout, server: { kind: 'External', name }, port: { port: 443, protocol: 'TCP' }, evidence: 'tcp', first: T, last: T, count: i + 1 }))
   // Over the cap: CAP series fit, EXTRA more are counted.
   for (let i = 0; i < 1 + EXTRA; i++) store.add({ client: checkout, server: { kind: 'External', name: `late-${i}.example` }, port: { port: 443, protocol: 'TCP' }, evidence: 'tcp', first: T, last: T, count: 1 })
-  registerEdgeSeries({ registry, portCounts: () => store.portCounts(), maxSeries: CAP, cluster: 'odd "cluster"' })
+  const edges = createEdgeSeries({ registry, portCounts: () => store.portCounts(), maxSeries: CAP, cluster: 'odd "cluster"' })
+  // As the mapper's /metrics: the edge family first (it sets the over-cap gauge), after the registry's text.
+  const scrape = async (): Promise<string> => { const e = await edges.render(); return (await registry.metrics()) + e }
   server = createServer((_req, res) => {
-    registry.metrics().then((text) => { res.writeHead(200, { 'content-type': registry.contentType }); res.end(text) }, (err: Error) => { res.writeHead(500); res.end(err.message) })
+    scrape().then((text) => { res.writeHead(200, { 'content-type': registry.contentType }); res.end(text) }, (err: Error) => { res.writeHead(500); res.end(err.message) })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const addr = server.address()

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { Registry } from 'prom-client'
 import { createSnifferMetrics, createSnifferRegistry } from '../../sniffer/metrics.js'
 import { createMapperMetrics } from '../../mapper/metrics.js'
-import { registerEdgeSeries } from '../../mapper/edge-series.js'
+import { createEdgeSeries } from '../../mapper/edge-series.js'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 
@@ -14,8 +14,8 @@ const components = {
   mapper: async () => {
     const r = new Registry()
     createMapperMetrics(r)
-    registerEdgeSeries({ registry: r, portCounts: () => [], maxSeries: 1, cluster: '' })
-    return await r.getMetricsAsJSON()
+    const edges = await createEdgeSeries({ registry: r, portCounts: () => [], maxSeries: 1, cluster: '' }).render()
+    return [...(await r.getMetricsAsJSON()), ...[...edges.matchAll(/^# TYPE (\S+)/gm)].map((m) => ({ name: m[1] ?? '' }))]
   }
 }
 
