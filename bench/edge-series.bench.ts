@@ -3,7 +3,7 @@
  * 10,000 and 100,000 edges (BENCH_SIZES), each with one server port and three hourly buckets, the
  * mapper built as main.ts builds it and served on loopback. Per size: GET /metrics p50/p99 (and its
  * bytes) next to two references measured in the same run on the same map — iterating
- * EdgeStore.portCounts() alone (the store's share) and GET /api/v1/map (serving the same map as
+ * the store's portCounts() alone (the store's share) and GET /api/v1/map (serving the same map as
  * JSON) —, the same scrape when the cap (default 10,000) leaves most of the map out, and what a real
  * Prometheus (Debian's, started here) reports as its own scrape_duration_seconds for that target at
  * its second scrape (the first also creates the series).
@@ -76,7 +76,7 @@ for (const edges of SIZES) {
   for (let i = 0; i < SCRAPES; i++) {
     const t = process.hrtime.bigint()
     let n = 0
-    for (const pc of all.map.store.portCounts()) n += pc.count
+    for (const pc of await all.map.portCounts()) n += pc.count
     if (n === 0) throw new Error('empty store')
     storeMs.push(Number(process.hrtime.bigint() - t) / 1e6)
   }

@@ -20,18 +20,13 @@
  */
 import { Gauge, type Registry } from 'prom-client'
 import type { Identity } from '../src/contract/map.js'
+import type { PortCount as StorePortCount } from './store/map-store.js'
 
-/** What the store yields per edge and server port (EdgeStore.portCounts()). */
-export interface PortCount {
-  client: Identity
-  server: Identity
-  port: number
-  protocol: 'TCP' | 'UDP'
-  count: number
-  lastSeen: number
-  /** The edge's cluster, when a store shared by clusters knows it; else the mapper's --cluster-name. */
-  cluster?: string
-}
+/**
+ * What the store yields per edge and server port (MapStore.portCounts()), and the edge's cluster
+ * when a store shared by clusters knows it (else the mapper's --cluster-name applies).
+ */
+export type PortCount = StorePortCount & { cluster?: string }
 
 export interface EdgeSeriesOptions {
   /** Where the over-cap gauge is registered. */

@@ -32,12 +32,12 @@ async function values (scrape: () => Promise<string>, name = 'podmap_mapper_edge
 
 test('one series per edge and server port, counts summed over evidence and hours, DNS-only left out', async () => {
   const store = new EdgeStore()
-  store.add(call({ count: 3 }))
-  store.add(call({ count: 2, first: T + 3_600_000, last: T + 3_600_000 }))
-  store.add(call({ evidence: 'dns', port: undefined, count: 7 }))
-  store.add(call({ port: { port: 53, protocol: 'UDP' }, evidence: 'udp', count: 4 }))
-  store.add(call({ server: partner, port: { port: 443, protocol: 'TCP' }, count: 1 }))
-  store.add(call({ client: orders, server: partner, evidence: 'dns', port: undefined }))
+  store.add(call({ count: 3 }), 0)
+  store.add(call({ count: 2, first: T + 3_600_000, last: T + 3_600_000 }), 0)
+  store.add(call({ evidence: 'dns', port: undefined, count: 7 }), 0)
+  store.add(call({ port: { port: 53, protocol: 'UDP' }, evidence: 'udp', count: 4 }), 0)
+  store.add(call({ server: partner, port: { port: 443, protocol: 'TCP' }, count: 1 }), 0)
+  store.add(call({ client: orders, server: partner, evidence: 'dns', port: undefined }), 0)
   const { scrape } = setup(store, 100, 'prod-eu')
   const got = (await values(scrape)).map((v) => ({ ...v.labels, value: v.value }) as Record<string, string | number>)
   const edge = { client_kind: 'Deployment', client_namespace: 'shop', client_name: 'checkout', cluster: 'prod-eu' }
@@ -48,14 +48,14 @@ test('one series per edge and server port, counts summed over evidence and hours
   ])
   assert.deepEqual(await values(scrape, 'podmap_mapper_edge_series_over_cap'), [{ name: 'podmap_mapper_edge_series_over_cap', labels: {}, value: 0 }])
   // Computed at scrape time: a later call shows at the next scrape.
-  store.add(call({ count: 10 }))
+  store.add(call({ count: 10 }), 0)
   const again = (await values(scrape)).find((v) => v.labels.port === '8080')
   assert.equal(again?.value, 15)
 })
 
 test('without a cluster name the label is left out', async () => {
   const store = new EdgeStore()
-  store.add(call())
+  store.add(call(), 0)
   const text = await setup(store).scrape()
   assert.match(text, /^podmap_mapper_edge_observations\{client_kind="Deployment",client_namespace="shop",client_name="checkout",server_kind="Deployment",server_namespace="shop",server_name="orders",port="8080",protocol="TCP"\} 1$/m)
   assert.doesNotMatch(text, /cluster=/)
@@ -63,7 +63,7 @@ test('without a cluster name the label is left out', async () => {
 
 test('past the cap the first entries in store order stay, the rest are counted, and the warning comes once', async () => {
   const store = new EdgeStore()
-  for (let i = 0; i < 5; i++) store.add(call({ client: { kind: 'Deployment', namespace: 'shop', name: `c${i}` } }))
+  for (let i = 0; i < 5; i++) store.add(call({ client: { kind: 'Deployment', namespace: 'shop', name: `c${i}` } }), 0)
   const { scrape, overCaps } = setup(store, 3)
   const got = await values(scrape)
   assert.deepEqual(got.map((v) => v.labels.client_name), ['c0', 'c1', 'c2'])
@@ -87,7 +87,7 @@ test('label values: escaped in the exposition, control characters and lone surro
     `${long}b`
   ]
   const store = new EdgeStore()
-  for (const name of odd) store.add(call({ server: { kind: 'External', name } }))
+  for (const name of odd) store.add(call({ server: { kind: 'External', name } }), 0)
   const { scrape } = setup(store)
   const got = (await values(scrape)).map((v) => String(v.labels.server_name))
   assert.equal(new Set(got).size, odd.length, 'distinct names stay distinct series')
@@ -106,8 +106,8 @@ test('label values: escaped in the exposition, control characters and lone surro
 
 test('labels that only differ by what was replaced are one series, their counts summed (no duplicate series)', async () => {
   const store = new EdgeStore()
-  store.add(call({ server: { kind: 'External', name: 'a\u0001' }, count: 2 }))
-  store.add(call({ server: { kind: 'External', name: 'a\u0002' }, count: 3 }))
+  store.add(call({ server: { kind: 'External', name: 'a\u0001' }, count: 2 }), 0)
+  store.add(call({ server: { kind: 'External', name: 'a\u0002' }, count: 3 }), 0)
   const got = await values(setup(store).scrape)
   assert.equal(got.length, 1)
   assert.equal(got[0]?.value, 5)

@@ -26,9 +26,9 @@ let prom: PrometheusServer
 let url = ''
 
 before(async () => {
-  ODD.forEach((name, i) => store.add({ client: checkout, server: { kind: 'External', name }, port: { port: 443, protocol: 'TCP' }, evidence: 'tcp', first: T, last: T, count: i + 1 }))
+  ODD.forEach((name, i) => store.add({ client: checkout, server: { kind: 'External', name }, port: { port: 443, protocol: 'TCP' }, evidence: 'tcp', first: T, last: T, count: i + 1 }, 0))
   // Over the cap: CAP series fit, EXTRA more are counted.
-  for (let i = 0; i < 1 + EXTRA; i++) store.add({ client: checkout, server: { kind: 'External', name: `late-${i}.example` }, port: { port: 443, protocol: 'TCP' }, evidence: 'tcp', first: T, last: T, count: 1 })
+  for (let i = 0; i < 1 + EXTRA; i++) store.add({ client: checkout, server: { kind: 'External', name: `late-${i}.example` }, port: { port: 443, protocol: 'TCP' }, evidence: 'tcp', first: T, last: T, count: 1 }, 0)
   const edges = createEdgeSeries({ registry, portCounts: () => store.portCounts(), maxSeries: CAP, cluster: 'odd "cluster"' })
   // As the mapper's /metrics: the edge family first (it sets the over-cap gauge), after the registry's text.
   const scrape = async (): Promise<string> => { const e = await edges.render(); return (await registry.metrics()) + e }
