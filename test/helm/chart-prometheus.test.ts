@@ -24,12 +24,12 @@ function mapperConfig (docs: KubeDoc[]) {
 
 type ConfigMap = KubeDoc & { data: Record<string, string> }
 
-test('defaults: no edge series, no cluster label, no dashboard ConfigMap', async () => {
+test('defaults: no edge series, the mapper\'s default cluster name, no dashboard ConfigMap', async () => {
   const docs = await render()
   const config = mapperConfig(docs)
   assert.equal(config.edgeMetrics, false)
   assert.equal(config.edgeMetricsMaxSeries, 10_000)
-  assert.equal(config.clusterName, '')
+  assert.equal(config.clusterName, 'default')
   assert.equal(docs.some((d) => d.kind === 'ConfigMap'), false)
 })
 
