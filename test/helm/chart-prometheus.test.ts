@@ -34,7 +34,7 @@ test('defaults: no edge series, the mapper\'s default cluster name, no dashboard
 })
 
 test('edge series on: the mapper gets --edge-metrics, its cap and the cluster name', async () => {
-  const config = mapperConfig(await render(['--set', 'metrics.edgeSeries.enabled=true,metrics.edgeSeries.maxSeries=2500,mapper.clusterName=prod-eu-1']))
+  const config = mapperConfig(await render(['--set', 'metrics.edgeSeries.enabled=true,metrics.edgeSeries.maxSeries=2500,store.clusterName=prod-eu-1']))
   assert.equal(config.edgeMetrics, true)
   assert.equal(config.edgeMetricsMaxSeries, 2500)
   assert.equal(config.clusterName, 'prod-eu-1')

@@ -34,7 +34,7 @@ before(async () => {
   requirePrometheus()
   stack = await startStack({
     mapperArgs: ['--edge-metrics', '--edge-metrics-max-series', String(MAX_SERIES), '--cluster-name', CLUSTER],
-    helmArgs: ['--set', 'metrics.edgeSeries.enabled=true', '--set', `metrics.edgeSeries.maxSeries=${MAX_SERIES}`, '--set', `mapper.clusterName=${CLUSTER}`, '--set', 'metrics.grafanaDashboard.enabled=true']
+    helmArgs: ['--set', 'metrics.edgeSeries.enabled=true', '--set', `metrics.edgeSeries.maxSeries=${MAX_SERIES}`, '--set', `store.clusterName=${CLUSTER}`, '--set', 'metrics.grafanaDashboard.enabled=true']
   })
   await makeShopCalls(stack.cluster, stack.shop)
   // Odd external names, reported for the checkout pod as its node's sniffer reports a DNS answer and a
@@ -125,7 +125,9 @@ test('PromQL: odd external names never become label values: ingest refuses names
 test('PromQL: the counters say what the sniffers and the mapper did', async () => {
   const one = async (expr: string): Promise<number> => Number((await until(expr))[0]?.value[1])
   assert.ok(await one('sum(podmap_sniffer_dns_responses_total)') >= 3, 'DNS responses decoded')
-  assert.ok(await one('sum(podmap_sniffer_records_sent_total)') > 0, 'records acknowledged')
+  // A sniffer's counter is scraped at 0 until its first batch is acknowledged: wait for the scrape after it.
+  const sent = await until('sum(podmap_sniffer_records_sent_total)', (r) => Number(r[0]?.value[1]) > 0)
+  assert.ok(Number(sent[0]?.value[1]) > 0, 'records acknowledged')
   const ingested = await until('sum by (source) (podmap_mapper_records_ingested_total{job="mapper"})', (r) => r.length === 2)
   for (const s of ingested) assert.ok(Number(s.value[1]) > 0, `records ingested from ${s.metric.source}`)
   assert.ok(await one('podmap_mapper_edges{job="mapper"}') >= 3 + ODD.length)
