@@ -16,7 +16,7 @@ import type { Ingestor } from './resolve/ingest.js'
 import type { MapperMetrics } from './metrics.js'
 import type { ExportLookup } from './export/lookup.js'
 import type { ShadowService } from './policy/shadow-service.js'
-import { createImageRenderer } from './export/render-image.js'
+import { createImagePool } from './export/image-pool.js'
 import { accessHook, accessOf, requireAccessDeclared, type RouteAccess } from './http/access.js'
 import { errorHandler } from './http/error-handler.js'
 import { openApiRoute, registerOpenApi } from './http/openapi.js'
@@ -71,6 +71,17 @@ export interface AppDeps {
   maxSnapshots?: number
   /** How current the answers of read routes are: sent as `x-podmap-cluster-view` and `x-podmap-held-records`. */
   clusterView?: () => { view: string, heldRecords: number }
+  /** Bounds on SVG and PNG pictures (defaults: 1,000 workloads, 30 s, 512 MiB). */
+  render?: RenderLimits
+}
+
+export interface RenderLimits {
+  /** Most workloads an SVG or PNG shows (--graph-max-nodes). */
+  maxGraphNodes: number
+  /** A picture's deadline once rendering starts (--render-timeout). */
+  deadlineMs: number
+  /** The render worker's heap limit (--render-max-heap, MiB). */
+  maxHeapMb: number
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
@@ -127,7 +138,10 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(snapshotRoutes({ map: deps.map, metrics: deps.metrics, maxSnapshots: deps.maxSnapshots }))
   await app.register(explainRoutes({ store }))
   await app.register(clusterRoutes({ store }))
-  await app.register(exportRoutes({ store, labelsOf: deps.labelsOf, lookup: deps.exportLookup, images: createImageRenderer() }))
+  const render = deps.render ?? { maxGraphNodes: 1000, deadlineMs: 30_000, maxHeapMb: 512 }
+  const images = createImagePool({ deadlineMs: render.deadlineMs, maxHeapMb: render.maxHeapMb })
+  app.addHook('onClose', async () => { await images.close() })
+  await app.register(exportRoutes({ store, labelsOf: deps.labelsOf, lookup: deps.exportLookup, images, maxGraphNodes: render.maxGraphNodes, renders: deps.metrics.graphRenders }))
   await app.register(shadowRoutes({ store, labelsOf: deps.labelsOf, shadow: deps.shadow }))
   await app.register(webRoutes({ dir: deps.webDir }))
   openApiRoute(app)

@@ -24,7 +24,7 @@ import type { RateLimitOptions } from './http/rate-limit.js'
 import { clusterLookup } from './export/cluster-lookup.js'
 import { createShadowService, type ShadowService } from './policy/shadow-service.js'
 import type { Readiness } from './routes/health.js'
-import { buildApp } from './app.js'
+import { buildApp, type RenderLimits } from './app.js'
 
 export interface MapperOptions {
   log: Logger
@@ -69,6 +69,8 @@ export interface MapperOptions {
   maxHeldRecords?: number
   /** Caps on edges and external names, in total and per node (call-caps.ts); none when omitted. */
   caps?: CapLimits
+  /** Bounds on SVG and PNG pictures (app.ts defaults when omitted). */
+  render?: RenderLimits
   /** How current the cluster view is, for the `x-podmap-cluster-view` header on read routes. */
   clusterView?: () => string
   /** Why the cluster's NetworkPolicies are not visible (shadow mode says so), or undefined. */
@@ -148,7 +150,8 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
     webDir: o.webDir,
     maxSnapshots: o.maxSnapshots,
     exportLookup: clusterLookup(index, checkAddress),
-    shadow
+    shadow,
+    render: o.render
   })
   return { app, ingestor, map, index, resolver, registry, metrics, shadow }
 }

@@ -63,6 +63,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     readiness: { ready: () => informers.ready(), detail: () => informers.status() },
     caughtUp: () => informers.caughtUp(),
     maxHeldRecords: config.maxHeldRecords,
+    render: { maxGraphNodes: config.graphMaxNodes, deadlineMs: config.renderTimeout, maxHeapMb: config.renderMaxHeap },
     caps: { maxEdges: config.maxEdges, maxEdgesPerNode: config.maxEdgesPerNode, maxExternalNames: config.maxExternalNames, maxExternalNamesPerNode: config.maxExternalNamesPerNode },
     edgeSeries: config.edgeMetrics ? { maxSeries: config.edgeMetricsMaxSeries, cluster: config.clusterName } : undefined,
     clusterView: () => informers.synced() ? 'synced' : informers.caughtUp() ? 'degraded' : 'syncing',

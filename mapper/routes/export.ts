@@ -13,6 +13,9 @@ import { exportObjects } from '../export/render-export.js'
 import { toList, toYamlDocuments } from '../export/documents.js'
 import { toDot } from '../export/dot.js'
 import { toMermaid } from '../export/mermaid.js'
+import { TOO_LARGE_HINT } from '../export/image-pool.js'
+import { PictureCache } from '../export/picture-cache.js'
+import { GraphTooLarge } from '../../src/errors/catalogue.js'
 import { filterQuerySchema, toEdgeFilter } from './query.js'
 
 export interface ExportRouteDeps {
@@ -20,6 +23,17 @@ export interface ExportRouteDeps {
   labelsOf: (id: Identity) => Array<Record<string, string>>
   lookup: ExportLookup
   images: ImageRenderer
+  /** Most workloads (graph nodes) an SVG or PNG may show; more answer 422 with a hint. */
+  maxGraphNodes: number
+  /** Pictures being rendered or waiting (podmap_mapper_graph_renders). */
+  renders?: { inc: () => void, dec: () => void }
+}
+
+/** Distinct identities in the edges: the graph's nodes. */
+function nodeCount (edges: Array<{ client: Identity, server: Identity }>): number {
+  const ids = new Set<string>()
+  for (const e of edges) for (const id of [e.client, e.server]) ids.add(`${id.kind}/${id.namespace ?? ''}/${id.name}`)
+  return ids.size
 }
 
 export const exportQuerySchema = filterQuerySchema.extend({
@@ -36,6 +50,7 @@ const YAML = 'application/yaml; charset=utf-8'
 const GRAPH_TYPES = { dot: 'text/vnd.graphviz; charset=utf-8', mermaid: 'text/vnd.mermaid; charset=utf-8', svg: 'image/svg+xml; charset=utf-8', png: 'image/png' } as const
 
 export function exportRoutes (deps: ExportRouteDeps): FastifyPluginAsyncZod {
+  const pictures = new PictureCache()
   return async function (app) {
     app.get('/api/v1/export', {
       schema: {
@@ -68,25 +83,33 @@ export function exportRoutes (deps: ExportRouteDeps): FastifyPluginAsyncZod {
 
     app.get('/api/v1/graph', {
       schema: {
-        summary: 'The map as a graph grouped by namespace: DOT, Mermaid, SVG or PNG (rendered in-process)',
+        summary: 'The map as a graph grouped by namespace: DOT, Mermaid, SVG or PNG (SVG and PNG rendered in a worker thread, within --graph-max-nodes, --render-timeout and --render-max-heap: 422 with a hint past them, 503 while too many wait)',
         querystring: graphQuerySchema,
         response: {
           200: { content: Object.fromEntries(Object.values(GRAPH_TYPES).map((t) => [t.split(';')[0] as string, { schema: z.string() }])) },
-          ...errorResponses(400, 401)
+          ...errorResponses(400, 401, 422, 503)
         }
       },
       config: { access: 'read' }
     }, async (req, reply) => {
       const q = req.query
       const edges = await deps.store.list(toEdgeFilter(q, deps.labelsOf))
-      reply.type(GRAPH_TYPES[q.format])
-      switch (q.format) {
-        case 'dot': return reply.send(toDot(edges))
-        case 'mermaid': return reply.send(toMermaid(edges))
-        case 'svg': return reply.send(await deps.images.svg(toDot(edges)))
-        // Bytes, sent as they are (the schema above documents the content type).
-        case 'png': return (reply as FastifyReply).send(await deps.images.png(toDot(edges)))
+      if (q.format === 'dot') return reply.type(GRAPH_TYPES.dot).send(toDot(edges))
+      if (q.format === 'mermaid') return reply.type(GRAPH_TYPES.mermaid).send(toMermaid(edges))
+      const nodes = nodeCount(edges)
+      if (nodes > deps.maxGraphNodes) throw GraphTooLarge(`the graph has ${nodes} workloads; at most ${deps.maxGraphNodes} are drawn as ${q.format} (--graph-max-nodes): ${TOO_LARGE_HINT}`)
+      const dot = toDot(edges)
+      const key = PictureCache.key(q.format, dot)
+      let picture = pictures.get(key)
+      if (picture === undefined) {
+        deps.renders?.inc()
+        try {
+          picture = q.format === 'svg' ? await deps.images.svg(dot) : await deps.images.png(dot)
+        } finally { deps.renders?.dec() }
+        pictures.set(key, picture)
       }
+      // PNG bytes are sent as they are (the schema above documents the content type).
+      return (reply as FastifyReply).type(GRAPH_TYPES[q.format]).send(picture)
     })
   }
 }

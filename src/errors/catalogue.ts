@@ -12,6 +12,8 @@ export const NotFound = createError({ code: 'PODMAP_ERR_NOT_FOUND', message: 'no
 export const SnapshotLimit = createError({ code: 'PODMAP_ERR_SNAPSHOT_LIMIT', message: 'too many snapshots', status: 409 })
 export const RequestTimeout = createError({ code: 'PODMAP_ERR_TIMEOUT', message: 'the request was not received in time', status: 408 })
 export const BodyTooLarge = createError({ code: 'PODMAP_ERR_TOO_LARGE', message: 'request body too large', status: 413 })
+export const GraphTooLarge = createError({ code: 'PODMAP_ERR_GRAPH_TOO_LARGE', message: 'the graph is too large to render', status: 422 })
+export const RenderBusy = createError({ code: 'PODMAP_ERR_RENDER_BUSY', message: 'too many pictures are being rendered', status: 503 })
 export const UnsupportedMediaType = createError({ code: 'PODMAP_ERR_MEDIA_TYPE', message: 'unsupported content type', status: 415 })
 /** 503: the mapper cannot take more now (held reports at their cap); the sniffer keeps the batch and retries. */
 export const MapperBusy = createError({ code: 'PODMAP_ERR_BUSY', message: 'the mapper cannot take more reports now', status: 503 })
