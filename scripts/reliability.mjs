@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
+import { withAttackTable } from './attack-table.mjs'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const { values: opts } = parseArgs({ options: { soak: { type: 'boolean', default: false }, load: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' } } })
@@ -118,7 +119,7 @@ const md = [
   ...rows.map((r) => r.line ?? `| ${cell(r.area)} | ${cell(r.test)} | ${cell(r.figure)} | ${cell(r.inputs)} | ${cell(r.faults)} | ${cell(r.lost)} | ${cell(r.status)} | ${cell(r.file)} |`),
   ''
 ].join('\n')
-writeFileSync(join(ROOT, 'RELIABILITY.md'), md)
+writeFileSync(join(ROOT, 'RELIABILITY.md'), withAttackTable(md, outcomes))
 rmSync(work, { recursive: true, force: true })
 console.log(`reliability: RELIABILITY.md written (${rows.length} rows, ${failing.length} failing, lost ${lost})`)
 process.exit(run.status === 0 && failing.length === 0 ? 0 : 1)
