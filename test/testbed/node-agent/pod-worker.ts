@@ -41,6 +41,9 @@ interface Slot {
   stopProbe?: () => void
 }
 
+/** How long a finished pod's sandbox outlives its containers (a kubelet notices within about a second). */
+const FINISHED_TEARDOWN_DELAY_MS = 1500
+
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
 
 export class PodWorker {
@@ -62,6 +65,7 @@ export class PodWorker {
   private retryTimer: NodeJS.Timeout | undefined
   /** Ready as last written; what the API's copy is compared with. */
   private writtenReady: boolean | undefined
+  private releasing: Promise<void> | undefined
 
   constructor (private readonly deps: WorkerDeps, pod: KubeObject) {
     this.uid = pod.metadata.uid ?? ''
@@ -151,7 +155,11 @@ export class PodWorker {
     this.transition = now()
     this.updatePhase()
     this.writeStatus()
-    if (this.phase === 'Succeeded' || this.phase === 'Failed') void this.release()
+    // A finished pod's sandbox goes a moment later, as a kubelet's (its PLEG notices the exit on its
+    // next relist, about a second later): the close of the pod's last connections completes first.
+    // Torn down at once, a FIN still on its way was lost with the veth and the peer's socket stayed
+    // ESTABLISHED to the freed address (seen by the peer node's sniffer as a call from it).
+    if (this.phase === 'Succeeded' || this.phase === 'Failed') setTimeout(() => { void this.release() }, FINISHED_TEARDOWN_DELAY_MS).unref()
   }
 
   private updatePhase (): void {
@@ -218,7 +226,13 @@ export class PodWorker {
     }).catch((err: Error) => this.deps.log(`status of ${this.namespace}/${this.name}: ${err.message}`))
   }
 
+  /** Frees the sandbox, its address and cgroup, once (a later call waits for the first). */
   private async release (): Promise<void> {
+    this.releasing ??= this.teardown()
+    await this.releasing
+  }
+
+  private async teardown (): Promise<void> {
     const sandbox = this.sandbox
     this.sandbox = undefined
     if (sandbox !== undefined) await removeSandbox(sandbox)
