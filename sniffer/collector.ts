@@ -14,6 +14,11 @@ export interface SessionObservation { client: string, server: string, port: numb
 
 export interface Batch { dns: DnsRecord[], sockets: SocketRecord[] }
 
+/** A session's identity, in the collector (one record per interval) and the sent ledger (one per refresh). */
+export function sessionKey (s: Pick<SocketRecord, 'client' | 'server' | 'port' | 'protocol' | 'side'> & { clientPod?: { uid: string } }): string {
+  return `${s.client}|${s.server}|${s.port}|${s.protocol}|${s.clientPod?.uid ?? ''}|${s.side ?? ''}`
+}
+
 export class Collector {
   /**
    * DNS records by client, then name, then answer set (the records of one client and name differ
@@ -55,7 +60,7 @@ export class Collector {
   }
 
   addSession (o: SessionObservation, at: number): void {
-    const key = `${o.client}|${o.server}|${o.port}|${o.protocol}|${o.clientPod?.uid ?? ''}|${o.side ?? ''}`
+    const key = sessionKey(o)
     const rec = this.sockets.get(key)
     if (rec) {
       rec.count++

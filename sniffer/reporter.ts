@@ -16,8 +16,8 @@ import type { BearerToken } from './bearer-token.js'
 
 export interface ReporterOptions {
   mapperUrl: string
-  /** The bearer token, or where each report gets it (a rotating ServiceAccount token: bearer-token.ts). */
-  token: string | BearerToken
+  /** Where each report gets its bearer token (fixed, or a rotating ServiceAccount token: bearer-token.ts). */
+  token: BearerToken
   nodeName: string
   intervalMs: number
   maxPendingRecords: number
@@ -87,7 +87,7 @@ export function createReporter (opts: ReporterOptions): Reporter {
   async function sendOne (batch: Batch): Promise<'ok' | 'retry' | 'rejected'> {
     const report: Report = { version: REPORT_VERSION, node: opts.nodeName, sentAt: Date.now(), dns: batch.dns, sockets: batch.sockets }
     try {
-      const token = typeof opts.token === 'string' ? opts.token : await opts.token()
+      const token = await opts.token()
       const res = await postJson(url, JSON.stringify(report), { authorization: `Bearer ${token}` }, opts.requestTimeoutMs ?? 10_000)
       if (res.status >= 200 && res.status < 300) { noteInstance(res.text); return 'ok' }
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {

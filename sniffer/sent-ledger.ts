@@ -18,7 +18,7 @@
  * let go without counting: a closed session, a name nobody looked up again.
  */
 import type { DnsRecord, SocketRecord } from '../src/contract/report.js'
-import type { Batch } from './collector.js'
+import { sessionKey, type Batch } from './collector.js'
 
 export interface SentLedgerOptions {
   refreshMs: number
@@ -43,13 +43,11 @@ interface Entry {
   folded?: Rec
 }
 
-export function dnsKey (r: DnsRecord): string {
+/** DNS answers by client, name and answer set; sessions are keyed as the collector keys them (sessionKey: an address first, never `d|`). */
+function dnsKey (r: DnsRecord): string {
   return `d|${r.client}|${r.name}|${r.answers.length === 1 ? r.answers[0] : [...r.answers].sort().join(',')}`
 }
 
-export function socketKey (r: SocketRecord): string {
-  return `s|${r.client}|${r.server}|${r.port}|${r.protocol}|${r.clientPod?.uid ?? ''}|${r.side ?? ''}`
-}
 
 function fold (into: Rec, r: Rec): void {
   into.count += r.count
@@ -79,7 +77,7 @@ export class SentLedger {
     const out: Batch = { dns: [], sockets: [] }
     let folded = 0
     for (const r of batch.dns) if (this.observe(dnsKey(r), true, r, now, out)) folded++
-    for (const r of batch.sockets) if (this.observe(socketKey(r), false, r, now, out)) folded++
+    for (const r of batch.sockets) if (this.observe(sessionKey(r), false, r, now, out)) folded++
     if (folded > 0) this.opts.onDefer?.(folded)
     const letGo = now - 2 * this.opts.refreshMs
     let forgotten = 0
@@ -140,6 +138,6 @@ export class SentLedger {
       else this.entries.delete(k)
     }
     for (const r of batch.dns) drop(dnsKey(r))
-    for (const r of batch.sockets) drop(socketKey(r))
+    for (const r of batch.sockets) drop(sessionKey(r))
   }
 }

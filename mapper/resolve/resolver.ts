@@ -39,6 +39,8 @@ export interface ResolverOptions {
 }
 
 interface Endpoint { identity: Identity, pod?: PodInfo, inCluster: boolean }
+/** A session's server: `viaClusterIp` when its address is a Service's (the node that saw it is the client's). */
+type ServerEndpoint = Endpoint & { port: Port, viaClusterIp: boolean }
 
 export class Resolver {
   readonly externalNames = new ExternalNames()
@@ -95,7 +97,7 @@ export class Resolver {
       return this.opts.onRefused?.('clientpod-other-node', rec.count)
     }
     const client = hostPod ?? this.endpoint(rec.client, at)
-    if (node !== undefined && !this.seenOn(node, client, server, this.index.serviceByIp(rec.server) === undefined)) {
+    if (node !== undefined && !this.seenOn(node, client, server)) {
       return this.opts.onRefused?.('other-node', rec.count)
     }
     // Only the server's end was seen here (report version 3) and the client is another node's own
@@ -186,10 +188,10 @@ export class Resolver {
     return { name: hit.name, cluster: hit.cluster, server: hit.cluster ? this.clusterName(hit.name, at) : this.named('External', hit.name) }
   }
 
-  /** Whether a session was seen on `node`: its client there, or its server there when reached directly. */
-  private seenOn (node: string, client: Endpoint | undefined, server: Endpoint, serverDirect: boolean): boolean {
+  /** Whether a session was seen on `node`: its client there, or its server there when reached directly (not through a ClusterIP). */
+  private seenOn (node: string, client: Endpoint | undefined, server: ServerEndpoint): boolean {
     if (client !== undefined && isOn(node, client)) return true
-    return serverDirect && isOn(node, server)
+    return !server.viaClusterIp && isOn(node, server)
   }
 
   /** Nodes whose sniffers report (known nodes only, so bounded by the cluster): node -> latest record time. */
@@ -256,26 +258,26 @@ export class Resolver {
     return (this.ports[i] ??= { port, protocol })
   }
 
-  private server (ip: string, port: number, protocol: 'TCP' | 'UDP', at: number): Endpoint & { port: Port } {
+  private server (ip: string, port: number, protocol: 'TCP' | 'UDP', at: number): ServerEndpoint {
     const svc = this.index.serviceByIp(ip)
-    if (svc) return this.viaService(svc, svc.ports.find((p) => p.port === port && p.protocol === protocol), port, protocol)
+    if (svc) return this.viaService(svc, svc.ports.find((p) => p.port === port && p.protocol === protocol), port, protocol, true)
     const ep = this.endpoint(ip, at)
     if (ep?.identity.kind === 'Node') {
       const np = this.index.serviceByNodePort(port)
-      if (np) return this.viaService(np.service, np.port, port, protocol)
+      if (np) return this.viaService(np.service, np.port, port, protocol, false)
     }
-    if (ep) return { identity: ep.identity, pod: ep.pod, inCluster: true, port: this.port(port, protocol) }
-    return { identity: this.named('External', this.externalNames.nameOf(ip) ?? ip), inCluster: false, port: this.port(port, protocol) }
+    if (ep) return { identity: ep.identity, pod: ep.pod, inCluster: true, port: this.port(port, protocol), viaClusterIp: false }
+    return { identity: this.named('External', this.externalNames.nameOf(ip) ?? ip), inCluster: false, port: this.port(port, protocol), viaClusterIp: false }
   }
 
-  private viaService (svc: ServiceInfo, sp: ServicePort | undefined, port: number, protocol: 'TCP' | 'UDP'): Endpoint & { port: Port } {
+  private viaService (svc: ServiceInfo, sp: ServicePort | undefined, port: number, protocol: 'TCP' | 'UDP', viaClusterIp: boolean): ServerEndpoint {
     const { workload, pod } = this.index.workloads.serviceWorkload(svc)
     let target = port
     if (sp) {
       if (typeof sp.targetPort === 'number') target = sp.targetPort
       else target = pod?.namedPorts.get(sp.targetPort) ?? (/^\d+$/.test(sp.targetPort) ? Number(sp.targetPort) : sp.port)
     }
-    return { identity: this.viaServiceIdentity(workload, svc.name), pod, inCluster: true, port: this.port(target, protocol) }
+    return { identity: this.viaServiceIdentity(workload, svc.name), pod, inCluster: true, port: this.port(target, protocol), viaClusterIp }
   }
 
   /** `{...workload, service}`, one object per pair, so keys computed from it are cached. */

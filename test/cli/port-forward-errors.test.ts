@@ -17,6 +17,7 @@ import { startFakeApiServer, type FakeApiServer } from '../testbed/fake-apiserve
 import { mapperObjects } from '../testbed/fake-apiserver-portforward-objects.js'
 import { kubeconfigText } from '../testbed/fake-apiserver-bodies.js'
 import { writeFile } from 'node:fs/promises'
+import { freePort } from '../testbed/free-port.js'
 
 const run = promisify(execFile)
 let dir: string
@@ -37,13 +38,6 @@ async function failsWith (pattern: RegExp, env: Record<string, string>, ...args:
   assert.match(r.stderr, pattern)
 }
 
-async function freePort (): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as AddressInfo).port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
-}
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'podmap-pf-err-'))

@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTestbed, type Testbed, type TestbedOptions } from '../testbed/testbed.js'
@@ -14,6 +13,7 @@ import { startFakeApiServer, type FakeApiServer } from '../testbed/fake-apiserve
 import type { Scenario } from '../testbed/scenario.js'
 import { createUplink, removeUplink, type Uplink } from './uplink.js'
 import { BIN, capture, endChild, httpOk, waitFor } from './stack.js'
+import { freePort } from '../testbed/free-port.js'
 
 export { waitFor }
 
@@ -42,17 +42,6 @@ export interface StackOptions {
   snifferArgs?: string[]
 }
 
-async function freePort (host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, host, () => {
-      const addr = s.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 export async function startStack (scenario: Scenario, opts: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync('/tmp/podmap-stack-')

@@ -15,7 +15,6 @@ import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createSocket } from 'node:dgram'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -24,6 +23,7 @@ import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../testbed
 import { IP, shopObjects } from '../mapper/fixtures.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
 import { buildahAvailable, fromImage, imageConfig, imageExists, removeContainer, runIn, startIn } from './buildah.js'
+import { freePort } from '../testbed/free-port.js'
 
 const exec = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -62,16 +62,6 @@ async function container (image: string): Promise<string> {
   return c
 }
 
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address()
-      s.close(() => resolve(typeof addr === 'object' && addr !== null ? addr.port : 0))
-    })
-  })
-}
 
 async function get (url: string, headers: Record<string, string> = {}): Promise<{ status: number, body: string } | undefined> {
   try {

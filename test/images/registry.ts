@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '../reliability/mapper-process.js'
+import { freePort } from '../testbed/free-port.js'
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry'
 

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { freePort } from '../reliability/mapper-process.js'
+import { freePort } from '../testbed/free-port.js'
 import { waitFor } from '../e2e/stack.js'
 
 export const PROMETHEUS = '/usr/bin/prometheus'

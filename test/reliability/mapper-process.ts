@@ -1,10 +1,10 @@
 /** A real `podmap mapper` process on 127.0.0.1, for fault tests: against the real control plane (a kubeconfig), or the fake API server where a test injects API faults (k8s-faults). */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { BIN, waitFor } from '../e2e/stack.js'
 import type { FakeApiServer } from '../testbed/fake-apiserver.js'
+import { freePort } from '../testbed/free-port.js'
 
 export interface MapperProcess {
   url: string
@@ -19,17 +19,6 @@ export interface MapperProcess {
   cleanup: () => Promise<void>
 }
 
-export async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 export async function readyz (url: string): Promise<number> {
   try {

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
 import { Collector } from '../../sniffer/collector.js'
 import { createReporter } from '../../sniffer/reporter.js'
+import { fixedToken } from '../../sniffer/bearer-token.js'
 import { SentLedger } from '../../sniffer/sent-ledger.js'
 import { createSnifferMetrics, createSnifferRegistry } from '../../sniffer/metrics.js'
 import { createLogger } from '../../src/log/logger.js'
@@ -29,7 +30,7 @@ function sniffer (url: string) {
   const metrics = createSnifferMetrics(registry)
   const collector = new Collector(1000, () => {})
   const ledger = new SentLedger({ refreshMs: 60_000, maxKeys: 1000, onForget: () => {}, onDefer: (n) => metrics.recordsDeferred.inc(n) })
-  const reporter = createReporter({ mapperUrl: url, token: TEST_TOKEN, nodeName: 'node-a', intervalMs: 60_000, maxPendingRecords: 1000, collector, ledger, metrics, log })
+  const reporter = createReporter({ mapperUrl: url, token: fixedToken(TEST_TOKEN), nodeName: 'node-a', intervalMs: 60_000, maxPendingRecords: 1000, collector, ledger, metrics, log })
   const value = async (name: string): Promise<number> => (await registry.getMetricsAsJSON()).find((x) => x.name === name)?.values[0]?.value ?? 0
   return { collector, reporter, value }
 }

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Collector } from '../../sniffer/collector.js'
 import { createReporter } from '../../sniffer/reporter.js'
+import { fixedToken } from '../../sniffer/bearer-token.js'
 import { SentLedger } from '../../sniffer/sent-ledger.js'
 import { createSnifferMetrics, createSnifferRegistry } from '../../sniffer/metrics.js'
 import { createLogger } from '../../src/log/logger.js'
@@ -35,7 +36,7 @@ function setup (url: string, maxPendingRecords = 1000) {
   const collector = new Collector(100, (reason, n) => metrics.recordsDropped.inc({ reason }, n))
   // Refresh interval 0: every observation goes out in the next report (delta reporting is tested in sent-ledger.test.ts).
   const ledger = new SentLedger({ refreshMs: 0, maxKeys: 1000, onForget: () => {} })
-  const reporter = createReporter({ mapperUrl: url, token: 'tok', nodeName: 'node-a', intervalMs: 60_000, maxPendingRecords, collector, ledger, metrics, log })
+  const reporter = createReporter({ mapperUrl: url, token: fixedToken('tok'), nodeName: 'node-a', intervalMs: 60_000, maxPendingRecords, collector, ledger, metrics, log })
   return { registry, metrics, collector, reporter }
 }
 

@@ -15,7 +15,7 @@
  * Everything lives in the run's folder (owned-run.ts): certificates, kubeconfigs, etcd's data,
  * one log file per process. `stop()` (or the run's teardown) ends it all.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { controlPlaneBinaries } from './binaries.js'
@@ -23,7 +23,7 @@ import { issueCertificates, serviceAccountKeys, type CertFiles, type CertSpec } 
 import { kubeClient, type KubeClient, type KubeCredentials } from './kube-http.js'
 import { kubeconfigText } from './kubeconfig.js'
 import type { OwnedRun } from '../owned-run.js'
-import { readFileSync } from 'node:fs'
+import { freePort } from '../free-port.js'
 
 export interface ControlPlaneOptions {
   run: OwnedRun
@@ -61,9 +61,6 @@ export interface ControlPlane {
   logTail: (name: string, lines?: number) => string
   stop: () => Promise<void>
 }
-
-import { freePort } from '../free-port.js'
-export { freePort }
 
 async function waitUntil (what: string, probe: () => Promise<boolean>, timeoutMs: number, exited: () => string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs
