@@ -45,6 +45,7 @@ export const mapperOptions = {
   'body-limit': { schema: z.coerce.number().int().min(1024).default(16 << 20), help: 'largest report body in bytes (default 16 MiB)' },
   'informer-backoff-max': { schema: duration('30s'), help: 'longest wait before restarting a failed informer (default 30s)' },
   'informer-poll-interval': { schema: duration('60s'), help: 'how often a kind the mapper may list but not watch is re-listed, and a kind it may not list is tried again (default 60s)' },
+  'max-early-records': { schema: z.coerce.number().int().min(0).default(50_000), help: 'most socket records waiting (in memory, up to a minute) for a pod or Service address the informers have not brought yet; past it they are counted unresolved (early-records-full) (default 50000)' },
   'max-held-records': { schema: z.coerce.number().int().min(0).default(500_000), help: 'most report records kept (durably) while the cluster view is not ready to resolve them; past it reports get 503 with Retry-After and sniffers retry (default 500000)' },
   'max-edges': { schema: z.coerce.number().int().min(1).default(100_000), help: 'most edges in the map; past it a call that would make a new edge is dropped and counted (default 100000)' },
   'max-edges-per-node': { schema: z.coerce.number().int().min(1).default(20_000), help: 'most new edges one node\'s reports may bring (until the map shrinks); past it counted and dropped (default 20000)' },

@@ -67,6 +67,8 @@ export interface MapperOptions {
   caughtUp?: () => boolean
   /** Most report records held unresolved at once (default 500,000). */
   maxHeldRecords?: number
+  /** Most socket records waiting for an address not known yet (default 50,000). */
+  maxEarlyRecords?: number
   /** Caps on edges and external names, in total and per node (call-caps.ts); none when omitted. */
   caps?: CapLimits
   /** Bounds on SVG and PNG pictures (app.ts defaults when omitted). */
@@ -124,7 +126,7 @@ export async function createMapper (o: MapperOptions): Promise<Mapper> {
   })
   const checkToken = createTokenCheck(o.token)
   const shadow = createShadowService({ cluster: index, allEdges: async () => await map.list(), gauge: metrics.shadowDeniedCalls, policiesHidden: o.policiesHidden })
-  const ingestor = createIngestor({ resolver, map, metrics, times: o.times, now: o.now, caughtUp: o.caughtUp, maxHeldRecords: o.maxHeldRecords,
+  const ingestor = createIngestor({ resolver, map, metrics, times: o.times, now: o.now, caughtUp: o.caughtUp, maxHeldRecords: o.maxHeldRecords, maxEarlyRecords: o.maxEarlyRecords,
     caps: o.caps && new CallCaps(o.caps, (reason, n) => metrics.callsCapped.inc({ reason }, n)) })
   await ingestor.init()
   const app = await buildApp({

@@ -63,6 +63,7 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
     readiness: { ready: () => informers.ready(), detail: () => informers.status() },
     caughtUp: () => informers.caughtUp(),
     maxHeldRecords: config.maxHeldRecords,
+    maxEarlyRecords: config.maxEarlyRecords,
     render: { maxGraphNodes: config.graphMaxNodes, deadlineMs: config.renderTimeout, maxHeapMb: config.renderMaxHeap },
     caps: { maxEdges: config.maxEdges, maxEdgesPerNode: config.maxEdgesPerNode, maxExternalNames: config.maxExternalNames, maxExternalNamesPerNode: config.maxExternalNamesPerNode },
     edgeSeries: config.edgeMetrics ? { maxSeries: config.edgeMetricsMaxSeries, cluster: config.clusterName } : undefined,
@@ -85,9 +86,11 @@ export async function runMapper (argv: string[], env: NodeJS.ProcessEnv): Promis
   updateInformerGauges()
   const informerGauges = setInterval(updateInformerGauges, 5000)
   informerGauges.unref()
-  // Reports held while the informers caught up are resolved as soon as they have.
+  // Reports held while the informers caught up are resolved as soon as they have; records that named
+  // an address the informers had not brought yet are resolved again when due.
   const drain = setInterval(() => {
     if (ingestor.heldRecords() > 0 && informers.caughtUp()) ingestor.drain().catch((err: Error) => log.error({ err }, 'resolving held reports failed'))
+    if (ingestor.earlyRecords() > 0) ingestor.retryEarly().catch((err: Error) => log.error({ err }, 'resolving early records again failed'))
   }, 1000)
   drain.unref()
   const retention = setInterval(() => {

@@ -7,6 +7,8 @@
  * they are held durably, in order, and resolved once it has (`drain`), so a mapper that starts during
  * an API outage still acknowledges and keeps every report. Held records are bounded: past
  * `maxHeldRecords` a report is answered 503 with Retry-After, and the sniffer keeps and retries it.
+ * A socket record naming a pod or Service address the index does not know yet (a pod that called
+ * before its IP reached the informers) waits and is resolved again (`retryEarly`, early-records.ts).
  */
 import type { DnsRecord, Report, SocketRecord } from '../../src/contract/report.js'
 import { MapperBusy } from '../../src/errors/catalogue.js'
@@ -16,6 +18,7 @@ import type { MapStore } from '../store/map-store.js'
 import type { Resolver } from './resolver.js'
 import { refuseTimes, type TimeBounds } from './record-times.js'
 import type { CallCaps } from './call-caps.js'
+import { EarlyRecords } from './early-records.js'
 
 export interface IngestResult { calls: number, refused: number, held: boolean }
 
@@ -26,6 +29,9 @@ export interface Ingestor {
   /** Resolves held reports if the cluster view has caught up; returns how many were resolved. */
   drain: () => Promise<number>
   heldRecords: () => number
+  /** Resolves again the early records that are due (early-records.ts); returns how many calls that made. */
+  retryEarly: () => Promise<number>
+  earlyRecords: () => number
 }
 
 export interface IngestorDeps {
@@ -41,6 +47,8 @@ export interface IngestorDeps {
   maxHeldRecords?: number
   /** Caps on the map's growth (call-caps.ts): calls past them aggregated or dropped, counted. */
   caps?: CallCaps
+  /** Most socket records waiting for an address the index does not know yet (default 50,000). */
+  maxEarlyRecords?: number
 }
 
 /** The default bounds: 5 minutes ahead (clock skew), 30 days back (retention). */
@@ -54,12 +62,22 @@ export function createIngestor (deps: IngestorDeps): Ingestor {
   let heldRecords = 0
   let draining: Promise<number> | undefined
 
-  const resolve = (node: string, dns: DnsRecord[], sockets: SocketRecord[]): Call[] => {
+  const early = new EarlyRecords(deps.maxEarlyRecords)
+  const queueEarly = (node: string, records: SocketRecord[], tries: number): void => {
+    const dropped = early.add(node, records, now(), tries)
+    if (dropped > 0) metrics.unresolved.inc({ reason: 'early-records-full' }, dropped)
+    metrics.earlyRecords.set(early.size)
+  }
+
+  /** Calls from `node`'s records; socket records naming an address not known yet are queued for try `tries` (none on the last). */
+  const resolve = (node: string, dns: DnsRecord[], sockets: SocketRecord[], tries = 0, last = false): Call[] => {
     const calls: Call[] = []
+    const waiting: SocketRecord[] | undefined = last ? undefined : []
     // DNS first: external answers must be known before the sessions to those addresses.
     for (const rec of dns) resolver.dns(rec, calls, node)
-    for (const rec of sockets) resolver.socket(rec, calls, node)
+    for (const rec of sockets) resolver.socket(rec, calls, node, waiting)
     for (const c of calls) c.node = node
+    if (waiting !== undefined && waiting.length > 0) queueEarly(node, waiting, tries)
     return deps.caps ? deps.caps.admit(calls, node) : calls
   }
 
@@ -128,7 +146,18 @@ export function createIngestor (deps: IngestorDeps): Ingestor {
       draining ??= drainNow().finally(() => { draining = undefined })
       return await draining
     },
-    heldRecords: () => heldRecords
+    heldRecords: () => heldRecords,
+    async retryEarly () {
+      if (early.size === 0 || !caughtUp()) return 0
+      const calls: Call[] = []
+      for (const due of early.takeDue(now())) for (const c of resolve(due.node, [], due.records, due.tries, due.last)) calls.push(c)
+      metrics.earlyRecords.set(early.size)
+      if (calls.length === 0) return 0
+      await map.record(calls)
+      await countEdges()
+      return calls.length
+    },
+    earlyRecords: () => early.size
   }
   return ingestor
 }

@@ -18,6 +18,8 @@ export type UnresolvedReason =
   | 'client-node-reports'
   /** A DNS answer to the cluster DNS server itself: a lookup it forwarded for a client, not a call of its own. */
   | 'resolver-lookup'
+  /** An address of the pod or Service network that no pod or Service held, after a minute of retries (early-records.ts). */
+  | 'unknown-cluster-address'
 
 /** How recently a node must have reported for its sniffer to count as running (client-node-reports). */
 const REPORTING_WITHIN_MS = 10 * 60_000
@@ -87,8 +89,10 @@ export class Resolver {
    * A TCP/UDP session, reported by the sniffer on `node`: it must have been seen in a network
    * namespace of that node (its client or its server is a pod there, or the node itself), and a
    * hostNetwork `clientPod` must be a hostNetwork pod of that node; otherwise it is refused.
+   * A session naming a pod- or Service-network address nothing held yet goes to `early`, to be
+   * resolved again later (early-records.ts); without `early` (its last try) it is unresolved.
    */
-  socket (rec: SocketRecord, out: Call[], node?: string): void {
+  socket (rec: SocketRecord, out: Call[], node?: string, early?: SocketRecord[]): void {
     const at = rec.lastSeen
     if (node !== undefined) this.noteReporting(node, at)
     const server = this.server(rec.server, rec.port, rec.protocol, at)
@@ -97,6 +101,10 @@ export class Resolver {
       return this.opts.onRefused?.('clientpod-other-node', rec.count)
     }
     const client = hostPod ?? this.endpoint(rec.client, at)
+    if ((client === undefined && this.isClusterAddress(rec.client, at)) || (!server.inCluster && this.isClusterAddress(rec.server, at))) {
+      if (early !== undefined) { early.push(rec); return }
+      return this.unresolved('unknown-cluster-address', rec.count)
+    }
     if (node !== undefined && !this.seenOn(node, client, server)) {
       return this.opts.onRefused?.('other-node', rec.count)
     }
@@ -186,6 +194,12 @@ export class Resolver {
     // or Service event elsewhere does not make every name resolve again.
     if (hit.refused) return { name: hit.name, cluster: false, refused: hit.refused }
     return { name: hit.name, cluster: hit.cluster, server: hit.cluster ? this.clusterName(hit.name, at) : this.named('External', hit.name) }
+  }
+
+  /** Whether `ip` is in the pod or Service network (so a pod or Service should hold it): never an External endpoint. */
+  private isClusterAddress (ip: string, at: number): boolean {
+    const reason = this.opts.checkAddress?.(ip, at)
+    return reason === 'pod-network' || reason === 'service-network'
   }
 
   /** Whether a session was seen on `node`: its client there, or its server there when reached directly (not through a ClusterIP). */

@@ -125,25 +125,41 @@ export function createScanner (deps: ScannerDeps): Scanner {
   }
   const owners = createSocketOwners(procRoot, (reason) => metrics.scanErrors.inc({ reason }))
 
+  const listPids = async (): Promise<string[]> => {
+    let entries: string[]
+    try {
+      entries = await readdir(procRoot)
+    } catch (err) {
+      countError(errorReason('readdir', err), err, { procRoot })
+      throw err
+    }
+    return entries.filter((name) => name.length > 0 && name.charCodeAt(0) >= 0x30 && name.charCodeAt(0) <= 0x39 && /^\d+$/.test(name))
+  }
+  /** Each pid's network namespace (undefined where it vanished or could not be read). */
+  const netnsOf = async (pids: readonly string[]): Promise<Array<string | undefined>> => await mapLimit(pids, concurrency * 4, async (pid) => {
+    try {
+      return await readlink(`${procRoot}/${pid}/ns/net`)
+    } catch (err) {
+      if (!vanished(err)) countError(errorReason('readlink', err), err, { pid })
+      return undefined
+    }
+  })
+  /**
+   * The pids in `netns` now that were not at the scan's listing (`listed`): processes started since,
+   * or moved in (`nsenter`, `ip netns exec`). /proc is listed again and every other pid's namespace
+   * read again: one more readlink per process, in scans where a socket of `netns` has no pod owner.
+   */
+  const pidsJoined = async (netns: string, listed: ReadonlySet<string>): Promise<string[]> => {
+    const others = (await listPids()).filter((pid) => !listed.has(pid))
+    const links = await netnsOf(others)
+    return others.filter((_, i) => links[i] === netns)
+  }
+
   return {
     async scan (): Promise<ScanResult> {
       const started = process.hrtime.bigint() // not performance.now(): that loads perf_hooks (~1 MB)
-      let entries: string[]
-      try {
-        entries = await readdir(procRoot)
-      } catch (err) {
-        countError(errorReason('readdir', err), err, { procRoot })
-        throw err
-      }
-      const pids = entries.filter((name) => name.length > 0 && name.charCodeAt(0) >= 0x30 && name.charCodeAt(0) <= 0x39 && /^\d+$/.test(name))
-      const links = await mapLimit(pids, concurrency * 4, async (pid) => {
-        try {
-          return await readlink(`${procRoot}/${pid}/ns/net`)
-        } catch (err) {
-          if (!vanished(err)) countError(errorReason('readlink', err), err, { pid })
-          return undefined
-        }
-      })
+      const pids = await listPids()
+      const links = await netnsOf(pids)
       // Namespace -> its pids, in /proc order: the first live one is read.
       const namespaces = new Map<string, string[]>()
       links.forEach((link, i) => {
@@ -184,7 +200,7 @@ export function createScanner (deps: ScannerDeps): Scanner {
         const wanted = new Set<number>()
         for (const s of found) for (const inode of s.inodes ?? []) wanted.add(inode)
         let byInode = new Map<number, PodRef>()
-        try { byInode = await owners.find(nsPids, wanted) } catch (err) { countError(errorReason('owners', err), err, { netns }) }
+        try { byInode = await owners.find(nsPids, wanted, async () => await pidsJoined(netns, new Set(nsPids))) } catch (err) { countError(errorReason('owners', err), err, { netns }) }
         for (const s of found) {
           (s.inodes ?? []).forEach((inode, i) => {
             const pod = byInode.get(inode)

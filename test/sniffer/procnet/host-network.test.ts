@@ -9,12 +9,13 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs'
 import { randomUUID, randomBytes } from 'node:crypto'
 import { Registry } from '../../../src/metrics/lean-registry.js'
 import { createLogger } from '../../../src/log/logger.js'
 import { createSnifferMetrics } from '../../../sniffer/metrics.js'
 import { createScanner, type ScannedSession } from '../../../sniffer/procnet/scanner.js'
+import { createSocketOwners, NOT_A_POD_SETTLES_MS } from '../../../sniffer/procnet/socket-owners.js'
 import { createLab, jsonLines, requireRoot, type Lab } from '../capture/netns.js'
 
 const o = 1 + ((process.pid + 7) % 250)
@@ -23,16 +24,20 @@ const tcpPort = 19_000 + (process.pid % 500)
 const udpPort = 19_600 + (process.pid % 500)
 const pod1 = { uid: randomUUID(), containerId: randomBytes(32).toString('hex') }
 const pod2 = { uid: randomUUID(), containerId: randomBytes(32).toString('hex') }
+const pod3 = { uid: randomUUID(), containerId: randomBytes(32).toString('hex') }
 // Hybrid layouts (this machine) mount cgroup v2 at unified/; pure v2 hosts at the root.
 const V2 = existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup'
 const V1 = '/sys/fs/cgroup/pids'
 const v2Dirs = [`${V2}/kubepods.slice`, `${V2}/kubepods.slice/kubepods-besteffort.slice`,
   `${V2}/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${pod1.uid.replaceAll('-', '_')}.slice`,
   `${V2}/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${pod1.uid.replaceAll('-', '_')}.slice/cri-containerd-${pod1.containerId}.scope`]
+const pod3Dir = `${V2}/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${pod3.uid.replaceAll('-', '_')}.slice`
+const v2LateDirs = [pod3Dir, `${pod3Dir}/cri-containerd-${pod3.containerId}.scope`]
 const v1Dirs = [`${V1}/kubepods`, `${V1}/kubepods/besteffort`, `${V1}/kubepods/besteffort/pod${pod2.uid}`, `${V1}/kubepods/besteffort/pod${pod2.uid}/${pod2.containerId}`]
 const created: string[] = []
 let lab: Lab
 let hostNetns: string
+let tcpHolder: number
 
 const SERVERS = `
 const net = require('node:net'); const dgram = require('node:dgram')
@@ -64,14 +69,36 @@ function makeDirs (dirs: string[]): void {
   }
 }
 
-async function hold (kind: 'tcp' | 'udp4' | 'udp6', host: string, port: number, cgroup?: string): Promise<number> {
+/** A holder started in the `node` namespace; `go` moves it into `cgroup` (if any), then it opens its socket. */
+async function startHolder (kind: 'tcp' | 'udp4' | 'udp6', host: string, port: number): Promise<{ pid: number, go: (cgroup?: string) => Promise<void> }> {
   const child = lab.spawnIn('node', [process.execPath, '-e', holder(kind, host, port)])
   const lines = jsonLines(child)
   await lines.next((v) => v.started === true, 15_000)
-  if (cgroup !== undefined) writeFileSync(`${cgroup}/cgroup.procs`, String(child.pid))
-  child.stdin!.write('go\n')
-  await lines.next((v) => v.ready === true, 15_000)
-  return child.pid!
+  return {
+    pid: child.pid!,
+    go: async (cgroup) => {
+      if (cgroup !== undefined) writeFileSync(`${cgroup}/cgroup.procs`, String(child.pid))
+      child.stdin!.write('go\n')
+      await lines.next((v) => v.ready === true, 15_000)
+    }
+  }
+}
+
+async function hold (kind: 'tcp' | 'udp4' | 'udp6', host: string, port: number, cgroup?: string): Promise<number> {
+  const h = await startHolder(kind, host, port)
+  await h.go(cgroup)
+  return h.pid
+}
+
+/** The inodes of `pid`'s sockets, from its fds. */
+function socketInodes (pid: number): Set<number> {
+  const inodes = new Set<number>()
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    const link = (() => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`) } catch { return '' } })()
+    const m = /^socket:\[(\d+)\]$/.exec(link)
+    if (m !== null) inodes.add(Number(m[1]))
+  }
+  return inodes
 }
 
 before(async () => {
@@ -87,7 +114,7 @@ before(async () => {
     await jsonLines(servers).next((v) => v.ready === true, 15_000)
     makeDirs(v2Dirs)
     makeDirs(v1Dirs)
-    await hold('tcp', ip.s4, tcpPort, v2Dirs.at(-1))
+    tcpHolder = await hold('tcp', ip.s4, tcpPort, v2Dirs.at(-1))
     await hold('udp4', ip.s4, udpPort, v1Dirs.at(-1))
     const plain = await hold('udp6', ip.s6, udpPort)
     hostNetns = readlinkSync(`/proc/${plain}/ns/net`) // the "node" namespace plays the host's
@@ -124,4 +151,40 @@ test('connected UDP (IPv4 and IPv6) and TCP from hostNetwork processes: the righ
   ])
   const udp = (await metrics.sockets.get()).values.find((v) => v.labels.protocol === 'UDP')
   assert.ok((udp?.value ?? 0) >= 2)
+})
+
+test('a process first seen outside every pod\'s cgroup and moved into one (as runc and kubectl exec do): its socket is its pod\'s', async () => {
+  makeDirs(v2LateDirs)
+  const late = await startHolder('tcp', ip.s6, tcpPort)
+  const scanner = createScanner({ procRoot: '/proc', metrics: createSnifferMetrics(new Registry()), log: createLogger({ level: 'warn', component: 'test' }), hostNetns })
+  await scanner.scan() // sees the holder's process outside every pod
+  await late.go(v2LateDirs.at(-1))
+  const found = (await scanner.scan()).sessions.filter((s) => s.server === ip.s6 && s.protocol === 'TCP')
+  assert.deepEqual(found, [{ client: ip.n6, server: ip.s6, port: tcpPort, protocol: 'TCP', clientPod: pod3 }])
+})
+
+test('socket owners: an inode whose process joined the namespace after the scan\'s listing is found among the pids that joined, and "not a pod\'s" is cached only once it has held', async () => {
+  const inodes = socketInodes(tcpHolder)
+  assert.ok(inodes.size > 0, `the holder ${tcpHolder} has sockets`)
+  const owners = createSocketOwners('/proc', (reason) => assert.fail(reason))
+  assert.equal((await owners.find(['1'], inodes)).size, 0, 'not among the listed pids')
+  const joined: string[][] = []
+  const found = await owners.find(['1'], inodes, async () => { joined.push([String(tcpHolder)]); return [String(tcpHolder)] })
+  assert.equal(joined.length, 1)
+  assert.deepEqual([...new Set(found.values())], [pod1])
+  assert.deepEqual([...found.keys()].sort(), [...inodes].sort())
+
+  // A process outside every pod, moved into one: re-read until it has been outside for NOT_A_POD_SETTLES_MS, then cached.
+  let now = 0
+  const clocked = createSocketOwners('/proc', (reason) => assert.fail(reason), () => now)
+  const outside = await startHolder('udp6', ip.s6, udpPort)
+  await outside.go()
+  const its = socketInodes(outside.pid)
+  assert.equal((await clocked.find([String(outside.pid)], its)).size, 0)
+  now += NOT_A_POD_SETTLES_MS
+  assert.equal((await clocked.find([String(outside.pid)], its)).size, 0, 'outside for the whole time: now cached as no pod\'s')
+  writeFileSync(`${v2LateDirs.at(-1)!}/cgroup.procs`, String(outside.pid))
+  assert.equal((await clocked.find([String(outside.pid)], its)).size, 0, 'cached: the move is not seen')
+  const fresh = createSocketOwners('/proc', (reason) => assert.fail(reason), () => now)
+  assert.deepEqual([...new Set((await fresh.find([String(outside.pid)], its)).values())], [pod3], 'a fresh lookup sees the move (the cgroup really changed)')
 })
