@@ -1,12 +1,16 @@
 /**
- * Socket records that arrived before the cluster view knew one of their addresses: an address of
- * the pod or Service network (a node's podCIDR, `--pod-cidrs`, a ClusterIP range) that no pod or
- * Service held at the time. A pod calls as soon as it starts, but the kubelet posts its IP to the
- * API server (and the watch brings it here) up to seconds later; resolved at once, the call would
- * become `External <pod IP>`, an edge to nowhere and an ipBlock in a policy. The sniffer does not
- * send an acknowledged record again (delta reporting), so such records wait here and are resolved
- * again after RETRY_DELAYS_MS (1, 2, 4, 8, 15, 30 s: one minute in all); on the last try an address
- * still unknown is counted unresolved (`unknown-cluster-address`), never External.
+ * Socket records that arrived before what settles them:
+ * - an address of the pod or Service network (a node's podCIDR, `--pod-cidrs`, a ClusterIP range)
+ *   that no pod or Service held at the time. A pod calls as soon as it starts, but the kubelet posts
+ *   its IP to the API server (and the watch brings it here) up to seconds later; resolved at once,
+ *   the call would become `External <pod IP>`, an edge to nowhere and an ipBlock in a policy;
+ * - the server's end of a call from another node's own address, when that node's sniffer has not
+ *   been heard from yet (both sniffers starting, or the client's report still on its way): that
+ *   sniffer saw the client's end and names the hostNetwork pod that made the call (issue #11).
+ * The sniffer does not send an acknowledged record again (delta reporting), so such records wait
+ * here and are resolved again after RETRY_DELAYS_MS (1, 2, 4, 8, 15, 30 s: one minute in all). On
+ * the last try an address still unknown is counted unresolved (`unknown-cluster-address`), never
+ * External; a node still not heard from has its call recorded as the node's.
  *
  * Bounded: at most `max` records wait (default 50,000, about 15 MB); past that, new ones are
  * counted (`early-records-full`) and dropped. In memory only: a mapper restart loses them, and the

@@ -89,8 +89,10 @@ export class Resolver {
    * A TCP/UDP session, reported by the sniffer on `node`: it must have been seen in a network
    * namespace of that node (its client or its server is a pod there, or the node itself), and a
    * hostNetwork `clientPod` must be a hostNetwork pod of that node; otherwise it is refused.
-   * A session naming a pod- or Service-network address nothing held yet goes to `early`, to be
-   * resolved again later (early-records.ts); without `early` (its last try) it is unresolved.
+   * A session that cannot be settled yet goes to `early`, to be resolved again later
+   * (early-records.ts): one naming a pod- or Service-network address nothing held yet (without
+   * `early`, its last try, it is unresolved), or the server's end of a call from a node not heard
+   * from yet (on its last try, the node's call).
    */
   socket (rec: SocketRecord, out: Call[], node?: string, early?: SocketRecord[]): void {
     const at = rec.lastSeen
@@ -110,9 +112,12 @@ export class Resolver {
     }
     // Only the server's end was seen here (report version 3) and the client is another node's own
     // address: that node's sniffer saw the client's end and names it better (a hostNetwork pod by
-    // its cgroup, not the node). One call, one edge (issue #11).
-    if (rec.side === 'server' && hostPod === undefined && client?.identity.kind === 'Node' && client.identity.name !== node && this.isReporting(client.identity.name, at)) {
-      return this.unresolved('client-node-reports', rec.count)
+    // its cgroup, not the node). One call, one edge (issue #11). A node not heard from yet (its
+    // sniffer starting, or its report still on the way) is waited for; on the last try the call is
+    // the node's, as from a node with no sniffer.
+    if (rec.side === 'server' && hostPod === undefined && client?.identity.kind === 'Node' && client.identity.name !== node) {
+      if (this.isReporting(client.identity.name, at)) return this.unresolved('client-node-reports', rec.count)
+      if (early !== undefined) { early.push(rec); return }
     }
     if (!client && !server.inCluster) return this.unresolved('unknown-endpoints', rec.count)
     const clientId = client?.identity ?? this.named('External', rec.client)

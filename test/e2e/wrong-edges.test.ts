@@ -79,5 +79,10 @@ test('one call, one edge: no DNS-server edge for DNS over TCP, no Node edge for 
     (e.client.kind === 'External' && /^[0-9a-f.:]+$/.test(e.client.name)) || // 3
     (e.client.namespace === 'kube-system' && e.client.name === 'coredns' && e.server.kind === 'External') // 4
   )
-  assert.deepEqual(wrong.map(show), [], `the whole map:\n${all.map(show).join('\n')}`)
+  const why = await Promise.all(wrong.map(async (e) => {
+    const id = (i: Edge['client']): string => `${i.kind}/${i.namespace ?? ''}/${i.name}`
+    const res = await fetch(`${stack.mapperUrl}/api/v1/explain?client=${encodeURIComponent(id(e.client))}&server=${encodeURIComponent(id(e.server))}`)
+    return `${show(e)}: ${await res.text()}`
+  }))
+  assert.deepEqual(wrong.map(show), [], `the whole map:\n${all.map(show).join('\n')}\nwhy:\n${why.join('\n')}\nagent ${agent.name} on ${agent.nodeName}, orders on ${orders.nodeName}\nsniffers:\n${stack.snifferLogs().slice(-3000)}`)
 })

@@ -7,13 +7,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildTestApp, TEST_TOKEN } from '../test-app.js'
-import { IP, T0 } from '../fixtures.js'
+import { IP, T0, shopIndex } from '../fixtures.js'
 import { EarlyRecords, RETRY_DELAYS_MS } from '../../../mapper/resolve/early-records.js'
 
 const auth = { authorization: `Bearer ${TEST_TOKEN}` }
 const LATE_IP = '10.1.0.50'
 const socket = (client: string, server: string, port: number) => ({ client, server, port, protocol: 'TCP', firstSeen: T0, lastSeen: T0, count: 1 })
 const report = (...sockets: Array<ReturnType<typeof socket>>) => ({ version: 3, node: 'node-a', sentAt: T0, dns: [], sockets })
+const reportFrom = (node: string, ...sockets: Array<ReturnType<typeof socket> & { side?: string }>) => ({ version: 3, node, sentAt: T0, dns: [], sockets })
 
 const latePod = {
   kind: 'Pod',
@@ -22,9 +23,13 @@ const latePod = {
   status: { phase: 'Running', podIP: LATE_IP, startTime: new Date(T0 - 4000).toISOString() }
 }
 
+const NODE_B = '192.168.50.3'
+
 async function setup (maxEarlyRecords?: number) {
   let now = T0
-  const a = await buildTestApp({ podCidrs: ['10.1.0.0/16'], now: () => now, maxEarlyRecords })
+  const index = shopIndex()
+  index.upsert('Node', { kind: 'Node', metadata: { name: 'node-b', uid: 'node-b' }, status: { addresses: [{ type: 'InternalIP', address: NODE_B }] } } as never, T0 - 3_000_000)
+  const a = await buildTestApp({ index, podCidrs: ['10.1.0.0/16'], now: () => now, maxEarlyRecords })
   const post = async (body: object): Promise<void> => {
     const res = await a.app.inject({ method: 'POST', url: '/api/v1/reports', headers: auth, payload: body })
     assert.equal(res.statusCode, 200, res.body)
@@ -65,6 +70,23 @@ test('an address of the pod network nothing ever held: retried for a minute, the
   // An address outside the cluster's networks is External at once, as before.
   await s.post(report(socket(IP.checkout, IP.partner, 443)))
   assert.deepEqual(await s.edges(), ['Deployment checkout -> External 198.51.100.7'])
+})
+
+test('the server\'s end of a call from a node not heard from yet waits for that node\'s sniffer: left to it once it reports, the node\'s call if it never does', async () => {
+  const s = await setup()
+  // node-a's sniffer: only orders' end of a call from node-b's address (a hostNetwork pod there).
+  await s.post(reportFrom('node-a', { ...socket(NODE_B, IP.orders, 8080), side: 'server' }))
+  assert.deepEqual(await s.edges(), [], 'node-b not heard from: waited for')
+  await s.post(reportFrom('node-b', { ...socket(NODE_B, IP.partner, 443), side: 'client' })) // node-b's sniffer reports
+  s.advance(RETRY_DELAYS_MS[0]!)
+  await s.a.ingestor.retryEarly()
+  assert.deepEqual(await s.edges(), ['Node node-b -> External 198.51.100.7'], 'left to node-b\'s sniffer')
+  assert.equal(await s.metric(/^podmap_mapper_unresolved_total\{reason="client-node-reports"\} (\d+)/m), 1)
+
+  const quiet = await setup()
+  await quiet.post(reportFrom('node-a', { ...socket(NODE_B, IP.orders, 8080), side: 'server' }))
+  for (const delay of RETRY_DELAYS_MS) { quiet.advance(delay); await quiet.a.ingestor.retryEarly() }
+  assert.deepEqual(await quiet.edges(), ['Node node-b -> Deployment orders'], 'no sniffer on node-b: the server\'s end is all there is')
 })
 
 test('past --max-early-records the rest are counted, not kept', async () => {

@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Resolver, type UnresolvedReason } from '../../../mapper/resolve/resolver.js'
 import type { Call } from '../../../mapper/store/call.js'
+import type { SocketRecord } from '../../../src/contract/report.js'
 import { podCidrGateway } from '../../../mapper/kube/pod-cidr-gateway.js'
 import { shopIndex, IP, T0 } from '../fixtures.js'
 
@@ -37,9 +38,13 @@ const sock = (client: string, server: string, port: number, side?: 'client' | 's
 test('the server\'s side of a call from another node\'s address is left to that node\'s sniffer, once it reports', () => {
   const { resolver, unresolved } = setup()
   const out: Call[] = []
+  const early: SocketRecord[] = []
   // node-b's sniffer: only the CoreDNS pod's end of a call from node-a's address (a hostNetwork pod there).
+  resolver.socket(sock(IP.node, COREDNS, 8080, 'server'), out, 'node-b', early)
+  assert.equal(out.length, 0, 'node-a not heard from yet: waited for')
+  assert.equal(early.length, 1)
   resolver.socket(sock(IP.node, COREDNS, 8080, 'server'), out, 'node-b')
-  assert.deepEqual(out.map((c) => c.client), [{ kind: 'Node', name: 'node-a' }], 'node-a has not reported: the server\'s side is all there is')
+  assert.deepEqual(out.map((c) => c.client), [{ kind: 'Node', name: 'node-a' }], 'the last try, node-a still silent: the server\'s side is all there is')
   out.length = 0
   resolver.socket(sock(IP.checkout, IP.orders, 8080, 'client'), out, 'node-a') // node-a's sniffer reports
   out.length = 0
