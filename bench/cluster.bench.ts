@@ -17,6 +17,9 @@
  *
  * Options: --nodes 250,500,1000,2000,3000,4000,5000 --mode delta|state --measure 60s --interval 5s
  *          --refresh 60s --churn 1 (percent of pods a minute) --roll-every 2m --keep-going
+ *          --mapper-node-options "--max-old-space-size=768 --heap-prof --heap-prof-dir=/tmp/hp" (node
+ *          flags for the mapper process: a heap limit as a container would set, or a heap profile of
+ *          what is live when it stops, written as it exits)
  * Ends with one JSON line.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -44,7 +47,8 @@ const { values: args } = parseArgs({
     refresh: { type: 'string', default: '60s' },
     churn: { type: 'string', default: '1' },
     'roll-every': { type: 'string', default: '2m' },
-    'keep-going': { type: 'boolean', default: false }
+    'keep-going': { type: 'boolean', default: false },
+    'mapper-node-options': { type: 'string', default: '' }
   }
 })
 const problems: string[] = []
@@ -65,8 +69,10 @@ if (!Number.isSafeInteger(PODS_PER_NODE) || PODS_PER_NODE < 1 || PODS_PER_NODE >
 if (!(CHURN >= 0 && CHURN <= 100)) problems.push('--churn: a percentage from 0 to 100')
 if (args.mode !== 'delta' && args.mode !== 'state') problems.push('--mode: delta or state')
 if (REFRESH % INTERVAL !== 0) problems.push('--refresh must be a multiple of --interval')
+if (args['mapper-node-options'].split(/\s+/).some((f) => f !== '' && !f.startsWith('--'))) problems.push('--mapper-node-options: node flags, each starting with --')
 if (problems.length > 0) { for (const p of problems) console.error(`bench:cluster: ${p}`); process.exit(1) }
 const MODE = args.mode as 'delta' | 'state'
+const MAPPER_NODE_OPTIONS = args['mapper-node-options'].split(/\s+/).filter((f) => f !== '')
 const SLOTS = REFRESH / INTERVAL
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -127,7 +133,7 @@ async function step (nodes: number): Promise<StepResult> {
   await api.writeKubeconfig(join(dir, 'kubeconfig'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const mapper: ChildProcess = spawn(process.execPath, [BIN, 'mapper', '--kubeconfig', join(dir, 'kubeconfig'), '--token-file', join(dir, 'token'),
+  const mapper: ChildProcess = spawn(process.execPath, [...MAPPER_NODE_OPTIONS, BIN, 'mapper', '--kubeconfig', join(dir, 'kubeconfig'), '--token-file', join(dir, 'token'),
     '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--state-dir', join(dir, 'state'),
     // Every simulated sniffer posts from 127.0.0.1 with the shared token: one rate-limit key for all.
     '--report-rate', '0'], { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -214,7 +220,7 @@ async function step (nodes: number): Promise<StepResult> {
   }
 }
 
-console.log(`bench:cluster: ${PODS_PER_NODE} pods a node, ${TUPLES_PER_POD} peer tuples a pod, report every ${INTERVAL / 1000} s, refresh every ${REFRESH / 1000} s (${MODE}), churn ${CHURN} % of pods a minute, a rollout every ${ROLL_EVERY / 1000} s; window ${MEASURE / 1000} s`)
+console.log(`bench:cluster: ${PODS_PER_NODE} pods a node, ${TUPLES_PER_POD} peer tuples a pod, report every ${INTERVAL / 1000} s, refresh every ${REFRESH / 1000} s (${MODE}), churn ${CHURN} % of pods a minute, a rollout every ${ROLL_EVERY / 1000} s; window ${MEASURE / 1000} s${MAPPER_NODE_OPTIONS.length > 0 ? `; mapper node flags: ${MAPPER_NODE_OPTIONS.join(' ')}` : ''}`)
 const results: StepResult[] = []
 for (const n of NODES) {
   const r = await step(n)
@@ -228,4 +234,4 @@ for (const n of NODES) {
 const sustained = results.filter((r) => r.verdict === 'sustained').map((r) => r.nodes)
 const largest = sustained.length > 0 ? Math.max(...sustained) : 0
 console.log(`largest sustained: ${largest} nodes (${MODE} reporting)`)
-console.log(JSON.stringify({ bench: 'cluster', mode: MODE, podsPerNode: PODS_PER_NODE, tuplesPerPod: TUPLES_PER_POD, intervalS: INTERVAL / 1000, refreshS: REFRESH / 1000, churnPercentPerMin: CHURN, largestSustainedNodes: largest, steps: results }))
+console.log(JSON.stringify({ bench: 'cluster', mode: MODE, mapperNodeOptions: MAPPER_NODE_OPTIONS, podsPerNode: PODS_PER_NODE, tuplesPerPod: TUPLES_PER_POD, intervalS: INTERVAL / 1000, refreshS: REFRESH / 1000, churnPercentPerMin: CHURN, largestSustainedNodes: largest, steps: results }))

@@ -142,24 +142,63 @@ export class SimCluster {
   private newIp (): string { return ip4(1, 10 + this.nextIp++) }
 
   private replicaSet (wl: SimWorkload): KubeObj {
-    return { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${wl.name}-${wl.hash}`, namespace: wl.namespace, uid: `rs-${wl.index}-${wl.hash}`, labels: { app: wl.name, 'pod-template-hash': wl.hash }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: wl.name, uid: `d-${wl.index}`, controller: true }] } }
+    return { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${wl.name}-${wl.hash}`, namespace: wl.namespace, uid: `rs-${wl.index}-${wl.hash}`, labels: { app: wl.name, 'pod-template-hash': wl.hash }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: wl.name, uid: `d-${wl.index}`, controller: true }] }, spec: { replicas: 10, selector: { matchLabels: { app: wl.name, 'pod-template-hash': wl.hash } }, template: { metadata: { labels: { app: wl.name, 'pod-template-hash': wl.hash } }, spec: podSpec(wl) } } }
   }
 
+  /** A pod as an API server sends it (about 5 KB of JSON, like a small Deployment's pod with a sidecar): what the informers parse and, unless they slim it, keep. */
   private podObject (wl: SimWorkload, pod: SimPod, created: string): KubeObj {
     return {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
-        name: pod.name, namespace: wl.namespace, uid: pod.uid, creationTimestamp: created,
+        name: pod.name, generateName: `${wl.name}-${wl.hash}-`, namespace: wl.namespace, uid: pod.uid, creationTimestamp: created,
         labels: { app: wl.name, 'pod-template-hash': wl.hash },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${wl.name}-${wl.hash}`, uid: `rs-${wl.index}-${wl.hash}`, controller: true }]
+        annotations: { 'kubectl.kubernetes.io/restartedAt': created, 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9090' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${wl.name}-${wl.hash}`, uid: `rs-${wl.index}-${wl.hash}`, controller: true, blockOwnerDeletion: true }],
+        managedFields: managedFields(created)
       },
-      spec: { nodeName: `node-${pod.node}`, containers: [{ name: 'app', image: `${wl.name}:1`, ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] }] },
-      status: { phase: 'Running', podIP: pod.ip, podIPs: [{ ip: pod.ip }], startTime: created }
+      spec: { ...podSpec(wl), nodeName: `node-${pod.node}` },
+      status: {
+        phase: 'Running', hostIP: `192.168.${pod.node >> 8}.${(pod.node & 255) + 1}`, podIP: pod.ip, podIPs: [{ ip: pod.ip }], startTime: created, qosClass: 'Burstable',
+        conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: created })),
+        containerStatuses: ['app', 'proxy'].map((name) => ({
+          name, ready: true, restartCount: 0, started: true, state: { running: { startedAt: created } },
+          image: `registry.invalid/${wl.namespace}/${name}:1.42.0`, imageID: `registry.invalid/${wl.namespace}/${name}@sha256:${pod.uid.padEnd(64, '0').slice(0, 64)}`, containerID: `containerd://${pod.uid.padEnd(64, 'f').slice(0, 64)}`
+        }))
+      }
     }
   }
 }
 
 function hashOf (w: number, generation: number): string {
   return ((0x5d8f7c9b6 + w * 7919 + generation * 104729) % 0xfffffffff).toString(16).padStart(9, '0').slice(0, 9)
+}
+
+/** The two field managers every pod has (the ReplicaSet controller's and the kubelet's), as FieldsV1. */
+function managedFields (time: string): unknown[] {
+  return [
+    { manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'v1', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:generateName': {}, 'f:labels': { '.': {}, 'f:app': {}, 'f:pod-template-hash': {} }, 'f:ownerReferences': { '.': {}, 'k:{"uid":"x"}': {} } }, 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { '.': {}, 'f:env': {}, 'f:image': {}, 'f:imagePullPolicy': {}, 'f:name': {}, 'f:ports': {}, 'f:readinessProbe': {}, 'f:resources': {} }, 'k:{"name":"proxy"}': { '.': {}, 'f:args': {}, 'f:image': {}, 'f:name': {} } }, 'f:dnsPolicy': {}, 'f:restartPolicy': {}, 'f:schedulerName': {}, 'f:terminationGracePeriodSeconds': {} } } },
+    { manager: 'kubelet', operation: 'Update', apiVersion: 'v1', time, fieldsType: 'FieldsV1', subresource: 'status', fieldsV1: { 'f:status': { 'f:conditions': { 'k:{"type":"ContainersReady"}': {}, 'k:{"type":"Initialized"}': {}, 'k:{"type":"Ready"}': {} }, 'f:containerStatuses': {}, 'f:hostIP': {}, 'f:phase': {}, 'f:podIP': {}, 'f:podIPs': { '.': {}, 'k:{"ip":"x"}': {} }, 'f:startTime': {} } } }
+  ]
+}
+
+/** A workload's pod spec: an app container with env, probes and resources, a proxy sidecar, the service-account volume. */
+function podSpec (wl: SimWorkload): Record<string, unknown> {
+  return {
+    serviceAccountName: wl.name, restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', schedulerName: 'default-scheduler', terminationGracePeriodSeconds: 30, enableServiceLinks: true, preemptionPolicy: 'PreemptLowerPriority', priority: 0,
+    containers: [
+      {
+        name: 'app', image: `registry.invalid/${wl.namespace}/app:1.42.0`, imagePullPolicy: 'IfNotPresent',
+        ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 9090, protocol: 'TCP' }],
+        env: Array.from({ length: 10 }, (_, i) => ({ name: `${wl.name.toUpperCase().replaceAll('-', '_')}_SETTING_${i}`, value: `value-${i}` })),
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+        readinessProbe: { httpGet: { path: '/ready', port: 8080, scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+        volumeMounts: [{ name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }],
+        terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File'
+      },
+      { name: 'proxy', image: `registry.invalid/${wl.namespace}/proxy:1.42.0`, args: ['--listen', ':15001', '--upstream', '127.0.0.1:8080'], resources: { requests: { cpu: '10m', memory: '32Mi' } }, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' }
+    ],
+    volumes: [{ name: 'kube-api-access', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }, { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } }] } }],
+    tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }, { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }]
+  }
 }

@@ -66,7 +66,7 @@ async function getJson (kc: KubeConfig, path: string, query: Record<string, stri
  * Lists a collection page by page (limit 500). Items get kind/apiVersion from the list: the real
  * server leaves them out of list items but puts them on watch events.
  */
-export async function listAll (kc: KubeConfig, path: string, signal: AbortSignal, timeoutMs: number): Promise<KubernetesListObject<KubernetesObject>> {
+export async function listAll (kc: KubeConfig, path: string, signal: AbortSignal, timeoutMs: number, slim: (o: KubernetesObject) => KubernetesObject = (o) => o): Promise<KubernetesListObject<KubernetesObject>> {
   const items: KubernetesObject[] = []
   let cont: string | undefined
   let last: KubernetesListObject<KubernetesObject> | undefined
@@ -74,7 +74,7 @@ export async function listAll (kc: KubeConfig, path: string, signal: AbortSignal
     const query: Record<string, string> = { limit: '500', ...(cont !== undefined ? { continue: cont } : {}) }
     last = await getJson(kc, path, query, signal, timeoutMs) as KubernetesListObject<KubernetesObject>
     const kind = last.kind?.replace(/List$/, '')
-    for (const item of last.items ?? []) items.push({ ...item, kind: item.kind ?? kind, apiVersion: item.apiVersion ?? last.apiVersion })
+    for (const item of last.items ?? []) items.push(slim({ ...item, kind: item.kind ?? kind, apiVersion: item.apiVersion ?? last.apiVersion }))
     cont = (last.metadata as { continue?: string } | undefined)?.continue || undefined
     if (cont === undefined) break
   }
@@ -98,6 +98,8 @@ export interface WatchOptions {
    * ListWatch alone only watches again from the resourceVersion it holds.
    */
   relist?: () => boolean
+  /** What of each added, modified or deleted object is kept (slim-object.ts); all of it when omitted. */
+  slim?: (o: unknown) => unknown
 }
 
 /**
@@ -164,7 +166,9 @@ export class InformerWatch extends Watch {
             try { event = JSON.parse(line) as typeof event } catch { continue }
             lines++
             this.hooks.onLine(conn, event.type ?? '', event.object)
-            const r = callback(event.type ?? '', event.object, event) as unknown
+            const type = event.type ?? ''
+            if (this.opts.slim !== undefined && (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')) event.object = this.opts.slim(event.object)
+            const r = callback(type, event.object, event) as unknown
             if (r instanceof Promise) r.catch((err: unknown) => this.hooks.onLine(conn, 'HANDLER_ERROR', err))
           }
         })

@@ -14,6 +14,7 @@
  * restart left a kind a whole poll interval behind (new pods unknown, their calls mapped as External).
  */
 import { ListWatch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node'
+import { slimObject } from './slim-object.js'
 import type { Logger } from '../../src/log/logger.js'
 import { ApiError, InformerWatch, listAll } from './informer-http.js'
 import { INFORMER_KINDS, type KindName } from './informer-kinds.js'
@@ -118,12 +119,13 @@ export class KindInformer {
     }, {
       timeoutSeconds: () => Math.round(o.watchTimeoutSeconds * (1 + Math.random() * 0.2)),
       // A polled kind lists again on each try; the watch after that list tells whether watching is back.
-      relist: () => { const again = this.relistNext; this.relistNext = false; return again }
+      relist: () => { const again = this.relistNext; this.relistNext = false; return again },
+      slim: (obj) => slimObject(o.kind, obj)
     })
     const listFn = async (): Promise<Awaited<ReturnType<typeof listAll>>> => {
       this.listing = true
       try {
-        const list = await listAll(o.kubeConfig, path, this.listAbort.signal, o.stallTimeoutMs)
+        const list = await listAll(o.kubeConfig, path, this.listAbort.signal, o.stallTimeoutMs, (obj) => slimObject(o.kind, obj))
         this.state.lastEventAt = Date.now()
         this.justListed = true
         if (this.state.unavailable) { o.log.info({ kind: o.kind }, 'informer: the API server lists this kind now'); this.state.unavailable = undefined }
