@@ -46,6 +46,27 @@ interface Building {
 
 const bump = (m: Map<string, number>, v: string): void => { m.set(v, (m.get(v) ?? 0) + 1) }
 
+/**
+ * Calls with count 0 restate a call after a mapper restart (report version 3): as in the embedded
+ * store (edge-store.ts), each counts one observation when the map keeps no count of its edge and
+ * facet (`counted`: what the database holds, as `<client key>><server key>/<facet>`), else only its
+ * times. Calls with a count are returned as they are.
+ */
+export function restatedCounts (calls: Call[], counted: Set<string>): Call[] {
+  return calls.map((c) => {
+    const key = `${identityKey(c.client)}>${identityKey(c.server)}/${facetKey(c.evidence, c.port)}`
+    if (c.count > 0) { counted.add(key); return c }
+    if (counted.has(key)) return c
+    counted.add(key)
+    return { ...c, count: 1 }
+  })
+}
+
+/** The edge and facet keys (as restatedCounts takes them) of calls restating with count 0. */
+export function restatingKeys (calls: Call[]): Array<{ ck: string, sk: string, facet: number }> {
+  return calls.filter((c) => c.count === 0).map((c) => ({ ck: identityKey(c.client), sk: identityKey(c.server), facet: facetKey(c.evidence, c.port) }))
+}
+
 export function callRows (calls: Call[], hourlyFrom: number): EdgeDelta[] {
   const byKey = new Map<string, Building>()
   for (const c of calls) {

@@ -21,7 +21,7 @@ import { HOUR_MS, identityKey, type Call } from '../call.js'
 import { EdgeStore, type EdgeFilter, type PortCount } from '../edge-store.js'
 import type { MapStore } from '../map-store.js'
 import type { HeldReport, Pin } from '../state-codec.js'
-import { callRows, LEVEL_DAY, LEVEL_HOUR } from './call-rows.js'
+import { callRows, LEVEL_DAY, LEVEL_HOUR, restatedCounts, restatingKeys } from './call-rows.js'
 import { EDGE_COLUMNS, toRecords, type BucketRow, type EdgeRow, type FacetRow } from './edge-rows.js'
 import { migrate } from './migrate.js'
 import { isRetryable, isUnavailable } from './pg-errors.js'
@@ -177,6 +177,16 @@ export class PostgresStore implements MapStore {
   /** Adds calls inside a transaction: edges upserted in key order, then their buckets and facet totals. */
   private async write (c: PoolClient, calls: Call[]): Promise<void> {
     if (calls.length === 0) return
+    const restating = restatingKeys(calls)
+    if (restating.length > 0) {
+      // Restated calls (count 0) count one observation where the map keeps none of their facet.
+      const held = await c.query<{ key: string }>(`
+        SELECT e.client_key || '>' || e.server_key || '/' || f.facet AS key
+        FROM podmap_edges e JOIN podmap_facets f ON f.edge_id = e.id
+        JOIN unnest($2::text[], $3::text[], $4::int[]) AS r(ck, sk, facet) ON e.client_key = r.ck AND e.server_key = r.sk AND f.facet = r.facet
+        WHERE e.cluster = $1 AND f.total > 0`, [this.opts.cluster, restating.map((r) => r.ck), restating.map((r) => r.sk), restating.map((r) => r.facet)])
+      calls = restatedCounts(calls, new Set(held.rows.map((r) => r.key)))
+    }
     const deltas = callRows(calls, this.hourlyFrom())
     const edges = deltas.map((d) => ({ ck: d.ck, sk: d.sk, client: d.client, server: d.server, addresses: d.addresses ?? null, first: d.first, last: d.last, count: d.count, names: d.names ?? null, services: d.services ?? null, nodes: d.nodes ?? null }))
     // Samples go in as [value, times] lists and are folded by podmap_merge_sample: on a conflict from

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { MapStore } from '../../../mapper/store/map-store.js'
-import type { Call } from '../../../mapper/store/call.js'
+import { identityKey, type Call } from '../../../mapper/store/call.js'
 
 export const T = Date.parse('2026-11-26T10:15:00Z')
 export const H = 3_600_000
@@ -176,6 +176,17 @@ export function mapStoreSuite (name: string, backend: Backend): void {
       assert.deepEqual(named.map((e) => [e.cluster, e.server.name]), [[m.cluster, 'orders'], [m.cluster, 'api.partner.example']])
       assert.deepEqual(JSON.parse(await m.listJson({ clusters: ['elsewhere'] })), { edges: [] })
       assert.deepEqual(JSON.parse(await m.listJson({ clusters: [m.cluster], since: T + H })), { edges: [] }, 'windows apply')
+    }))
+
+    test('a call restated with count 0 (after a mapper restart) counts one observation where the map keeps none of its facet, else only moves its times', withStore(async (b, clock) => {
+      const s = await opened(b, clock)
+      await s.record([call({ count: 5 })])
+      await s.record([call({ count: 0, first: T + 60_000, last: T + 120_000 }), call({ count: 0, evidence: 'dns', port: undefined, name: 'orders.shop.svc.cluster.local' }), call({ count: 0, evidence: 'dns', port: undefined, name: 'orders.shop.svc.cluster.local' })])
+      await s.record([call({ count: 0, server: partner, port: { port: 443, protocol: 'TCP' } })])
+      const e = await s.explain(identityKey(checkout), identityKey(orders))
+      assert.deepEqual(e?.evidence, [{ kind: 'dns', count: 1 }, { kind: 'tcp', count: 5 }], 'tcp kept its 5 (the restatement adds nothing); dns, kept nowhere, counts one for two restatements in one batch')
+      assert.equal(e?.lastSeen, new Date(T + 120_000).toISOString(), 'the restatement moves the times')
+      assert.deepEqual((await s.explain(identityKey(checkout), identityKey(partner)))?.evidence, [{ kind: 'tcp', count: 1 }], 'an edge the map lost entirely counts one')
     }))
 
     test('a server first seen without its Service takes the Service name when a call names it', withStore(async (b, clock) => {
