@@ -16,14 +16,17 @@ export function listBody (def: ResourceDef, items: KubeObj[], resourceVersion: s
   }
 }
 
-/** `limit` + `continue`: the token is the index of the next item, base64-encoded. */
-export function paginate (items: KubeObj[], q: URLSearchParams): { items: KubeObj[], next?: string } {
+/** `limit` + `continue`: the token is the last key of the page before, base64-encoded (the key to list after). */
+export function pageQuery (q: URLSearchParams): { after?: string, limit?: number } {
   const cont = q.get('continue')
-  const start = cont ? Number(Buffer.from(cont, 'base64').toString('utf8')) || 0 : 0
   const limit = Number(q.get('limit') ?? '')
-  if (!Number.isInteger(limit) || limit <= 0 || start + limit >= items.length) return { items: items.slice(start) }
-  return { items: items.slice(start, start + limit), next: Buffer.from(String(start + limit)).toString('base64') }
+  return {
+    after: cont ? Buffer.from(cont, 'base64').toString('utf8') : undefined,
+    limit: Number.isInteger(limit) && limit > 0 ? limit : undefined
+  }
 }
+
+export const continueToken = (lastKey: string | undefined): string | undefined => lastKey === undefined ? undefined : Buffer.from(lastKey).toString('base64')
 
 /** kubectl asks for server-side printing with `Accept: application/json;as=Table;v=v1;g=meta.k8s.io,...`. */
 export function wantsTable (accept: string | undefined): boolean {

@@ -30,7 +30,7 @@ import { writeFile } from 'node:fs/promises'
 import { coreVersions, groupList, resourceByKind, resourceByPath, resourceList, versionInfo, type ResourceDef } from './fake-apiserver-resources.js'
 import { parseFieldSelector, parseLabelSelector, SelectorError, type Matcher } from './fake-apiserver-selectors.js'
 import { FakeStore, StoreError, type KubeObj, type ObjectRef } from './fake-apiserver-store.js'
-import { kubeconfigText, listBody, paginate, statusBody, tableBody, wantsTable } from './fake-apiserver-bodies.js'
+import { continueToken, kubeconfigText, listBody, pageQuery, statusBody, tableBody, wantsTable } from './fake-apiserver-bodies.js'
 import { createPortForwardHandler, rejectUpgrade } from './fake-apiserver-portforward.js'
 
 export type { KubeObj, ObjectRef } from './fake-apiserver-store.js'
@@ -129,7 +129,7 @@ export async function startFakeApiServer (opts: FakeApiServerOptions = {}): Prom
     }
     res.on('close', w.close)
     if (fromParam === '' || fromParam === '0') {
-      for (const obj of store.list(def, namespace)) if (match(obj.metadata)) writeEvent(w, 'ADDED', obj)
+      for (const obj of store.page(def, namespace, (o) => match(o.metadata)).items) writeEvent(w, 'ADDED', obj)
     } else {
       const from = Number(fromParam)
       const events = Number.isInteger(from) ? store.eventsAfter(from) : undefined
@@ -184,11 +184,12 @@ export async function startFakeApiServer (opts: FakeApiServerOptions = {}): Prom
       throw err
     }
     if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(res, def, namespace, match, q)
-    const items = store.list(def, namespace).filter((o) => match(o.metadata))
+    const { after, limit } = pageQuery(q)
+    const page = store.page(def, namespace, (o) => match(o.metadata), after, limit)
     const rv = String(store.resourceVersion)
-    const page = paginate(items, q)
-    if (wantsTable(req.headers.accept)) return send(res, 200, tableBody(page.items, rv, page.next))
-    send(res, 200, listBody(def, page.items, rv, page.next))
+    const next = continueToken(page.last)
+    if (wantsTable(req.headers.accept)) return send(res, 200, tableBody(page.items, rv, next))
+    send(res, 200, listBody(def, page.items, rv, next))
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
