@@ -6,6 +6,7 @@
  * derived answers) exactly which key changed.
  */
 import { BlockList } from 'node:net'
+import { Interned } from './intern.js'
 import { IpHistory } from './ip-history.js'
 import { addCidr, normalizeAddress } from '../policy/cidr.js'
 import { podCidrGateway } from './pod-cidr-gateway.js'
@@ -16,6 +17,9 @@ import {
   nsName, stampMs,
   type EndpointSliceObject, type KubeObject, type NodeObject, type OwnerRef, type PodObject, type ServiceObject
 } from './objects.js'
+
+const EMPTY: Record<string, string> = Object.freeze({}) as Record<string, string>
+const NO_OWNERS: OwnerRef[] = Object.freeze([]) as unknown as OwnerRef[]
 
 export interface PodInfo {
   uid: string
@@ -135,24 +139,39 @@ export class ClusterIndex {
     }
   }
 
+  // Shared per distinct value (intern.ts): a workload's pods carry the same labels, owners and ports.
+  private readonly labelSets = new Interned<Readonly<Record<string, string>>>()
+  private readonly ownerSets = new Interned<readonly OwnerRef[]>()
+  private readonly portSets = new Interned<{ namedPorts: Map<string, number>, namedPortProtocols: Map<string, string> }>()
+
+  private namedPortsOf (obj: PodObject): { namedPorts: Map<string, number>, namedPortProtocols: Map<string, string> } {
+    let key = ''
+    for (const c of obj.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name) key += `${p.name}:${p.containerPort}/${p.protocol ?? 'TCP'} `
+    return this.portSets.get(key, () => {
+      const namedPorts = new Map<string, number>()
+      const namedPortProtocols = new Map<string, string>()
+      for (const c of obj.spec?.containers ?? []) {
+        for (const p of c.ports ?? []) if (p.name) { namedPorts.set(p.name, p.containerPort); namedPortProtocols.set(p.name, p.protocol ?? 'TCP') }
+      }
+      return { namedPorts, namedPortProtocols }
+    })
+  }
+
   private upsertPod (obj: PodObject, at: number): void {
     const m = obj.metadata
     if (!m?.uid || !m.name || !m.namespace) return
     const previous = this.pods.get(m.uid)
     const finished = obj.status?.phase === 'Succeeded' || obj.status?.phase === 'Failed'
     const ips = finished ? [] : podIpsOf(obj)
-    const namedPorts = new Map<string, number>()
-    const namedPortProtocols = new Map<string, string>()
-    for (const c of obj.spec?.containers ?? []) {
-      for (const p of c.ports ?? []) if (p.name) { namedPorts.set(p.name, p.containerPort); namedPortProtocols.set(p.name, p.protocol ?? 'TCP') }
-    }
+    const { namedPorts, namedPortProtocols } = this.namedPortsOf(obj)
     const pod: PodInfo = {
       uid: m.uid,
       namespace: m.namespace,
       name: m.name,
-      labels: m.labels ?? {},
-      annotations: m.annotations ?? {},
-      ownerReferences: m.ownerReferences ?? [],
+      labels: m.labels === undefined ? EMPTY : this.labelSets.get(JSON.stringify(m.labels), () => Object.freeze({ ...m.labels })) as Record<string, string>,
+      annotations: m.annotations === undefined || Object.keys(m.annotations).length === 0 ? EMPTY : m.annotations,
+      ownerReferences: m.ownerReferences === undefined ? NO_OWNERS : this.ownerSets.get(m.ownerReferences.map((r) => `${r.kind}/${r.name}/${r.uid}/${r.controller === true}`).join(' '),
+        () => Object.freeze(m.ownerReferences!.map((r) => Object.freeze({ kind: r.kind, name: r.name, uid: r.uid, ...(r.controller !== undefined ? { controller: r.controller } : {}) })))) as OwnerRef[],
       nodeName: obj.spec?.nodeName,
       hostNetwork: obj.spec?.hostNetwork === true,
       hostname: obj.spec?.hostname,

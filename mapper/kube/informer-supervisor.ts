@@ -14,11 +14,16 @@
  * restart left a kind a whole poll interval behind (new pods unknown, their calls mapped as External).
  */
 import { ListWatch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node'
-import { slimObject } from './slim-object.js'
+import { keepIdentityOnly, slimObject } from './slim-object.js'
 import type { Logger } from '../../src/log/logger.js'
 import { ApiError, InformerWatch, listAll } from './informer-http.js'
 import { INFORMER_KINDS, type KindName } from './informer-kinds.js'
 
+/**
+ * Where objects go. `upsert` reads the object during the call and keeps its own copy of what it
+ * needs: afterwards the informer cuts its cached object down to name, namespace, uid and
+ * resourceVersion (slim-object.ts keepIdentityOnly). `remove` gets that identity.
+ */
 export interface InformerSink {
   upsert: (kind: KindName, obj: KubernetesObject, at: number) => void
   remove: (kind: KindName, obj: KubernetesObject, at: number) => void
@@ -179,6 +184,8 @@ export class KindInformer {
     const at = Date.now()
     try {
       this.o.sink[op](this.o.kind, obj, at)
+      // ListWatch caches `obj`; the index has read it: the cache needs only its identity (slim-object.ts).
+      if (op === 'upsert') keepIdentityOnly(this.o.kind, obj)
     } catch (err) {
       this.o.log.error({ kind: this.o.kind, err, name: obj.metadata?.name, namespace: obj.metadata?.namespace }, `sink ${op} failed`)
     }

@@ -7,6 +7,11 @@
  * labels, owner references, timestamps, and podmap's own annotation), and per kind the spec and
  * status fields of objects.ts. NetworkPolicies keep their whole spec (shadow mode evaluates it).
  * Kinds not listed here are kept as they came.
+ *
+ * Once the index has read an object (the sink runs synchronously in ListWatch's event), the cached
+ * copy is cut again to what ListWatch and a later delete need (`keepIdentityOnly`: name, namespace,
+ * uid, resourceVersion): the index holds what it uses in its own form, so the cache holds no second
+ * copy. NetworkPolicies stay whole: the index keeps the object itself.
  */
 import { WORKLOAD_NAME_ANNOTATION } from './workload.js'
 
@@ -92,4 +97,15 @@ export function slimObject<T> (kind: string, obj: T): T {
   const rest = BY_KIND[kind]
   if (rest === undefined || !isObject(obj)) return obj
   return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: slimMeta(obj.metadata), ...rest(obj) } as T
+}
+
+const KEEPS_OBJECT = new Set(['NetworkPolicy'])
+
+/** After the index has read `obj` (of `kind`): `obj` cut in place to its identity and version, unless the index keeps the object itself. */
+export function keepIdentityOnly (kind: string, obj: unknown): void {
+  if (KEEPS_OBJECT.has(kind) || !isObject(obj) || !isObject(obj.metadata)) return
+  const m = obj.metadata
+  obj.metadata = pick(m, ['name', 'namespace', 'uid', 'resourceVersion'])
+  // Set to undefined, not deleted: a deleted property turns the object into a (larger) dictionary.
+  for (const key of Object.keys(obj)) if (key !== 'metadata' && key !== 'kind' && key !== 'apiVersion') obj[key] = undefined
 }

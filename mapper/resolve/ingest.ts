@@ -69,8 +69,18 @@ export function createIngestor (deps: IngestorDeps): Ingestor {
     metrics.earlyRecords.set(early.size)
   }
 
+  // One string per node name: each report parses its own copy, and calls keep it (explain samples).
+  const nodeNames = new Map<string, string>()
+  const internNode = (node: string): string => {
+    const known = nodeNames.get(node)
+    if (known !== undefined) return known
+    if (nodeNames.size < 50_000) nodeNames.set(node, node)
+    return node
+  }
+
   /** Calls from `node`'s records; socket records naming an address not known yet are queued for try `tries` (none on the last). */
-  const resolve = (node: string, dns: DnsRecord[], sockets: SocketRecord[], tries = 0, last = false): Call[] => {
+  const resolve = (reporter: string, dns: DnsRecord[], sockets: SocketRecord[], tries = 0, last = false): Call[] => {
+    const node = internNode(reporter)
     const calls: Call[] = []
     const waiting: SocketRecord[] | undefined = last ? undefined : []
     // DNS first: external answers must be known before the sessions to those addresses.

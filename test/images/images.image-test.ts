@@ -24,6 +24,7 @@ import { IP, shopObjects } from '../mapper/fixtures.js'
 import { mapResponseSchema } from '../../src/contract/map.js'
 import { buildahAvailable, fromImage, imageConfig, imageExists, removeContainer, runIn, startIn } from './buildah.js'
 import { freePort } from '../testbed/free-port.js'
+import { createMemoryCgroup } from '../testbed/memory-cgroup.js'
 
 const exec = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -109,6 +110,27 @@ test('mapper image: non-root, node entrypoint, no HEALTHCHECK, no compiler', asy
   assert.equal(id.stdout.trim(), '10001', `id -u exited ${id.code}: ${id.stderr}`)
   const cc = await runIn(ctr, ['sh', '-c', 'command -v g++ make python3 || echo none'])
   assert.equal(cc.stdout.trim(), 'none', cc.stderr)
+})
+
+test('mapper image: its heap limit follows the container\'s memory limit (NODE_OPTIONS), not the host\'s', async () => {
+  const { config } = await imageConfig(MAPPER)
+  assert.ok((config.Env ?? []).includes('NODE_OPTIONS=--max-old-space-size-percentage=70'), `image env: ${(config.Env ?? []).join(' ')}`)
+  const ctr = await container(MAPPER)
+  // buildah run in a 1 GiB memory cgroup of our own, as a pod's limit: node there sizes its heap from it.
+  const cgroup = createMemoryCgroup(`podmap-image-test-${process.pid}`, 1024 ** 3)
+  try {
+    const probe = 'const v8 = require("node:v8"); console.log(JSON.stringify({ limit: v8.getHeapStatistics().heap_size_limit, constrained: process.constrainedMemory() }))'
+    const [cmd, ...args] = cgroup.wrap(['buildah', 'run', '--isolation', 'chroot', ctr, '--', 'node', '-e', probe])
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(cmd as string, args, { timeout: 60_000 }, (err, stdout, stderr) => { if (err) reject(new Error(`${err.message}\n${stderr}`)); else resolve(stdout) })
+    })
+    const { limit, constrained } = JSON.parse(out.trim().split('\n').pop() as string) as { limit: number, constrained: number }
+    assert.equal(constrained, 1024 ** 3, 'node sees the cgroup\'s limit')
+    const mib = limit / 1048576
+    assert.ok(mib > 0.65 * 1024 && mib < 0.8 * 1024, `heap limit ${mib.toFixed(0)} MiB in a 1 GiB container: 70 % of it (Node alone would take about half)`)
+  } finally {
+    cgroup.remove()
+  }
 })
 
 /** The kubeconfig and sniffer token the mapper image reads, in a folder mounted read-only at /cfg. */

@@ -11,6 +11,8 @@ import { startFakeApiServer, type FakeApiServer, type KubeObj } from '../../test
 
 class RecordingSink {
   readonly objects = new Map<string, KubernetesObject>()
+  /** The objects as handed over (the informer's cached ones). */
+  readonly raw = new Map<string, KubernetesObject>()
   readonly ops: Array<[string, KindName, string]> = []
   throwOn: string | undefined
   upsert (kind: KindName, obj: KubernetesObject, at: number): void {
@@ -18,7 +20,8 @@ class RecordingSink {
     const key = `${kind}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`
     this.ops.push(['upsert', kind, key])
     if (this.throwOn === key) throw new Error('sink exploded')
-    this.objects.set(key, obj)
+    this.objects.set(key, structuredClone(obj)) // the informer cuts its own copy down once this returns
+    this.raw.set(key, obj)
   }
 
   remove (kind: KindName, obj: KubernetesObject): void {
@@ -98,6 +101,13 @@ test('initial sync delivers every object of every kind to the sink', async () =>
   const p = sink.objects.get('Pod/shop/web-1') as KubeObj
   assert.equal(p.kind, 'Pod', 'list items get their kind back')
   assert.equal(typeof p.metadata.creationTimestamp, 'string', 'plain JSON, as watch events are')
+  // Once the sink has read it, the informer's cached object keeps only its identity (slim-object.ts);
+  // a NetworkPolicy, which the index keeps as it is, stays whole.
+  const cached = sink.raw.get('Pod/shop/web-1') as KubeObj
+  assert.deepEqual(Object.keys(cached.metadata).sort(), ['name', 'namespace', 'resourceVersion', 'uid'])
+  assert.equal(cached.spec, undefined)
+  assert.equal(cached.status, undefined)
+  assert.equal((sink.raw.get('NetworkPolicy/shop/deny') as KubeObj).metadata.creationTimestamp !== undefined, true)
   assert.equal(informers?.synced(), true)
   const status = informers!.status()
   assert.equal(Object.keys(status).length, 12)
