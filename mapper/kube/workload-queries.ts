@@ -8,6 +8,7 @@
  * Only live pods are memoised: a deleted pod still resolves (late reports, through the IP history)
  * but leaves nothing behind, so memory follows the live cluster, not its history.
  */
+import { Interned } from './intern.js'
 import { EventEmitter } from 'node:events'
 import { walkOwners, type OwnerInfo, type Workload } from './workload.js'
 import type { PodInfo, ServiceInfo } from './cluster-index.js'
@@ -44,6 +45,9 @@ export class WorkloadQueries extends EventEmitter<WorkloadEvents> {
   /** Memo misses and invalidations since start, for tests and benches. */
   readonly stats = { workloadMisses: 0, serviceMisses: 0, invalidations: 0 }
 
+  private readonly workloadObjects = new Interned<Workload>()
+  private readonly ownerKeys = new Interned<string>()
+
   constructor (private readonly source: WorkloadSource) { super() }
 
   /** The owner walk for a pod (kept or already deleted), and whether every owner was known. */
@@ -59,8 +63,11 @@ export class WorkloadQueries extends EventEmitter<WorkloadEvents> {
     const memo = this.byPod.get(pod.uid)
     if (memo) return memo.workload
     this.stats.workloadMisses++
-    const owners: string[] = []
-    const { complete, ...workload } = this.walk(pod, owners)
+    const visited: string[] = []
+    const { complete, ...walked } = this.walk(pod, visited)
+    // One object per workload and one string per owner key, shared by the workload's pods (intern.ts).
+    const workload = this.workloadObjects.get(`${walked.kind}/${walked.namespace}/${walked.name}`, () => walked)
+    const owners = visited.map((key) => this.ownerKeys.get(key, () => key))
     if (this.source.pods.get(pod.uid) === pod) {
       this.byPod.set(pod.uid, { workload, owners })
       for (const key of owners) {
