@@ -35,9 +35,11 @@ export function clusterAddressCheck (index: ClusterIndex, ranges: ClusterRanges 
     const fixed = fixedAddressReason(ip)
     if (fixed) return fixed
     const a = normalizeAddress(ip) as { address: string, family: 'ipv4' | 'ipv6' }
-    if (index.serviceByIp(a.address) || index.serviceByIp(ip) || services?.check(a.address, a.family)) return 'service-network'
-    if (index.podAt(a.address, at) || index.podAt(ip, at) || index.inPodCidr(a.address) || pods?.check(a.address, a.family)) return 'pod-network'
-    if (index.nodeByIp(a.address) || index.nodeByIp(ip)) return 'node-address'
+    // The address as written too, where normalising changed it (an IPv4-mapped or expanded IPv6 form).
+    const raw = a.address === ip ? undefined : ip
+    if (index.serviceByIp(a.address) || (raw !== undefined && index.serviceByIp(raw)) || services?.check(a.address, a.family)) return 'service-network'
+    if (index.podAt(a.address, at) || (raw !== undefined && index.podAt(raw, at)) || index.inPodCidr(a.address) || pods?.check(a.address, a.family)) return 'pod-network'
+    if (index.nodeByIp(a.address) || (raw !== undefined && index.nodeByIp(raw))) return 'node-address'
     return undefined
   }
 }

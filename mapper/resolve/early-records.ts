@@ -23,7 +23,8 @@ export const DEFAULT_MAX_EARLY_RECORDS = 50_000
 
 interface Waiting { node: string, records: SocketRecord[], due: number, tries: number }
 
-export interface DueRecords { node: string, records: SocketRecord[], last: boolean }
+/** Records due again: their try (1 for the first retry) and whether it is their last. */
+export interface DueRecords { node: string, records: SocketRecord[], tries: number, last: boolean }
 
 export class EarlyRecords {
   /** In arrival order; `due` grows with arrival within one try, so the due ones are at the front of each try's list. */
@@ -47,8 +48,8 @@ export class EarlyRecords {
   }
 
   /** Takes the records due at `now`; `last` when this is their final try. */
-  takeDue (now: number): Array<DueRecords & { tries: number }> {
-    const out: Array<DueRecords & { tries: number }> = []
+  takeDue (now: number): DueRecords[] {
+    const out: DueRecords[] = []
     for (const list of this.byTry) {
       let n = 0
       while (n < list.length && list[n]!.due <= now) n++

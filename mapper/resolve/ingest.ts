@@ -19,6 +19,7 @@ import type { Resolver } from './resolver.js'
 import { refuseTimes, type TimeBounds } from './record-times.js'
 import type { CallCaps } from './call-caps.js'
 import { EarlyRecords } from './early-records.js'
+import { Interned } from '../kube/intern.js'
 
 export interface IngestResult { calls: number, refused: number, held: boolean }
 
@@ -70,17 +71,11 @@ export function createIngestor (deps: IngestorDeps): Ingestor {
   }
 
   // One string per node name: each report parses its own copy, and calls keep it (explain samples).
-  const nodeNames = new Map<string, string>()
-  const internNode = (node: string): string => {
-    const known = nodeNames.get(node)
-    if (known !== undefined) return known
-    if (nodeNames.size < 50_000) nodeNames.set(node, node)
-    return node
-  }
+  const nodeNames = new Interned<string>(50_000)
 
   /** Calls from `node`'s records; socket records naming an address not known yet are queued for try `tries` (none on the last). */
   const resolve = (reporter: string, dns: DnsRecord[], sockets: SocketRecord[], tries = 0, last = false): Call[] => {
-    const node = internNode(reporter)
+    const node = nodeNames.get(reporter, () => reporter)
     const calls: Call[] = []
     const waiting: SocketRecord[] | undefined = last ? undefined : []
     // DNS first: external answers must be known before the sessions to those addresses.

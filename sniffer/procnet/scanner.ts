@@ -200,7 +200,7 @@ export function createScanner (deps: ScannerDeps): Scanner {
         const wanted = new Set<number>()
         for (const s of found) for (const inode of s.inodes ?? []) wanted.add(inode)
         let byInode = new Map<number, PodRef>()
-        try { byInode = await owners.find(nsPids, wanted, async () => await pidsJoined(netns, new Set(nsPids))) } catch (err) { countError(errorReason('owners', err), err, { netns }) }
+        try { byInode = await owners.find(nsPids, wanted, async (listed) => await pidsJoined(netns, listed)) } catch (err) { countError(errorReason('owners', err), err, { netns }) }
         for (const s of found) {
           (s.inodes ?? []).forEach((inode, i) => {
             const pod = byInode.get(inode)

@@ -10,15 +10,15 @@
  * The pids come from the scan's listing, taken before the sockets were read: a process that joined
  * the namespace in between (a hostNetwork pod's process just started, or one moved in by `nsenter`)
  * owns a socket the listing lacks. Inodes still unowned after the listed pids are looked for once
- * more among `more()` (the pids that joined, listed after the sockets were read), so such a socket
+ * more among `more(listed)` (the pids that joined, listed after the sockets were read), so such a socket
  * is its pod's, not the node's.
  */
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import { parseCgroup, type PodRef } from './cgroup.js'
 
 export interface SocketOwners {
-  /** Pods owning any of `inodes`, among `pids` (all of one namespace). */
-  find(pids: readonly string[], inodes: ReadonlySet<number>, more?: () => Promise<readonly string[]>): Promise<Map<number, PodRef>>
+  /** Pods owning any of `inodes`, among `pids` (all of one namespace); then, for inodes still unowned, among `more(pids)`: the namespace's pids that were not in `pids`. */
+  find(pids: readonly string[], inodes: ReadonlySet<number>, more?: (listed: ReadonlySet<string>) => Promise<readonly string[]>): Promise<Map<number, PodRef>>
 }
 
 /** How long a process must stay outside every pod's cgroup before that is cached. */
@@ -80,8 +80,7 @@ export function createSocketOwners (procRoot: string, onError: (reason: string) 
       for (const pid of unsettled.keys()) if (!alive.has(pid)) unsettled.delete(pid)
       await search(pids, inodes, owners)
       if (owners.size < inodes.size && more !== undefined) {
-        const late = (await more()).filter((pid) => !alive.has(pid))
-        await search(late, inodes, owners)
+        await search(await more(alive), inodes, owners)
       }
       return owners
     }
