@@ -204,6 +204,8 @@ export async function startAppStack<T> (application: StackApp<T>, opts: StackOpt
     await application.afterApply?.(cluster)
     const helm = cluster.run.spawnOwned('helm', [HELM, 'install', 'podmap', CHART, '--namespace', 'podmap', '--kubeconfig', cluster.kubeconfig,
       '--set', 'auth.existingSecret=podmap-token',
+      // Nothing is pulled here (the node agents run the commands of setImages), but the chart requires a registry.
+      '--set', 'global.imageRegistry=registry.test',
       // The node agents do not project ServiceAccount tokens into pods, so the sniffers here use the
       // shared token; TokenReview against this API server is tested in test/mapper/http/sniffer-auth.test.ts.
       '--set', 'auth.sniffers=token',

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CHART, helm, only, render, type KubeDoc } from './helm-cli.js'
+import { CHART, TEST_REGISTRY_VALUES, helm, only, render, type KubeDoc } from './helm-cli.js'
 import { container } from './pod-types.js'
 import { loadConfig } from '../../src/config/options.js'
 import { mapperOptions } from '../../mapper/config.js'
@@ -65,7 +65,7 @@ for (const [set, where] of [
   ['metrics.grafanaDashboard.labelValue=-1', '/metrics/grafanaDashboard/labelValue']
 ] as const) {
   test(`the schema rejects ${set}`, async () => {
-    const res = await helm(['template', 'podmap', CHART, '--set', set])
+    const res = await helm(['template', 'podmap', CHART, '--values', TEST_REGISTRY_VALUES, '--set', set])
     assert.notEqual(res.code, 0, `helm accepted ${set}`)
     assert.ok(res.stderr.includes(`'${where}'`), res.stderr)
   })

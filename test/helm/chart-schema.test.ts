@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { CHART, helm } from './helm-cli.js'
+import { CHART, TEST_REGISTRY_VALUES, helm } from './helm-cli.js'
 
 /** Each bad value, and the path and message helm must print for it. */
 const cases: Array<{ set: string, where: string, says: RegExp }> = [
@@ -23,7 +23,7 @@ const cases: Array<{ set: string, where: string, says: RegExp }> = [
 
 for (const c of cases) {
   test(`the schema rejects ${c.set} naming ${c.where}`, async () => {
-    const res = await helm(['template', 'podmap', CHART, '--set', c.set])
+    const res = await helm(['template', 'podmap', CHART, '--values', TEST_REGISTRY_VALUES, '--set', c.set])
     assert.notEqual(res.code, 0, `helm accepted ${c.set}`)
     const line = res.stderr.split('\n').find((l) => l.includes(`'${c.where}'`))
     assert.ok(line, `no message names ${c.where}:\n${res.stderr}`)
@@ -32,6 +32,6 @@ for (const c of cases) {
 }
 
 test('the schema accepts the same keys with good values', async () => {
-  const res = await helm(['template', 'podmap', CHART, '--set', 'global.imageRegistry=127.0.0.1:5000/team,mapper.image.repository=team/podmap__mapper,mapper.replicas=0,sniffer.image.pullPolicy=Always,sniffer.metricsPort=19476,sniffer.scanInterval=10s,mapper.persistence.size=2Gi,mapper.logLevel=debug'])
+  const res = await helm(['template', 'podmap', CHART, '--values', TEST_REGISTRY_VALUES, '--set', 'global.imageRegistry=127.0.0.1:5000/team,mapper.image.repository=team/podmap__mapper,mapper.replicas=0,sniffer.image.pullPolicy=Always,sniffer.metricsPort=19476,sniffer.scanInterval=10s,mapper.persistence.size=2Gi,mapper.logLevel=debug'])
   assert.equal(res.code, 0, res.stderr)
 })

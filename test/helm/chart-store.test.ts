@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { helm, CHART, only, render } from './helm-cli.js'
+import { helm, CHART, TEST_REGISTRY_VALUES, only, render } from './helm-cli.js'
 import { container, env, mount, podSpec, volume } from './pod-types.js'
 
 const PG = ['--set', 'store.type=postgres', '--set', 'store.postgres.existingSecret=podmap-pg', '--set', 'store.postgres.secretKey=uri', '--set', 'store.clusterName=prod-eu-1']
@@ -44,12 +44,12 @@ test('the default (embedded) store stays one replica: more is refused, and postg
   const defaults = await render()
   assert.equal(defaults.some((x) => x.kind === 'PodDisruptionBudget'), false)
   assert.equal((only(defaults, 'Deployment') as unknown as { spec: { strategy: { type: string } } }).spec.strategy.type, 'Recreate')
-  const two = await helm(['template', 'podmap', CHART, '--set', 'mapper.replicas=2'])
+  const two = await helm(['template', 'podmap', CHART, '--values', TEST_REGISTRY_VALUES, '--set', 'mapper.replicas=2'])
   assert.notEqual(two.code, 0)
   assert.match(two.stderr, /mapper.replicas > 1 needs store.type=postgres/)
-  const noSecret = await helm(['template', 'podmap', CHART, '--set', 'store.type=postgres'])
+  const noSecret = await helm(['template', 'podmap', CHART, '--values', TEST_REGISTRY_VALUES, '--set', 'store.type=postgres'])
   assert.notEqual(noSecret.code, 0)
   assert.match(noSecret.stderr, /needs store.postgres.existingSecret/)
-  const badName = await helm(['template', 'podmap', CHART, ...PG, '--set', 'store.clusterName=Prod_EU'])
+  const badName = await helm(['template', 'podmap', CHART, '--values', TEST_REGISTRY_VALUES, ...PG, '--set', 'store.clusterName=Prod_EU'])
   assert.notEqual(badName.code, 0, 'the schema refuses a cluster name the mapper would refuse')
 })

@@ -26,3 +26,19 @@ test('deploy/podmap.yaml carries no token: the mapper reads the podmap-token Sec
     if (!['ClusterRole', 'ClusterRoleBinding', 'PriorityClass'].includes(d.kind)) assert.equal(d.metadata.namespace, 'podmap', `${d.kind}/${d.metadata.name}`)
   }
 })
+
+test('deploy/README\'s apply line puts the user\'s registry in both images and changes nothing else', async () => {
+  const readme = await readFile(join(ROOT, 'deploy', 'README.md'), 'utf8')
+  const line = /^(sed .*deploy\/podmap\.yaml) \| kubectl apply -f -$/m.exec(readme)?.[1]
+  assert.ok(line, 'deploy/README.md pipes deploy/podmap.yaml through sed into kubectl apply')
+  const committed = await readFile(join(ROOT, 'deploy', 'podmap.yaml'), 'utf8')
+  const { stdout } = await exec('bash', ['-c', line], { cwd: ROOT, env: { ...process.env, REGISTRY: 'registry.test:5000/mirror' }, maxBuffer: 16 << 20 })
+  const images = (text: string): string[] => parseManifests(text)
+    .filter((d) => d.kind === 'Deployment' || d.kind === 'DaemonSet')
+    .flatMap((d) => (d as unknown as { spec: { template: { spec: { containers: Array<{ image: string }> } } } }).spec.template.spec.containers.map((c) => c.image))
+  const version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
+  assert.deepEqual(images(committed).sort(), [`REGISTRY/podmap/podmap-mapper:${version}`, `REGISTRY/podmap/podmap-sniffer:${version}`])
+  assert.deepEqual(images(stdout).sort(), [`registry.test:5000/mirror/podmap/podmap-mapper:${version}`, `registry.test:5000/mirror/podmap/podmap-sniffer:${version}`])
+  const changed = stdout.split('\n').filter((l, i) => l !== committed.split('\n')[i])
+  assert.equal(changed.length, 2, changed.join('\n'))
+})

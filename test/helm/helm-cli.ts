@@ -12,6 +12,8 @@ const exec = promisify(execFile)
 export const ROOT = join(import.meta.dirname, '..', '..')
 export const CHART = join(ROOT, 'helm', 'podmap')
 export const HELM = join(ROOT, '.tools', 'bin', 'helm')
+/** Values naming a registry (the chart requires one): give them first, so a later --values or --set can name another. */
+export const TEST_REGISTRY_VALUES = join(import.meta.dirname, 'fixtures', 'test-registry.yaml')
 
 export interface KubeDoc {
   apiVersion: string
@@ -56,7 +58,7 @@ export function parseManifests (text: string): KubeDoc[] {
 
 /** `helm template` of the chart; throws with helm's message if rendering fails. */
 export async function render (args: string[] = []): Promise<KubeDoc[]> {
-  const res = await helm(['template', 'podmap', CHART, '--namespace', 'podmap', ...args])
+  const res = await helm(['template', 'podmap', CHART, '--namespace', 'podmap', '--values', TEST_REGISTRY_VALUES, ...args])
   if (res.code !== 0) throw new Error(`helm template failed (${res.code}): ${res.stderr}`)
   return parseManifests(res.stdout)
 }

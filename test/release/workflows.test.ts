@@ -32,7 +32,7 @@ async function actionlint (args: string[]): Promise<{ code: number, out: string 
 
 interface Step { name?: string, uses?: string, run?: string, with?: Record<string, unknown> }
 interface Job { 'runs-on': string, needs?: string | string[], permissions?: Record<string, string>, strategy?: { matrix: { include: Array<Record<string, string>> } }, container?: { image: string, options?: string }, steps: Step[] }
-interface Workflow { on: Record<string, unknown>, permissions?: Record<string, string>, jobs: Record<string, Job> }
+interface Workflow { on: Record<string, unknown>, permissions?: Record<string, string>, env?: Record<string, string>, jobs: Record<string, Job> }
 
 async function workflow (name: string): Promise<Workflow> {
   return parseYaml(await readFile(join(ROOT, '.github', 'workflows', name), 'utf8')) as Workflow
@@ -83,6 +83,9 @@ test('release.yml: on tags, checks versions, builds amd64 and arm64 natively, pu
   assert.deepEqual(release.permissions, { contents: 'read' })
   const { version, images, publish } = release.jobs
   assert.match(runs(version), /node scripts\/version\.mjs check "\$GITHUB_REF_NAME"/)
+  // The registry is configuration (a repository variable), never a host written into the workflow.
+  assert.equal(release.env?.REGISTRY, '${{ vars.IMAGE_REGISTRY }}')
+  assert.match(runs(version), /\[ -n "\$REGISTRY" \] \|\| \{ echo "::error::set the repository variable IMAGE_REGISTRY/)
   assert.deepEqual(images?.strategy?.matrix.include, [{ arch: 'amd64', runner: 'ubuntu-24.04' }, { arch: 'arm64', runner: 'ubuntu-24.04-arm' }])
   assert.equal(images?.['runs-on'], '${{ matrix.runner }}')
   assert.match(runs(images), /scripts\/build-images\.sh --push "\$IMAGES" --tag "\$TAG"/)
@@ -92,7 +95,7 @@ test('release.yml: on tags, checks versions, builds amd64 and arm64 natively, pu
   assert.match(runs(publish), /node scripts\/pin-chart\.mjs/)
   assert.match(runs(publish), /helm push "build\/podmap-\$VERSION\.tgz" "oci:\/\/\$IMAGES\/charts"/)
   for (const job of [images, publish]) {
-    // Keyless signing takes the job's OIDC token; pushing to ghcr.io takes packages: write.
+    // Keyless signing takes the job's OIDC token; pushing to the forge's package registry takes packages: write.
     assert.deepEqual(job?.permissions, { contents: 'read', packages: 'write', 'id-token': 'write' })
   }
 })

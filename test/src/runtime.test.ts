@@ -51,9 +51,9 @@ test('the native `cap` addon loads: it was compiled for this Node\'s ABI', () =>
 })
 
 for (const component of ['sniffer', 'mapper']) {
-  test(`Dockerfile.${component} defaults to an official node image of the pinned version`, () => {
+  test(`Dockerfile.${component} defaults to the official node image of the pinned version, by its short name (no registry named)`, () => {
     const dockerfile = readFileSync(new URL(`Dockerfile.${component}`, root), 'utf8')
     const base = /^ARG BASE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1]
-    assert.equal(base, `docker.io/library/node:${String(pinned)}-bookworm-slim`)
+    assert.equal(base, `node:${String(pinned)}-bookworm-slim`)
   })
 }

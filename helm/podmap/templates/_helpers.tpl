@@ -77,8 +77,10 @@ app.kubernetes.io/component: {{ .component }}
 {{/* Image reference: include "podmap.image" (dict "image" .Values.mapper.image "ctx" $) */}}
 {{- define "podmap.image" -}}
 {{- $registry := default .image.registry .ctx.Values.global.imageRegistry -}}
-{{- $ref := .image.repository -}}
-{{- if $registry -}}{{- $ref = printf "%s/%s" $registry $ref -}}{{- end -}}
+{{- if not $registry -}}
+{{- fail (printf "no registry for the image %s: set global.imageRegistry to the registry (host[:port]) that scripts/build-images.sh --push put the images in (README, Install in a cluster); the chart names no registry of its own" .image.repository) -}}
+{{- end -}}
+{{- $ref := printf "%s/%s" $registry .image.repository -}}
 {{- if .image.digest -}}
 {{- printf "%s@%s" $ref .image.digest -}}
 {{- else -}}

@@ -70,7 +70,7 @@ export function corednsObjects (i: CorednsInputs): object[] {
             serviceAccountName: 'coredns',
             containers: [{
               name: 'coredns',
-              image: 'registry.k8s.io/coredns/coredns:v1.14.7',
+              image: 'coredns/coredns:v1.14.7', // never pulled: the command below runs the coredns binary built by setup
               command: [i.binary, '-conf', i.corefile],
               ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }],
               readinessProbe: { tcpSocket: { port: 53 }, periodSeconds: 1 }
