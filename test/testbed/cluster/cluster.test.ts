@@ -74,7 +74,8 @@ test('pods get their node\'s podCIDR addresses and a kubelet-style status, and r
     assert.ok(cs?.ready === true && cs.state.running !== undefined)
     assert.equal(s.conditions.find((x) => x.type === 'Ready')?.status, 'True')
     const id = (cs?.containerID ?? '').slice('containerd://'.length)
-    const found = await c.exec({ node: p.nodeName }, ['sh', '-c', `grep -h cri-containerd-${id}.scope /proc/[0-9]*/cgroup`])
+    // Read through cat: a process that exits between the glob and the read makes grep exit 2 even when it matched.
+    const found = await c.exec({ node: p.nodeName }, ['sh', '-c', `cat /proc/[0-9]*/cgroup 2>/dev/null | grep cri-containerd-${id}.scope`])
     assert.equal(found.code, 0, `no process of ${p.name} in its container's cgroup on ${p.nodeName}`)
     assert.match(found.stdout, new RegExp(`/kubepods\\.slice/kubepods-besteffort\\.slice/kubepods-besteffort-pod${p.uid.replaceAll('-', '_')}\\.slice/cri-containerd-${id}\\.scope`))
   }
