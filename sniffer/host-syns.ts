@@ -16,7 +16,14 @@
  */
 import type { SessionObservation } from './collector.js'
 
-export interface HeldSyn { client: string, server: string, port: number, at: number }
+export interface HeldSyn {
+  client: string
+  /** The SYN's source port: matches the scan's socket when DNAT changed the server (a ClusterIP call). */
+  clientPort?: number
+  server: string
+  port: number
+  at: number
+}
 
 const DNS_PORT = 53
 
@@ -53,9 +60,13 @@ export class HostSynHold {
 
   /**
    * After a scan that started at `scanStartedAt` and found `sessions`: SYNs older than the scan are
-   * settled (dropped where a pod-attributed session covers them, collected otherwise).
+   * settled (dropped where a pod-attributed session covers them, collected otherwise). A session
+   * covers a SYN with the same client, server and port, or, through `podClientEnds` (the scan's
+   * "address port TCP" of client sockets a pod owns), with the same client address and port: the
+   * socket of a call to a ClusterIP names the ClusterIP, while its SYN, captured past the node's
+   * DNAT, names the pod chosen; matched on the server it stayed the node's call.
    */
-  settle (scanStartedAt: number, sessions: ReadonlyArray<SessionObservation>): void {
+  settle (scanStartedAt: number, sessions: ReadonlyArray<SessionObservation>, podClientEnds?: ReadonlySet<string> | ReadonlyMap<string, unknown>): void {
     if (this.held.length === 0) return
     const attributed = new Set<string>()
     for (const s of sessions) if (s.clientPod !== undefined && s.protocol === 'TCP') attributed.add(`${s.client} ${s.server} ${s.port}`)
@@ -63,6 +74,7 @@ export class HostSynHold {
     for (const o of this.held) {
       if (o.at >= scanStartedAt) { keep.push(o); continue }
       if (attributed.has(`${o.client} ${o.server} ${o.port}`)) continue
+      if (o.clientPort !== undefined && podClientEnds?.has(`${o.client} ${o.clientPort} TCP`) === true) continue
       this.collectSyn(o)
     }
     this.held = keep

@@ -14,6 +14,7 @@ import { createReporter } from './reporter.js'
 import { SentLedger } from './sent-ledger.js'
 import { HostSynHold } from './host-syns.js'
 import { startDnsCapture } from './capture/dns-capture.js'
+import type { ConnectObservation } from './capture/packet-decoder.js'
 import { LinkKind } from './capture/link-layer.js'
 import { createScanner } from './procnet/scanner.js'
 import { createHeapKeeper } from './heap-keeper.js'
@@ -55,7 +56,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
     log,
     onResponse: (o) => collector.addDns(o),
     onSkip: (reason) => metrics.dnsSkipped.inc({ reason }),
-    ...(config.captureSyns ? { onConnect: (o: { client: string, server: string, port: number, at: number }) => hostSyns.offer(o) } : {})
+    ...(config.captureSyns ? { onConnect: (o: ConnectObservation) => hostSyns.offer(o) } : {})
   })
   log.info({ device: config.interface, linkType: capture.linkType, filter: capture.filter }, 'capturing DNS responses')
   const sourcesTimer = setInterval(() => { capture.refreshLocalSources() }, LOCAL_SOURCES_INTERVAL_MS)
@@ -74,7 +75,7 @@ export async function runSniffer (argv: string[], env: NodeJS.ProcessEnv): Promi
       const result = await scanner.scan()
       for (const s of result.sessions) collector.addSession(s, at)
       hostSyns.setLocalAddresses(result.localAddresses)
-      hostSyns.settle(at, result.sessions)
+      hostSyns.settle(at, result.sessions, result.podClientEnds)
       log.debug({ sessions: result.sessions.length, namespaces: result.namespaces, ms: result.durationMs }, 'scan done')
     } catch (err) {
       log.error({ err }, 'scan failed')

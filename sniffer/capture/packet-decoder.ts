@@ -22,9 +22,11 @@ export interface DnsObservation {
   at: number
 }
 
-/** A TCP connection's first SYN: `client` opened a connection to `server`:`port`. */
+/** A TCP connection's first SYN: `client`:`clientPort` opened a connection to `server`:`port`. */
 export interface ConnectObservation {
   client: string
+  /** The client's port: with `client`, what the socket's local end shows, also when DNAT changed `server`. */
+  clientPort: number
   server: string
   port: number
   at: number
@@ -114,7 +116,7 @@ export function createPacketDecoder (deps: PacketDecoderDeps): (frame: Buffer, l
     // address, port and initial sequence number stay the same.
     if (recentSyns.check(addressWord(frame, datagram.srcIpOffset, datagram.family), (datagram.srcPort << 4) | datagram.family, datagram.seq, at)) { metrics.duplicatePackets.inc(); return }
     metrics.syns.inc()
-    onConnect({ client: ipText(frame, datagram.srcIpOffset, datagram.family), server: ipText(frame, datagram.dstIpOffset, datagram.family), port: datagram.dstPort, at })
+    onConnect({ client: ipText(frame, datagram.srcIpOffset, datagram.family), clientPort: datagram.srcPort, server: ipText(frame, datagram.dstIpOffset, datagram.family), port: datagram.dstPort, at })
   }
 
   return function onPacket (frame: Buffer, length: number): void {

@@ -36,6 +36,8 @@ export interface ScanResult {
   namespaces: number
   /** This node's pods' addresses: the local ends of the sessions found outside the node's own namespace. */
   localAddresses: Set<string>
+  /** The client sockets of the node's own namespace that a (hostNetwork) pod owns, as "address port protocol". */
+  podClientEnds: ReadonlyMap<string, PodRef>
   durationMs: number
 }
 
@@ -241,7 +243,7 @@ export function createScanner (deps: ScannerDeps): Scanner {
       metrics.sockets.set({ protocol: 'TCP' }, sessions.length - udpCount)
       metrics.sockets.set({ protocol: 'UDP' }, udpCount)
       metrics.scanNamespaces.set(read)
-      return { sessions, namespaces: read, durationMs, localAddresses }
+      return { sessions, namespaces: read, durationMs, localAddresses, podClientEnds: podByEndpoint }
     }
   }
 }

@@ -64,3 +64,13 @@ test('each SYN says which side this node saw: from the node or a local pod the c
   hold.settle(10, [])
   assert.deepEqual(sides, ['10.244.0.5:client', '192.168.1.11:server', `${NODE}:client`])
 })
+
+test('a hostNetwork pod\'s call to a ClusterIP: its SYN, past DNAT, names the pod chosen; the scan\'s socket the ClusterIP; matched on the client\'s port, it is the pod\'s', () => {
+  const { hold, collected } = setup()
+  hold.offer({ client: NODE, clientPort: 40001, server: '10.244.1.7', port: 8080, at: 10 }) // the pod's call through the Service
+  hold.offer({ client: NODE, clientPort: 40002, server: '10.244.1.7', port: 8080, at: 11 }) // a node daemon's, same server
+  const sessions: SessionObservation[] = [{ client: NODE, server: '10.96.0.20', port: 80, protocol: 'TCP', clientPod: pod }]
+  hold.settle(20, sessions, new Map([[`${NODE} 40001 TCP`, pod], [`${NODE} 40002 UDP`, pod]]))
+  assert.deepEqual(collected, [`${NODE}>10.244.1.7:8080@11`], 'only the unowned port stays the node\'s; another protocol does not match')
+  assert.equal(hold.size, 0)
+})

@@ -263,6 +263,7 @@ test('a connection shorter than any scan is seen by its first SYN, IPv4 and IPv6
     await tcpClient('connect', ip.s6, 8080)
     const v4 = await cap.lines.next((v) => v.connect?.client === ip.c4, 10_000)
     assert.deepEqual({ server: v4.connect.server, port: v4.connect.port }, { server: ip.s4, port: 8080 })
+    assert.ok(Number.isInteger(v4.connect.clientPort) && v4.connect.clientPort > 1024, `the client's ephemeral port: ${String(v4.connect.clientPort)}`)
     const v6 = await cap.lines.next((v) => v.connect?.client === ip.c6, 10_000)
     assert.deepEqual({ server: v6.connect.server, port: v6.connect.port }, { server: ip.s6, port: 8080 })
     const stats = await cap.stats()

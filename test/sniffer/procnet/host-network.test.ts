@@ -151,6 +151,9 @@ test('connected UDP (IPv4 and IPv6) and TCP from hostNetwork processes: the righ
   ])
   const udp = (await metrics.sockets.get()).values.find((v) => v.labels.protocol === 'UDP')
   assert.ok((udp?.value ?? 0) >= 2)
+  // The TCP client's own end, for SYNs whose server DNAT changed (host-syns.ts): "address port TCP" -> its pod.
+  const tcpEnds = [...result.podClientEnds].filter(([k, p]) => /^\S+ \d+ TCP$/.test(k) && k.startsWith(`${ip.n4} `) && p.uid === pod1.uid)
+  assert.equal(tcpEnds.length, 1, JSON.stringify([...result.podClientEnds.keys()]))
 })
 
 test('a process first seen outside every pod\'s cgroup and moved into one (as runc and kubectl exec do): its socket is its pod\'s', async () => {
