@@ -171,3 +171,10 @@ test('two renders generate different tokens (the install-time Secret is random)'
   const b = (only(again, 'Secret') as KubeDoc & { data: { token: string } }).data.token
   assert.notEqual(a, b)
 })
+
+test('the mapper\'s heap limit: the chart\'s default NODE_OPTIONS is the one the image carries for installs without the chart', async () => {
+  const dockerfile = await readFile(join(CHART, '..', '..', 'Dockerfile.mapper'), 'utf8')
+  const image = /^ENV NODE_OPTIONS=(\S+)$/m.exec(dockerfile)?.[1]
+  assert.match(image ?? '', /^--max-old-space-size-percentage=\d+$/, 'Dockerfile.mapper sets the heap limit as a share of the container\'s memory')
+  assert.equal(env(container(only(docs, 'Deployment'), 'mapper'), 'NODE_OPTIONS').value, image)
+})
