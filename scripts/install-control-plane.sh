@@ -79,6 +79,12 @@ build_k8s () { # the three commands in one `go build`: their shared packages com
   step "${missing[*]} $K8S_VERSION: built"
 }
 
+# quiet LOG CMD...: runs CMD with its output (go's download lines) in LOG, shown only if it fails.
+quiet () {
+  local log=$1; shift
+  "$@" >"$log" 2>&1 || { local rc=$?; echo "control plane: $* failed ($rc):" >&2; cat "$log" >&2; return "$rc"; }
+}
+
 # build_module NAME VERSION DIR MODULE [MAIN_GO]: `go build` of MODULE (a main package) at VERSION, in a
 # module of its own under DIR that requires it; NAME is the binary. With MAIN_GO (the text of a main.go),
 # that main package is built instead, importing from MODULE what it needs.
@@ -91,16 +97,16 @@ build_module () {
     printf 'module podmap.local/%s\n\ngo %s\n' "$name" "$GO_MIN.0" > "$dir/go.mod"
     if [ -n "$main_go" ]; then
       printf '%s\n' "$main_go" > "$dir/main.go"
-      (cd "$dir" && go get "$module@$version" >/dev/null 2>&1)
+      (cd "$dir" && quiet go.log go get "$module@$version")
       # The k8s.io/* modules it needs on the control plane's release line (staging v0.N.P for v1.N.P).
       local staging="v0.${K8S_VERSION#v1.}" m
       for m in k8s.io/api k8s.io/apimachinery k8s.io/client-go; do
-        if grep -q "^[[:space:]]*$m " "$dir/go.mod"; then (cd "$dir" && go get "$m@$staging" >/dev/null 2>&1); fi
+        if grep -q "^[[:space:]]*$m " "$dir/go.mod"; then (cd "$dir" && quiet go.log go get "$m@$staging"); fi
       done
-      (cd "$dir" && go mod tidy >/dev/null 2>&1)
+      (cd "$dir" && quiet go.log go mod tidy)
     else
       printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$module" > "$dir/tools.go"
-      (cd "$dir" && go get "$module@$version" >/dev/null 2>&1)
+      (cd "$dir" && quiet go.log go get "$module@$version")
     fi
     touch "$dir/.ready"
   fi
