@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs node:test over test/**/*.test.ts, two files at a time (PODMAP_TEST_CONCURRENCY).
+// Runs node:test over test/**/*.test.ts, one file at a time (PODMAP_TEST_CONCURRENCY for more).
 // Usage: node scripts/run-tests.mjs [dir-or-file ...]   (default: test/)
 // Always runs the tests on the project's pinned Node (NODE_VERSION in scripts/lib-versions.sh):
 // started by another node (the machine's, from a shell), it runs itself again through
@@ -30,11 +30,12 @@ if (files.length === 0) {
   console.error('run-tests: no test files found under', roots.join(' ') || 'test')
   process.exit(1)
 }
-// Files at a time (PODMAP_TEST_CONCURRENCY, default 2). Most of the suite's time is waiting (for
-// clusters to settle, reports to arrive, timeouts to pass): one file at a time used under half of
-// one core of two. Testbeds and control planes take their own address slot, namespaces and free
-// ports (test/testbed/address-plan.ts), so two files can each build theirs; 1 runs one at a time.
-const concurrency = Number(process.env.PODMAP_TEST_CONCURRENCY ?? '2')
+// Files at a time (PODMAP_TEST_CONCURRENCY, default 1). Most of the suite's time is waiting (for
+// clusters to settle, reports to arrive, timeouts to pass), and testbeds and control planes take
+// their own address slot, namespaces and free ports (test/testbed/address-plan.ts), so 2 runs the
+// suite in about 12 minutes instead of 20; it stays opt-in until two load-sensitive races it
+// exposed (README, How it is tested) are fixed.
+const concurrency = Number(process.env.PODMAP_TEST_CONCURRENCY ?? '1')
 if (!Number.isInteger(concurrency) || concurrency < 1) {
   console.error(`run-tests: PODMAP_TEST_CONCURRENCY=${process.env.PODMAP_TEST_CONCURRENCY}: not a whole number of at least 1`)
   process.exit(2)

@@ -138,7 +138,8 @@ test('a stalled watch (headers, then nothing): the stall detector (--informer-st
   // Events flow again; nobody cuts the watches: the detector restarts them on its own.
   api.stallWatches(false)
   const notReadyPolls = await untilReady(STALL_TIMEOUT_S * 1000 + 30_000)
-  assert.ok(api.openWatches() >= watchesBefore, 'watches reopened')
+  // Ready means every informer has listed; its watch may open a moment later.
+  await waitFor('watches reopened', async () => api.openWatches() >= watchesBefore ? true : undefined, 10_000, 100)
   await waitFor('checkout at 10.1.0.53', async () => (await callerOf('10.1.0.53')).includes('Deployment/checkout') ? true : undefined, 15_000, 300)
   figures.push(`stalled watches (--informer-stall-timeout ${STALL_TIMEOUT_S}s, no cut): /readyz 503 after ${(detectedAfterMs / 1000).toFixed(1)} s, ${stalls} stalls logged, map served ${mapServed}x throughout, ready again by itself (${notReadyPolls} polls not ready after the stall ended)`)
   recordFigure({
