@@ -1,8 +1,8 @@
 /**
  * SYNs from the node's own addresses wait for the next scan before they are collected: a
  * hostNetwork pod's connection shows the node's address on the wire, and only the scan (through
- * the socket's owner and its cgroup) can name the pod. A held SYN whose session the scan
- * attributed to a pod is covered by that record; any other (a node daemon's connection, or one
+ * the socket's owner and its cgroup) can name the pod. A held SYN the scan attributed to a pod
+ * (settle) is covered by that pod's session record; any other (a node daemon's connection, or one
  * that closed before the scan) is collected as the node's. Bounded: past `max` held SYNs, new ones
  * are collected at once (counted by the caller as unattributed).
  *
@@ -15,15 +15,9 @@
  * the DNS server (issue #11).
  */
 import type { SessionObservation } from './collector.js'
+import { clientEndKey } from './procnet/sessions.js'
 
-export interface HeldSyn {
-  client: string
-  /** The SYN's source port: matches the scan's socket when DNAT changed the server (a ClusterIP call). */
-  clientPort?: number
-  server: string
-  port: number
-  at: number
-}
+export interface HeldSyn { client: string, clientPort: number, server: string, port: number, at: number }
 
 const DNS_PORT = 53
 
@@ -60,21 +54,19 @@ export class HostSynHold {
 
   /**
    * After a scan that started at `scanStartedAt` and found `sessions`: SYNs older than the scan are
-   * settled (dropped where a pod-attributed session covers them, collected otherwise). A session
-   * covers a SYN with the same client, server and port, or, through `podClientEnds` (the scan's
-   * "address port TCP" of client sockets a pod owns), with the same client address and port: the
-   * socket of a call to a ClusterIP names the ClusterIP, while its SYN, captured past the node's
-   * DNAT, names the pod chosen; matched on the server it stayed the node's call.
+   * settled, dropped where the scan found their client end (address and port) on a socket a pod
+   * owns (`podClientEnds`, by `clientEndKey`: also when DNAT changed the server, a ClusterIP call)
+   * or a pod-attributed session to the same server and port (one of the pod's connections that
+   * closed before the scan, next to one still open), collected otherwise.
    */
-  settle (scanStartedAt: number, sessions: ReadonlyArray<SessionObservation>, podClientEnds?: ReadonlySet<string> | ReadonlyMap<string, unknown>): void {
+  settle (scanStartedAt: number, sessions: ReadonlyArray<SessionObservation>, podClientEnds: ReadonlyMap<string, unknown>): void {
     if (this.held.length === 0) return
     const attributed = new Set<string>()
     for (const s of sessions) if (s.clientPod !== undefined && s.protocol === 'TCP') attributed.add(`${s.client} ${s.server} ${s.port}`)
     const keep: HeldSyn[] = []
     for (const o of this.held) {
       if (o.at >= scanStartedAt) { keep.push(o); continue }
-      if (attributed.has(`${o.client} ${o.server} ${o.port}`)) continue
-      if (o.clientPort !== undefined && podClientEnds?.has(`${o.client} ${o.clientPort} TCP`) === true) continue
+      if (podClientEnds.has(clientEndKey(o.client, o.clientPort, 'TCP')) || attributed.has(`${o.client} ${o.server} ${o.port}`)) continue
       this.collectSyn(o)
     }
     this.held = keep

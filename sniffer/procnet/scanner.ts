@@ -9,7 +9,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises'
 import type { Log } from '../../src/log/log.js'
 import type { SnifferMetrics } from '../metrics.js'
 import { AddressCache, parseProcNet, TcpState, type ProcNetRow } from './parse.js'
-import { classifySessions, type Session } from './sessions.js'
+import { classifySessions, clientEndKey, type Session } from './sessions.js'
 import type { PodRef } from './cgroup.js'
 import { createSocketOwners } from './socket-owners.js'
 
@@ -36,7 +36,7 @@ export interface ScanResult {
   namespaces: number
   /** This node's pods' addresses: the local ends of the sessions found outside the node's own namespace. */
   localAddresses: Set<string>
-  /** The client sockets of the node's own namespace that a (hostNetwork) pod owns, as "address port protocol". */
+  /** The client sockets of the node's own namespace that a (hostNetwork) pod owns, by `clientEndKey`. */
   podClientEnds: ReadonlyMap<string, PodRef>
   durationMs: number
 }
@@ -207,7 +207,7 @@ export function createScanner (deps: ScannerDeps): Scanner {
           (s.inodes ?? []).forEach((inode, i) => {
             const pod = byInode.get(inode)
             const port = s.clientPorts?.[i]
-            if (pod !== undefined && port !== undefined) podByEndpoint.set(`${s.client} ${port} ${s.protocol}`, pod)
+            if (pod !== undefined && port !== undefined) podByEndpoint.set(clientEndKey(s.client, port, s.protocol), pod)
           })
         }
       }
@@ -221,7 +221,7 @@ export function createScanner (deps: ScannerDeps): Scanner {
         for (const { inodes: _inodes, clientPorts, ...s } of found) {
           if (podByEndpoint.size === 0 || clientPorts === undefined) { add(s); continue }
           const pods = new Map<string, PodRef | undefined>()
-          for (const port of clientPorts) { const pod = podByEndpoint.get(`${s.client} ${port} ${s.protocol}`); pods.set(pod?.uid ?? '', pod) }
+          for (const port of clientPorts) { const pod = podByEndpoint.get(clientEndKey(s.client, port, s.protocol)); pods.set(pod?.uid ?? '', pod) }
           if (pods.size === 0) pods.set('', undefined)
           for (const pod of pods.values()) add(pod === undefined ? s : { ...s, clientPod: pod })
         }

@@ -8,6 +8,11 @@
  */
 import { TcpState, type ProcNetRow } from './parse.js'
 
+/** A socket's client end as the scan and the SYN capture both name it: "address port protocol". */
+export function clientEndKey (address: string, port: number, protocol: 'TCP' | 'UDP'): string {
+  return `${address} ${port} ${protocol}`
+}
+
 export interface Session {
   client: string
   server: string
